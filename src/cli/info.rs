@@ -1,0 +1,186 @@
+//! `tribit info`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::{write_err, Ctx};
+use crate::error::{section_name, Result};
+use crate::sequence::Reader;
+
+/// Describe a tribit file: version, byte order, sections with sizes, and each
+/// sequence with its length, MD5 (as SAM M5), and N, masked and exception counts.
+#[derive(Args, Debug)]
+pub struct Info {
+    /// The tribit file to describe.
+    input: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct SectionJson {
+    kind: u32,
+    name: String,
+    required: bool,
+    offset: u64,
+    length: u64,
+    checksum: String,
+}
+
+#[derive(Serialize)]
+struct SequenceJson {
+    name: String,
+    description: String,
+    length: u64,
+    line_width: u64,
+    n: u64,
+    masked: u64,
+    exceptions: u64,
+    md5: String,
+    refget: Option<String>,
+}
+
+#[derive(Serialize)]
+struct InfoJson {
+    path: String,
+    version: String,
+    byte_order: &'static str,
+    file_bytes: u64,
+    block_bases: Option<u32>,
+    blocks: Option<u64>,
+    total_bases: u64,
+    bits_per_base: Option<f64>,
+    sections: Vec<SectionJson>,
+    sequences: Vec<SequenceJson>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// GA4GH refget identifier: "SQ." + base64url (no padding) of the digest.
+pub(crate) fn refget_id(d: &[u8; 24]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut s = String::from("SQ.");
+    for c in d.chunks(3) {
+        let n = (c[0] as u32) << 16 | (c[1] as u32) << 8 | c[2] as u32;
+        for k in (0..4).rev() {
+            s.push(A[(n >> (6 * k) & 63) as usize] as char);
+        }
+    }
+    s
+}
+
+fn collect(r: &Reader, path: &std::path::Path) -> Result<InfoJson> {
+    let c = r.container();
+    let refget = r
+        .index_header()
+        .is_some_and(|h| h.flags & crate::spec::SEQUENCE_FLAG_REFGET != 0);
+    let mut sequences = Vec::with_capacity(r.len());
+    for s in r.sequences() {
+        let s = s?;
+        let masked = r.mask_runs(&s).map(|m| m.end.saturating_sub(m.start)).sum();
+        let exceptions = r.exception_runs(&s).map(|e| e.length as u64).sum();
+        sequences.push(SequenceJson {
+            name: s.name_str().into_owned(),
+            description: String::from_utf8_lossy(s.description()).into_owned(),
+            length: s.len(),
+            line_width: s.record.line_width,
+            n: s.record.n_count,
+            masked,
+            exceptions,
+            md5: hex(&s.record.md5),
+            refget: refget.then(|| refget_id(&s.record.refget)),
+        });
+    }
+    let total_bases: u64 = sequences.iter().map(|s| s.length).sum();
+    Ok(InfoJson {
+        path: path.display().to_string(),
+        version: format!("{}.{}", c.header.major, c.header.minor),
+        byte_order: c.order.name(),
+        file_bytes: c.header.file_len,
+        block_bases: r.index_header().map(|h| h.block_bases),
+        blocks: r.index_header().map(|h| h.block_count),
+        total_bases,
+        bits_per_base: (total_bases > 0)
+            .then(|| c.header.file_len as f64 * 8.0 / total_bases as f64),
+        sections: c
+            .sections
+            .iter()
+            .map(|e| SectionJson {
+                kind: e.kind,
+                name: section_name(e.kind),
+                required: e.required(),
+                offset: e.offset,
+                length: e.length,
+                checksum: format!("{:016x}", e.checksum),
+            })
+            .collect(),
+        sequences,
+    })
+}
+
+pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
+    let r = Reader::open(&a.input)?;
+    let info = collect(&r, &a.input).map_err(|e| e.in_file(&a.input))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &info).map_err(|e| write_err(e.into()))?;
+        writeln!(out).map_err(write_err)?;
+    } else {
+        let mut text = String::new();
+        use std::fmt::Write as _;
+        let _ = writeln!(text, "file        {}", info.path);
+        let _ = writeln!(
+            text,
+            "format      tribit {}, {}, {} bytes",
+            info.version, info.byte_order, info.file_bytes
+        );
+        if let (Some(bb), Some(n)) = (info.block_bases, info.blocks) {
+            let _ = writeln!(text, "blocks      {n} of {bb} positions");
+        }
+        let bpb = info.bits_per_base.map_or(String::new(), |b| {
+            format!(" ({b:.3} bits/base for the whole file)")
+        });
+        let _ = writeln!(text, "bases       {}{bpb}", info.total_bases);
+        let _ = writeln!(text, "\nsections ({})", info.sections.len());
+        let _ = writeln!(
+            text,
+            "  {:<26} {:>8} {:>14} {:>14}  checksum",
+            "kind", "required", "offset", "length"
+        );
+        for s in &info.sections {
+            let _ = writeln!(
+                text,
+                "  {:<26} {:>8} {:>14} {:>14}  {}",
+                s.name,
+                if s.required { "yes" } else { "no" },
+                s.offset,
+                s.length,
+                s.checksum
+            );
+        }
+        let _ = writeln!(text, "\nsequences ({})", info.sequences.len());
+        let _ = writeln!(
+            text,
+            "  {:<20} {:>12} {:>10} {:>12} {:>10} {:>6}  md5",
+            "name", "length", "N", "masked", "exceptions", "width"
+        );
+        for s in &info.sequences {
+            let _ = writeln!(
+                text,
+                "  {:<20} {:>12} {:>10} {:>12} {:>10} {:>6}  {}",
+                s.name, s.length, s.n, s.masked, s.exceptions, s.line_width, s.md5
+            );
+        }
+        out.write_all(text.as_bytes()).map_err(write_err)?;
+    }
+    out.flush().map_err(write_err)?;
+    Ok(ExitCode::SUCCESS)
+}

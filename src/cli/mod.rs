@@ -1,0 +1,110 @@
+//! The `tribit` command-line tool: one file per subcommand.
+//!
+//! Exit status: 0 success, 1 problems found (validate), 2 error. Data go to
+//! a buffered stdout; diagnostics and progress bars to stderr.
+
+mod export;
+mod get;
+mod import;
+mod info;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::error::{Error, ErrorKind};
+
+/// tribit: compact, memory-mappable genomic data files.
+#[derive(Parser, Debug)]
+#[command(name = "tribit", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// No progress bars or warnings on stderr (errors are still printed).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Convert text formats into a tribit file.
+    #[command(subcommand)]
+    Import(import::Import),
+    /// Convert a tribit file back into text.
+    #[command(subcommand)]
+    Export(export::Export),
+    /// Print regions as FASTA, like `samtools faidx`.
+    Get(get::Get),
+    /// Describe a tribit file: version, byte order, sections, sequences.
+    Info(info::Info),
+}
+
+/// Settings every subcommand sees.
+pub(crate) struct Ctx {
+    pub quiet: bool,
+}
+
+impl Ctx {
+    pub fn warn(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("tribit: warning: {msg}");
+        }
+    }
+
+    /// A progress bar on stderr, hidden when stderr is not a terminal or with --quiet.
+    pub fn progress(&self, total: Option<u64>, what: &str) -> ProgressBar {
+        let target = if self.quiet {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let bar = ProgressBar::with_draw_target(total, target);
+        let style = match total {
+            Some(_) => ProgressStyle::with_template(
+                "{msg} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, eta {eta})",
+            ),
+            None => ProgressStyle::with_template("{msg} [{elapsed_precise}] {spinner} {binary_bytes} ({binary_bytes_per_sec})"),
+        };
+        if let Ok(s) = style {
+            bar.set_style(s);
+        }
+        bar.set_message(what.to_string());
+        bar
+    }
+}
+
+fn is_broken_pipe(e: &Error) -> bool {
+    use std::error::Error as _;
+    e.kind() == ErrorKind::Io
+        && e.source()
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Parses the command line, runs the subcommand and maps the outcome to an exit status.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Ctx { quiet: cli.quiet };
+    let result = match cli.command {
+        Command::Import(c) => import::run(&ctx, c),
+        Command::Export(c) => export::run(&ctx, c),
+        Command::Get(c) => get::run(&ctx, c),
+        Command::Info(c) => info::run(&ctx, c),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = std::io::stdout().flush();
+            eprintln!("tribit: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Maps an I/O error on stdout or an output file.
+pub(crate) fn write_err(e: std::io::Error) -> Error {
+    Error::io("cannot write output", e)
+}

@@ -1,0 +1,267 @@
+//! Writing a container: sections appended one after another at 64-byte
+//! boundaries, then the directory, then the header patched in place; and the
+//! atomic file that makes a half-written output impossible to see.
+
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+use xxhash_rust::xxh3::Xxh3;
+
+use super::header::to_bytes;
+use super::{ByteOrder, DirectoryEntry, FileHeader};
+use crate::error::{Error, Result};
+use crate::spec;
+
+struct OpenSection {
+    kind: u32,
+    flags: u32,
+    group: u32,
+    offset: u64,
+    hasher: Xxh3,
+}
+
+/// Writes a tribit container to any seekable output (SPEC §2–3).
+///
+/// ```
+/// use std::io::Cursor;
+/// use tribit::container::{ByteOrder, Container, ContainerWriter};
+/// let mut w = ContainerWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+/// w.add_section(0x8000_0001, false, 0, b"private bytes").unwrap();
+/// let bytes = w.finish().unwrap().into_inner();
+/// let c = Container::parse(&bytes).unwrap();
+/// assert_eq!(c.sections[0].offset, 64);
+/// assert_eq!(c.sections[0].length, 13);
+/// ```
+pub struct ContainerWriter<W: Write + Seek> {
+    out: W,
+    order: ByteOrder,
+    pos: u64,
+    sections: Vec<DirectoryEntry>,
+    open: Option<OpenSection>,
+}
+
+fn write_err(e: std::io::Error) -> Error {
+    Error::io("cannot write", e)
+}
+
+impl<W: Write + Seek> ContainerWriter<W> {
+    /// Starts a container on `out`, which must be positioned at its start.
+    pub fn new(mut out: W, order: ByteOrder) -> Result<Self> {
+        // The header is written last, once the directory is known.
+        out.write_all(&[0u8; spec::HEADER_LEN as usize])
+            .map_err(write_err)?;
+        Ok(ContainerWriter {
+            out,
+            order,
+            pos: spec::HEADER_LEN as u64,
+            sections: Vec::new(),
+            open: None,
+        })
+    }
+
+    /// The byte order being written.
+    pub fn order(&self) -> ByteOrder {
+        self.order
+    }
+
+    fn pad_to_alignment(&mut self) -> Result<()> {
+        let pad = (spec::SECTION_ALIGN - self.pos % spec::SECTION_ALIGN) % spec::SECTION_ALIGN;
+        if pad > 0 {
+            self.out
+                .write_all(&[0u8; 64][..pad as usize])
+                .map_err(write_err)?;
+            self.pos += pad;
+        }
+        Ok(())
+    }
+
+    /// Starts a section of `kind`; `required` sets flag bit 0 (SPEC §3).
+    pub fn begin_section(&mut self, kind: u32, required: bool, group: u32) -> Result<()> {
+        debug_assert!(self.open.is_none(), "sections cannot nest");
+        self.pad_to_alignment()?;
+        let flags = if required {
+            spec::SECTION_FLAG_REQUIRED
+        } else {
+            0
+        };
+        self.open = Some(OpenSection {
+            kind,
+            flags,
+            group,
+            offset: self.pos,
+            hasher: Xxh3::with_seed(spec::XXH3_SEED),
+        });
+        Ok(())
+    }
+
+    /// Appends bytes to the open section.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        if let Some(s) = self.open.as_mut() {
+            s.hasher.update(bytes);
+        }
+        self.out.write_all(bytes).map_err(write_err)?;
+        self.pos += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Bytes written so far in the open section.
+    pub fn section_position(&self) -> u64 {
+        self.open.as_ref().map_or(0, |s| self.pos - s.offset)
+    }
+
+    /// Closes the open section and records its directory entry.
+    pub fn end_section(&mut self) -> Result<DirectoryEntry> {
+        let Some(s) = self.open.take() else {
+            return Err(Error::new(
+                crate::ErrorKind::Io,
+                "end_section without begin_section",
+            ));
+        };
+        let e = DirectoryEntry {
+            kind: s.kind,
+            flags: s.flags,
+            offset: s.offset,
+            length: self.pos - s.offset,
+            checksum: s.hasher.digest(),
+            group: s.group,
+            reserved0: 0,
+            reserved1: 0,
+        };
+        self.sections.push(e);
+        Ok(e)
+    }
+
+    /// Writes a whole section at once.
+    pub fn add_section(
+        &mut self,
+        kind: u32,
+        required: bool,
+        group: u32,
+        bytes: &[u8],
+    ) -> Result<DirectoryEntry> {
+        self.begin_section(kind, required, group)?;
+        self.write(bytes)?;
+        self.end_section()
+    }
+
+    /// Writes the directory and the header and returns the output.
+    pub fn finish(mut self) -> Result<W> {
+        self.pad_to_alignment()?;
+        let directory_offset = self.pos;
+        let mut dir = Vec::with_capacity(self.sections.len() * spec::DIRECTORY_ENTRY_LEN as usize);
+        for e in &self.sections {
+            dir.extend_from_slice(&to_bytes(e, self.order));
+        }
+        self.out.write_all(&dir).map_err(write_err)?;
+        let count = u32::try_from(self.sections.len())
+            .map_err(|_| Error::new(crate::ErrorKind::Io, "more than 2^32 - 1 sections"))?;
+        let mut header = FileHeader {
+            magic: spec::MAGIC,
+            signature: spec::SIGNATURE,
+            major: spec::VERSION_MAJOR,
+            minor: spec::VERSION_MINOR,
+            header_len: spec::HEADER_LEN,
+            flags: 0,
+            file_len: directory_offset + dir.len() as u64,
+            directory_offset,
+            directory_count: count,
+            directory_entry_len: spec::DIRECTORY_ENTRY_LEN,
+            directory_checksum: super::checksum(&dir),
+            header_checksum: 0,
+        };
+        let bytes = to_bytes(&header, self.order);
+        header.header_checksum = super::checksum(&bytes[..spec::HEADER_CHECKSUMMED_LEN]);
+        let bytes = to_bytes(&header, self.order);
+        self.out.seek(SeekFrom::Start(0)).map_err(write_err)?;
+        self.out.write_all(&bytes).map_err(write_err)?;
+        self.out
+            .seek(SeekFrom::Start(header.file_len))
+            .map_err(write_err)?;
+        self.out.flush().map_err(write_err)?;
+        Ok(self.out)
+    }
+}
+
+/// An output file that appears under its name only when complete.
+///
+/// Bytes go to a temporary file beside the target; [`AtomicFile::commit`]
+/// flushes, syncs and renames it over the target. Dropped without a commit
+/// (an error, a panic, Ctrl-C unwinding), the temporary file is removed and
+/// the target is untouched.
+pub struct AtomicFile {
+    target: PathBuf,
+    out: BufWriter<NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Opens a temporary file in the directory of `target`.
+    pub fn create(target: &Path) -> Result<AtomicFile> {
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(|e| {
+                Error::io(
+                    format!("cannot create a temporary file in {}", dir.display()),
+                    e,
+                )
+                .in_file(target)
+            })?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            out: BufWriter::with_capacity(4 << 20, tmp),
+        })
+    }
+
+    /// Makes the file visible under its target name.
+    pub fn commit(self) -> Result<()> {
+        let target = self.target;
+        let tmp = self
+            .out
+            .into_inner()
+            .map_err(|e| Error::io("cannot write", e.into_error()).in_file(&target))?;
+        sync_and_publish(tmp.as_file())
+            .map_err(|e| Error::io("cannot sync", e).in_file(&target))?;
+        tmp.persist(&target)
+            .map_err(|e| Error::io("cannot rename the temporary file", e.error).in_file(&target))?;
+        Ok(())
+    }
+}
+
+fn sync_and_publish(f: &File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Temporary files are created 0600; outputs get the usual 0644.
+        f.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    f.sync_all()
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl Seek for AtomicFile {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.out.seek(pos)
+    }
+}

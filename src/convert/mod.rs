@@ -1,0 +1,3 @@
+//! Conversions between text formats and tribit files.
+
+pub mod fasta;

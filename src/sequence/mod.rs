@@ -1,0 +1,12 @@
+//! SPEC §4–6: 3-bit codes, blocks of bit-planes, the sequence directory,
+//! soft masks and exceptions; the streaming writer and the zero-copy reader.
+
+pub(crate) mod codes;
+pub mod layout;
+mod reader;
+mod region;
+mod writer;
+
+pub use reader::{Reader, Sequence};
+pub use region::Region;
+pub use writer::{name_span, InvalidLetter, PushError, TextLayout, Writer, WriterBuilder};

@@ -1,0 +1,766 @@
+//! Memory-mapped, zero-copy reading of sequences (SPEC §5–6).
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::codes::{codes8, DECODE, PLACEHOLDER_END, PLACEHOLDER_EXCEPTION, PLACEHOLDER_REFERENCE};
+use super::layout::{plane_bytes, BlockEntry, ExceptionRun, IndexHeader, MaskRun, Record};
+use crate::container::{checksum, from_bytes, ByteOrder, Container, Data, DirectoryEntry};
+use crate::error::{section_name, Error, ErrorKind, Result};
+use crate::spec::{self, kind};
+
+/// Where the sequence sections lie, checked once at open.
+#[derive(Debug, Clone)]
+struct Layout {
+    header: IndexHeader,
+    records: Range<usize>,
+    names: Range<usize>,
+    hash_slots: Range<usize>,
+    slot_count: u64,
+    block_index: Range<usize>,
+    blocks: Range<usize>,
+    blocks_offset: u64,
+    masks: Range<usize>,
+    exceptions: Range<usize>,
+    summary: Option<Range<usize>>,
+}
+
+/// One sequence's directory record, with its name borrowed from the file.
+#[derive(Debug, Clone, Copy)]
+pub struct Sequence<'a> {
+    /// Position in the file (0-based).
+    pub index: usize,
+    /// The name: the header line up to the first space or tab.
+    pub name: &'a [u8],
+    /// The whole header line without '>'.
+    pub header: &'a [u8],
+    /// The decoded record.
+    pub record: Record,
+}
+
+impl<'a> Sequence<'a> {
+    /// The description: the header line after the name and one separator.
+    pub fn description(&self) -> &'a [u8] {
+        let end = self.record.name_start as usize + self.name.len();
+        self.header.get(end + 1..).unwrap_or(&[])
+    }
+
+    /// Number of bases.
+    pub fn len(&self) -> u64 {
+        self.record.length
+    }
+
+    /// Whether the sequence has no bases.
+    pub fn is_empty(&self) -> bool {
+        self.record.length == 0
+    }
+
+    /// The name as text (lossy for non-UTF-8 names).
+    pub fn name_str(&self) -> std::borrow::Cow<'a, str> {
+        String::from_utf8_lossy(self.name)
+    }
+}
+
+/// Reads a tribit file from a memory map or from bytes.
+///
+/// Opening checks the header, the directory and the checksum of every
+/// metadata section; a block's checksum is checked the first time the block
+/// is read (see [`Reader::set_verify_blocks`]). Every offset and length read
+/// from the file is bounds-checked before it is used.
+pub struct Reader {
+    data: Data,
+    container: Container,
+    layout: Option<Layout>,
+    verify_blocks: bool,
+    verified: Vec<AtomicU64>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader")
+            .field("path", &self.path)
+            .field("sequences", &self.len())
+            .finish()
+    }
+}
+
+fn range_of(e: &DirectoryEntry) -> Range<usize> {
+    e.offset as usize..(e.offset + e.length) as usize
+}
+
+impl Reader {
+    /// Memory-maps and opens the file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Reader> {
+        let path = path.as_ref();
+        let data = Data::map(path)?;
+        let mut r = Reader::from_data(data).map_err(|e| e.in_file(path))?;
+        r.path = Some(path.to_path_buf());
+        Ok(r)
+    }
+
+    /// Opens a file held in memory.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Reader> {
+        Reader::from_data(Data::Owned(bytes))
+    }
+
+    fn from_data(data: Data) -> Result<Reader> {
+        let container = Container::parse(data.bytes())?;
+        let layout = Self::layout(&container, data.bytes())?;
+        let blocks = layout.as_ref().map_or(0, |l| l.header.block_count as usize);
+        let verified = (0..blocks.div_ceil(64))
+            .map(|_| AtomicU64::new(0))
+            .collect();
+        Ok(Reader {
+            data,
+            container,
+            layout,
+            verify_blocks: true,
+            verified,
+            path: None,
+        })
+    }
+
+    /// Checks the sequence sections' presence, checksums and sizes.
+    fn layout(c: &Container, bytes: &[u8]) -> Result<Option<Layout>> {
+        let kinds = [
+            kind::SEQUENCE_INDEX,
+            kind::SEQUENCE_NAMES,
+            kind::SEQUENCE_NAME_HASH,
+            kind::BLOCK_INDEX,
+            kind::BLOCKS,
+            kind::MASKS,
+            kind::EXCEPTIONS,
+        ];
+        let mut found = Vec::with_capacity(kinds.len());
+        for k in kinds {
+            found.push(c.find(k)?);
+        }
+        if found.iter().all(|e| e.is_none()) {
+            return Ok(None);
+        }
+        let mut es = Vec::with_capacity(kinds.len());
+        for (k, e) in kinds.iter().zip(&found) {
+            match e {
+                Some(e) => es.push(**e),
+                None => {
+                    return Err(Error::format(
+                        None,
+                        c.header.directory_offset,
+                        format!("the file has sequence sections but no {}", section_name(*k)),
+                    ))
+                }
+            }
+        }
+        let [idx, names, hash, bidx, blocks, masks, exc] =
+            [es[0], es[1], es[2], es[3], es[4], es[5], es[6]];
+        // The metadata sections are small: verify them now. BLOCKS is
+        // verified block by block, on first touch.
+        for e in [&idx, &names, &hash, &bidx, &masks, &exc] {
+            c.verified(bytes, e)?;
+        }
+        let o = c.order;
+        let ib = &bytes[range_of(&idx)];
+        if (ib.len() as u64) < spec::SEQUENCE_INDEX_HEADER_LEN {
+            return Err(Error::format(
+                Some(idx.kind),
+                idx.offset,
+                "SEQUENCE_INDEX is shorter than its 64-byte header",
+            ));
+        }
+        let h: IndexHeader = from_bytes(&ib[..64], o, Some(idx.kind), idx.offset)?;
+        let fail = |field: u64, msg: String| {
+            Err(Error::format(
+                Some(kind::SEQUENCE_INDEX),
+                idx.offset + field,
+                msg,
+            ))
+        };
+        if h.record_len < spec::SEQUENCE_RECORD_LEN {
+            return fail(20, format!("record_len {} is less than 128", h.record_len));
+        }
+        if h.block_bases == 0 || h.block_bases as u64 % spec::PLANE_LINE_BASES != 0 {
+            return fail(
+                16,
+                format!(
+                    "block_bases {} is not a positive multiple of 512",
+                    h.block_bases
+                ),
+            );
+        }
+        if h.block_count != h.stream_len.div_ceil(h.block_bases as u64) {
+            return fail(
+                24,
+                format!(
+                    "block_count {} does not match stream_len {} / block_bases {}",
+                    h.block_count, h.stream_len, h.block_bases
+                ),
+            );
+        }
+        let want = h
+            .sequence_count
+            .checked_mul(h.record_len as u64)
+            .and_then(|n| n.checked_add(64));
+        if want != Some(idx.length) {
+            return fail(
+                0,
+                format!(
+                    "{} records of {} bytes do not fill the {}-byte section",
+                    h.sequence_count, h.record_len, idx.length
+                ),
+            );
+        }
+        if h.stream_len < h.sequence_count {
+            return fail(
+                8,
+                format!(
+                    "stream_len {} is less than the sequence count",
+                    h.stream_len
+                ),
+            );
+        }
+        if Some(bidx.length) != h.block_count.checked_mul(spec::BLOCK_ENTRY_LEN) {
+            return Err(Error::format(
+                Some(bidx.kind),
+                bidx.offset,
+                format!(
+                    "BLOCK_INDEX is {} bytes; {} blocks need {}",
+                    bidx.length,
+                    h.block_count,
+                    h.block_count * 32
+                ),
+            ));
+        }
+        for (e, unit) in [
+            (&masks, spec::MASK_ENTRY_LEN),
+            (&exc, spec::EXCEPTION_ENTRY_LEN),
+        ] {
+            if e.length % unit != 0 {
+                return Err(Error::format(
+                    Some(e.kind),
+                    e.offset,
+                    format!(
+                        "{} length {} is not a multiple of {unit}",
+                        section_name(e.kind),
+                        e.length
+                    ),
+                ));
+            }
+        }
+        let hb = &bytes[range_of(&hash)];
+        if (hb.len() as u64) < spec::NAME_HASH_HEADER_LEN {
+            return Err(Error::format(
+                Some(hash.kind),
+                hash.offset,
+                "SEQUENCE_NAME_HASH is shorter than its header",
+            ));
+        }
+        let slot_count = o.u64_at(hb, 0);
+        let slots_len = slot_count.checked_mul(spec::NAME_HASH_SLOT_LEN);
+        if !slot_count.is_power_of_two()
+            || slot_count <= h.sequence_count
+            || slots_len.and_then(|l| l.checked_add(16)) != Some(hash.length)
+        {
+            return Err(Error::format(
+                Some(hash.kind),
+                hash.offset,
+                format!(
+                    "slot_count {slot_count} must be a power of two above the sequence count {} and fill the {}-byte section",
+                    h.sequence_count, hash.length
+                ),
+            ));
+        }
+        let summary = match c.find(kind::NONACGT_SUMMARY)? {
+            Some(e) => {
+                let lines = h.stream_len.div_ceil(spec::PLANE_LINE_BASES);
+                if e.length != lines.div_ceil(8).div_ceil(8) * 8 {
+                    return Err(Error::format(
+                        Some(e.kind),
+                        e.offset,
+                        format!(
+                            "NONACGT_SUMMARY is {} bytes; {lines} lines need {}",
+                            e.length,
+                            lines.div_ceil(64) * 8
+                        ),
+                    ));
+                }
+                c.verified(bytes, e)?;
+                Some(range_of(e))
+            }
+            None => None,
+        };
+        let ir = range_of(&idx);
+        Ok(Some(Layout {
+            header: h,
+            records: ir.start + 64..ir.end,
+            names: range_of(&names),
+            hash_slots: range_of(&hash).start + 16..range_of(&hash).end,
+            slot_count,
+            block_index: range_of(&bidx),
+            blocks: range_of(&blocks),
+            blocks_offset: blocks.offset,
+            masks: range_of(&masks),
+            exceptions: range_of(&exc),
+            summary,
+        }))
+    }
+
+    /// Whether to check each block's checksum the first time it is read (on
+    /// by default). A check costs about one pass over the block's bytes.
+    pub fn set_verify_blocks(&mut self, on: bool) {
+        self.verify_blocks = on;
+    }
+
+    /// The parsed header and directory.
+    pub fn container(&self) -> &Container {
+        &self.container
+    }
+
+    /// The byte order of the file.
+    pub fn byte_order(&self) -> ByteOrder {
+        self.container.order
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.data.bytes()
+    }
+
+    /// The path the file was opened from, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The sequence index header, if the file has sequences.
+    pub fn index_header(&self) -> Option<&IndexHeader> {
+        self.layout.as_ref().map(|l| &l.header)
+    }
+
+    /// Number of sequences.
+    pub fn len(&self) -> usize {
+        self.layout
+            .as_ref()
+            .map_or(0, |l| l.header.sequence_count as usize)
+    }
+
+    /// Whether the file holds no sequence.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lay(&self) -> Result<&Layout> {
+        self.layout
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorKind::NotFound, "the file holds no sequences"))
+    }
+
+    /// The record of sequence `i`, checked against the sections it points into.
+    pub fn sequence(&self, i: usize) -> Result<Sequence<'_>> {
+        let l = self.lay()?;
+        let h = &l.header;
+        if i as u64 >= h.sequence_count {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "sequence index {i} is out of range: the file has {}",
+                    h.sequence_count
+                ),
+            ));
+        }
+        let rl = h.record_len as usize;
+        let at = l.records.start + i * rl;
+        let bytes = self.data.bytes();
+        let r: Record = from_bytes(
+            &bytes[at..at + 128],
+            self.container.order,
+            Some(kind::SEQUENCE_INDEX),
+            at as u64,
+        )?;
+        let bad = |msg: String| {
+            Err(Error::format(
+                Some(kind::SEQUENCE_INDEX),
+                at as u64,
+                format!("record {i}: {msg}"),
+            ))
+        };
+        let names = &bytes[l.names.clone()];
+        let hend = r.header_offset.checked_add(r.header_len as u64);
+        let name_end = r.name_start as u64 + r.name_len as u64;
+        if hend.is_none_or(|e| e > names.len() as u64)
+            || r.name_len == 0
+            || name_end > r.header_len as u64
+        {
+            return bad(format!(
+                "header at {} length {} (name length {}) lies outside SEQUENCE_NAMES ({} bytes)",
+                r.header_offset,
+                r.header_len,
+                r.name_len,
+                names.len()
+            ));
+        }
+        if r.start
+            .checked_add(r.length)
+            .is_none_or(|e| e >= h.stream_len)
+        {
+            return bad(format!(
+                "bases [{}, +{}) lie outside the {}-position stream",
+                r.start, r.length, h.stream_len
+            ));
+        }
+        let masks = (l.masks.len() / 16) as u64;
+        let excs = (l.exceptions.len() / 16) as u64;
+        if r.mask_first
+            .checked_add(r.mask_count)
+            .is_none_or(|e| e > masks)
+        {
+            return bad(format!(
+                "mask runs {}+{} exceed the {masks} in MASKS",
+                r.mask_first, r.mask_count
+            ));
+        }
+        if r.exception_first
+            .checked_add(r.exception_count)
+            .is_none_or(|e| e > excs)
+        {
+            return bad(format!(
+                "exception runs {}+{} exceed the {excs} in EXCEPTIONS",
+                r.exception_first, r.exception_count
+            ));
+        }
+        let hs = r.header_offset as usize;
+        let header = &names[hs..hs + r.header_len as usize];
+        Ok(Sequence {
+            index: i,
+            name: &header[r.name_start as usize..name_end as usize],
+            header,
+            record: r,
+        })
+    }
+
+    /// Every sequence in file order.
+    pub fn sequences(&self) -> impl Iterator<Item = Result<Sequence<'_>>> + '_ {
+        (0..self.len()).map(move |i| self.sequence(i))
+    }
+
+    /// The index of the sequence named `name`: one hash probe sequence, not a scan (SPEC §6.2).
+    pub fn find(&self, name: &[u8]) -> Result<Option<usize>> {
+        let Some(l) = self.layout.as_ref() else {
+            return Ok(None);
+        };
+        let o = self.container.order;
+        let slots = &self.data.bytes()[l.hash_slots.clone()];
+        let h = checksum(name);
+        let mask = l.slot_count - 1;
+        let mut s = h & mask;
+        for _ in 0..l.slot_count {
+            let at = (s * spec::NAME_HASH_SLOT_LEN) as usize;
+            let rec = o.u64_at(slots, at + 8);
+            if rec == spec::NAME_HASH_EMPTY {
+                return Ok(None);
+            }
+            if o.u64_at(slots, at) == h {
+                let seq = self
+                    .sequence(usize::try_from(rec).unwrap_or(usize::MAX))
+                    .map_err(|_| {
+                        Error::format(
+                            Some(kind::SEQUENCE_NAME_HASH),
+                            (l.hash_slots.start + at) as u64,
+                            format!("slot {s} points at record {rec}, which does not exist"),
+                        )
+                    })?;
+                if seq.name == name {
+                    return Ok(Some(rec as usize));
+                }
+            }
+            s = (s + 1) & mask;
+        }
+        Err(Error::format(
+            Some(kind::SEQUENCE_NAME_HASH),
+            l.hash_slots.start as u64,
+            "name hash table has no empty slot",
+        ))
+    }
+
+    /// The entry and bytes of block `b`, verified on first use.
+    fn block(&self, l: &Layout, b: u64) -> Result<(BlockEntry, &[u8])> {
+        let at = l.block_index.start + (b * spec::BLOCK_ENTRY_LEN) as usize;
+        let bytes = self.data.bytes();
+        let e = BlockEntry::decode(&bytes[at..at + 32], self.container.order);
+        let bb = l.header.block_bases as u64;
+        let want = bb.min(l.header.stream_len - b * bb);
+        let bad = |msg: String| {
+            Err(Error::format(
+                Some(kind::BLOCK_INDEX),
+                at as u64,
+                format!("block {b}: {msg}"),
+            ))
+        };
+        if e.encoding != spec::ENCODING_RAW {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "block {b} has encoding {}, which this reader does not implement",
+                    e.encoding
+                ),
+            )
+            .at_byte(Some(kind::BLOCK_INDEX), at as u64));
+        }
+        if e.bases as u64 != want {
+            return bad(format!("holds {} positions, expected {want}", e.bases));
+        }
+        if e.stored_len != 3 * plane_bytes(want) {
+            return bad(format!(
+                "stored length {} is not 3 planes of {} bytes",
+                e.stored_len,
+                plane_bytes(want)
+            ));
+        }
+        let end = e.offset.checked_add(e.stored_len);
+        if e.offset % 64 != 0 || end.is_none_or(|x| x > l.blocks.len() as u64) {
+            return bad(format!(
+                "bytes [{}, +{}) are unaligned or outside the {}-byte BLOCKS section",
+                e.offset,
+                e.stored_len,
+                l.blocks.len()
+            ));
+        }
+        let s = l.blocks.start + e.offset as usize;
+        let data = &bytes[s..s + e.stored_len as usize];
+        if self.verify_blocks {
+            let (w, bit) = ((b / 64) as usize, 1u64 << (b % 64));
+            if self.verified[w].load(Ordering::Relaxed) & bit == 0 {
+                let got = checksum(data);
+                if got != e.checksum {
+                    return Err(Error::new(
+                        ErrorKind::Checksum,
+                        format!(
+                            "block {b} checksum mismatch: stored {:016x}, computed {got:016x}",
+                            e.checksum
+                        ),
+                    )
+                    .at_byte(Some(kind::BLOCKS), l.blocks_offset + e.offset));
+                }
+                self.verified[w].fetch_or(bit, Ordering::Relaxed);
+            }
+        }
+        Ok((e, data))
+    }
+
+    /// The three planes of block `b` (for scanners): plane k is bit k of each code.
+    pub fn block_planes(&self, b: u64) -> Result<[&[u8]; 3]> {
+        let l = self.lay()?;
+        if b >= l.header.block_count {
+            return Err(Error::new(
+                ErrorKind::Range,
+                format!("block {b} is out of range"),
+            ));
+        }
+        let (e, data) = self.block(l, b)?;
+        let pb = plane_bytes(e.bases as u64) as usize;
+        Ok([&data[..pb], &data[pb..2 * pb], &data[2 * pb..3 * pb]])
+    }
+
+    /// The NONACGT summary bitmap (SPEC §5.2), if stored.
+    pub fn summary(&self) -> Option<&[u8]> {
+        self.layout
+            .as_ref()
+            .and_then(|l| l.summary.clone())
+            .map(|r| &self.data.bytes()[r])
+    }
+
+    /// The soft-mask runs of `seq` (SPEC §6.3), sequence-relative.
+    pub fn mask_runs<'a>(&'a self, seq: &Sequence<'_>) -> impl Iterator<Item = MaskRun> + 'a {
+        let (o, first, n) = (
+            self.container.order,
+            seq.record.mask_first as usize,
+            seq.record.mask_count as usize,
+        );
+        let mb = self
+            .layout
+            .as_ref()
+            .map_or(&[][..], |l| &self.data.bytes()[l.masks.clone()]);
+        (first..first + n).map(move |k| MaskRun::decode(&mb[k * 16..k * 16 + 16], o))
+    }
+
+    /// The exception runs of `seq` (SPEC §6.4), sequence-relative.
+    pub fn exception_runs<'a>(
+        &'a self,
+        seq: &Sequence<'_>,
+    ) -> impl Iterator<Item = ExceptionRun> + 'a {
+        let (o, first, n) = (
+            self.container.order,
+            seq.record.exception_first as usize,
+            seq.record.exception_count as usize,
+        );
+        let eb = self
+            .layout
+            .as_ref()
+            .map_or(&[][..], |l| &self.data.bytes()[l.exceptions.clone()]);
+        (first..first + n).map(move |k| ExceptionRun::decode(&eb[k * 16..k * 16 + 16], o))
+    }
+
+    /// Appends the stream codes [from, to) as letters (uppercase, with
+    /// placeholders for END, REFERENCE and EXCEPTION codes).
+    fn decode_stream(&self, l: &Layout, from: u64, to: u64, out: &mut Vec<u8>) -> Result<()> {
+        let bb = l.header.block_bases as u64;
+        let mut p = from;
+        while p < to {
+            let b = p / bb;
+            let (e, data) = self.block(l, b)?;
+            let pb = plane_bytes(e.bases as u64) as usize;
+            let (p0, rest) = data.split_at(pb);
+            let (p1, p2) = rest.split_at(pb);
+            let lo = p - b * bb;
+            let hi = (to - b * bb).min(e.bases as u64);
+            decode_planes(p0, p1, p2, lo, hi, out);
+            p = b * bb + hi;
+        }
+        Ok(())
+    }
+
+    /// Appends bases [start, end) (0-based, half-open) of sequence `i` to
+    /// `out`, exactly as imported: case, N and IUPAC letters included.
+    pub fn fetch(&self, i: usize, start: u64, end: u64, out: &mut Vec<u8>) -> Result<()> {
+        let seq = self.sequence(i)?;
+        self.fetch_from(&seq, start, end, out)
+    }
+
+    /// Like [`Reader::fetch`] for an already decoded [`Sequence`].
+    pub fn fetch_from(
+        &self,
+        seq: &Sequence<'_>,
+        start: u64,
+        end: u64,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let r = &seq.record;
+        if start > end || end > r.length {
+            return Err(Error::new(
+                ErrorKind::Range,
+                format!(
+                    "range [{start}, {end}) is outside {} (length {})",
+                    seq.name_str(),
+                    r.length
+                ),
+            ));
+        }
+        let l = self.lay()?;
+        let o = self.container.order;
+        let bytes = self.data.bytes();
+        let base = out.len();
+        self.decode_stream(l, r.start + start, r.start + end, out)?;
+        let got = &mut out[base..];
+        if r.exception_count > 0 {
+            let ex = &bytes[l.exceptions.clone()];
+            let first = r.exception_first as usize;
+            let runs =
+                |k: usize| ExceptionRun::decode(&ex[(first + k) * 16..(first + k) * 16 + 16], o);
+            let n = r.exception_count as usize;
+            let mut k = partition_point(n, |k| runs(k).end() <= start);
+            while k < n {
+                let x = runs(k);
+                if x.start >= end {
+                    break;
+                }
+                let a = x.start.max(start) - start;
+                let b = x.end().min(end) - start;
+                got[a as usize..b as usize].fill(x.letter);
+                k += 1;
+            }
+        }
+        if let Some(j) = memchr::memchr3(
+            PLACEHOLDER_END,
+            PLACEHOLDER_REFERENCE,
+            PLACEHOLDER_EXCEPTION,
+            got,
+        ) {
+            let what = match got[j] {
+                PLACEHOLDER_END => "an end-of-sequence code inside the sequence",
+                PLACEHOLDER_REFERENCE => return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "{} position {} is reference-escaped, which this reader does not implement",
+                        seq.name_str(),
+                        start + j as u64
+                    ),
+                )),
+                _ => "an exception code with no exception entry",
+            };
+            let pos = r.start + start + j as u64;
+            return Err(Error::format(
+                Some(kind::BLOCKS),
+                l.blocks_offset,
+                format!(
+                    "{} position {} (stream {pos}) has {what}",
+                    seq.name_str(),
+                    start + j as u64
+                ),
+            ));
+        }
+        if r.mask_count > 0 {
+            let mb = &bytes[l.masks.clone()];
+            let first = r.mask_first as usize;
+            let runs = |k: usize| MaskRun::decode(&mb[(first + k) * 16..(first + k) * 16 + 16], o);
+            let n = r.mask_count as usize;
+            let mut k = partition_point(n, |k| runs(k).end <= start);
+            while k < n {
+                let m = runs(k);
+                if m.start >= end {
+                    break;
+                }
+                let a = (m.start.max(start) - start) as usize;
+                let b = (m.end.min(end) - start) as usize;
+                if a < b {
+                    got[a..b].make_ascii_lowercase();
+                }
+                k += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first k in 0..n for which `pred(k)` is false; `pred` must be true
+/// then false along k.
+fn partition_point(n: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Appends the letters of block positions [lo, hi) of three planes.
+fn decode_planes(p0: &[u8], p1: &[u8], p2: &[u8], lo: u64, hi: u64, out: &mut Vec<u8>) {
+    let (lo, hi) = (lo as usize, hi as usize);
+    out.reserve(hi - lo);
+    let mut p = lo;
+    // Leading partial byte.
+    while p < hi && p % 8 != 0 {
+        out.push(letter_at(p0, p1, p2, p));
+        p += 1;
+    }
+    while p + 8 <= hi {
+        let j = p / 8;
+        let codes = codes8(p0[j], p1[j], p2[j]).to_le_bytes();
+        out.extend(codes.iter().map(|&c| DECODE[c as usize]));
+        p += 8;
+    }
+    while p < hi {
+        out.push(letter_at(p0, p1, p2, p));
+        p += 1;
+    }
+}
+
+#[inline]
+fn letter_at(p0: &[u8], p1: &[u8], p2: &[u8], p: usize) -> u8 {
+    let (j, s) = (p / 8, p % 8);
+    let c = ((p0[j] >> s) & 1) | (((p1[j] >> s) & 1) << 1) | (((p2[j] >> s) & 1) << 2);
+    DECODE[c as usize]
+}

@@ -1,0 +1,565 @@
+//! Streaming sequence writer: letters in, blocks of bit-planes out as soon as
+//! each block fills, metadata sections at the end (SPEC §5–6).
+
+use std::collections::HashSet;
+use std::io::{Seek, Write};
+use std::path::Path;
+
+use md5::{Digest, Md5};
+use sha2::Sha512;
+
+use super::codes::{gather, ENCODE, INVALID, LOWER, SPECIAL};
+use super::layout::{plane_bytes, BlockEntry, ExceptionRun, IndexHeader, MaskRun, Record};
+use crate::container::{checksum, to_bytes, AtomicFile, ByteOrder, ContainerWriter};
+use crate::error::{Error, ErrorKind, Result};
+use crate::spec::{self, code, kind};
+
+/// A letter that tribit cannot store, found by [`Writer::try_push`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidLetter {
+    /// Index of the letter in the slice given to `try_push`.
+    pub index: usize,
+    /// The byte.
+    pub byte: u8,
+}
+
+impl InvalidLetter {
+    /// A message saying what was found and what was expected.
+    pub fn message(&self) -> String {
+        let b = self.byte;
+        let shown = if b.is_ascii_graphic() {
+            format!("'{}'", b as char)
+        } else {
+            format!("byte 0x{b:02x}")
+        };
+        let hint = if b.is_ascii_alphabetic() {
+            " (is this a protein sequence?)"
+        } else {
+            ""
+        };
+        format!(
+            "{shown} is not a nucleotide letter: expected A, C, G, T, N, an IUPAC code (R Y K M S W B D H V), U or '-', in either case{hint}"
+        )
+    }
+}
+
+/// Why [`Writer::try_push`] failed.
+#[derive(Debug)]
+pub enum PushError {
+    /// A letter tribit cannot store.
+    Letter(InvalidLetter),
+    /// Writing a finished block failed.
+    Write(Error),
+}
+
+impl From<PushError> for Error {
+    fn from(e: PushError) -> Error {
+        match e {
+            PushError::Letter(l) => Error::input(l.message()),
+            PushError::Write(e) => e,
+        }
+    }
+}
+
+/// Options of a [`Writer`], set before the first sequence.
+#[derive(Debug, Clone)]
+pub struct WriterBuilder {
+    order: ByteOrder,
+    block_bases: u32,
+    refget: bool,
+}
+
+impl Default for WriterBuilder {
+    fn default() -> Self {
+        WriterBuilder {
+            order: ByteOrder::Little,
+            block_bases: spec::DEFAULT_BLOCK_BASES,
+            refget: true,
+        }
+    }
+}
+
+impl WriterBuilder {
+    /// Byte order of integer fields (little-endian by default).
+    pub fn set_byte_order(mut self, order: ByteOrder) -> Self {
+        self.order = order;
+        self
+    }
+
+    /// Stream positions per block; a positive multiple of 512 (65,536 by default).
+    pub fn set_block_bases(mut self, bases: u32) -> Self {
+        self.block_bases = bases;
+        self
+    }
+
+    /// Whether to compute GA4GH refget digests (SHA-512/24) as well as MD5 (on by default).
+    pub fn set_refget(mut self, on: bool) -> Self {
+        self.refget = on;
+        self
+    }
+
+    /// Starts writing to `out`.
+    pub fn build<W: Write + Seek>(self, out: W) -> Result<Writer<W>> {
+        if self.block_bases == 0 || self.block_bases as u64 % spec::PLANE_LINE_BASES != 0 {
+            return Err(Error::input(format!(
+                "block size {} is not a positive multiple of 512",
+                self.block_bases
+            )));
+        }
+        let mut c = ContainerWriter::new(out, self.order)?;
+        c.begin_section(kind::BLOCKS, true, 0)?;
+        let b = self.block_bases as usize;
+        Ok(Writer {
+            c,
+            order: self.order,
+            refget: self.refget,
+            block_bases: self.block_bases,
+            stage: vec![0; b],
+            fill: 0,
+            planes: vec![0; 3 * b / 8],
+            stream_pos: 0,
+            block_index: Vec::new(),
+            summary: Vec::new(),
+            records: Vec::new(),
+            names: Vec::new(),
+            seen: HashSet::new(),
+            masks: Vec::new(),
+            exceptions: Vec::new(),
+            cur: None,
+            upper: Vec::new(),
+        })
+    }
+
+    /// Starts writing an atomic file at `path` (see [`AtomicFile`]).
+    pub fn build_to_path(self, path: &Path) -> Result<Writer<AtomicFile>> {
+        self.build(AtomicFile::create(path)?)
+            .map_err(|e| e.in_file(path))
+    }
+}
+
+struct Current {
+    record: Record,
+    mask_since: Option<u64>,
+    md5: Md5,
+    sha: Option<Sha512>,
+}
+
+/// Writes sequences into a tribit file, one block at a time.
+///
+/// ```
+/// use std::io::Cursor;
+/// use tribit::{Reader, WriterBuilder};
+/// let mut w = WriterBuilder::default().build(Cursor::new(Vec::new())).unwrap();
+/// w.begin_sequence(b"chrM mitochondrion").unwrap();
+/// w.push(b"GATCACAGGTnnnRCT").unwrap();
+/// w.end_sequence(60).unwrap();
+/// let bytes = w.finish().unwrap().into_inner();
+/// let r = Reader::from_bytes(bytes).unwrap();
+/// let mut out = Vec::new();
+/// r.fetch(0, 8, 14, &mut out).unwrap();
+/// assert_eq!(out, b"GTnnnR");
+/// ```
+pub struct Writer<W: Write + Seek> {
+    c: ContainerWriter<W>,
+    order: ByteOrder,
+    refget: bool,
+    block_bases: u32,
+    /// Codes of the current block, one per byte.
+    stage: Vec<u8>,
+    fill: usize,
+    /// Scratch for the three planes of one block.
+    planes: Vec<u8>,
+    stream_pos: u64,
+    block_index: Vec<u8>,
+    summary: Vec<u8>,
+    records: Vec<Record>,
+    names: Vec<u8>,
+    seen: HashSet<Vec<u8>>,
+    masks: Vec<MaskRun>,
+    exceptions: Vec<ExceptionRun>,
+    cur: Option<Current>,
+    upper: Vec<u8>,
+}
+
+/// Where the name lies in a header line (without '>'): after any leading
+/// spaces or tabs, up to the next space or tab, as samtools reads it.
+pub fn name_span(header: &[u8]) -> std::ops::Range<usize> {
+    let ws = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = header.iter().position(|b| !ws(b)).unwrap_or(header.len());
+    let len = header[start..]
+        .iter()
+        .position(ws)
+        .unwrap_or(header.len() - start);
+    start..start + len
+}
+
+/// How a sequence was laid out as FASTA text, so that export reproduces it
+/// (SPEC §7 "FASTA mapping").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TextLayout {
+    /// Bases per line (every line but the last is this long).
+    pub line_width: u64,
+    /// Lines end in CR LF rather than LF.
+    pub crlf: bool,
+    /// Blank lines after the last sequence line.
+    pub blank_lines: u16,
+    /// The last line of the file has no line ending (last sequence only).
+    pub no_final_newline: bool,
+}
+
+impl<W: Write + Seek> Writer<W> {
+    /// Starts a sequence with the FASTA header line `header` (without '>'):
+    /// the name up to the first space or tab, the description after it.
+    pub fn begin_sequence(&mut self, header: &[u8]) -> Result<()> {
+        if self.cur.is_some() {
+            return Err(Error::new(
+                ErrorKind::Input,
+                "begin_sequence while a sequence is open",
+            ));
+        }
+        let span = name_span(header);
+        if span.is_empty() {
+            return Err(Error::input(
+                "empty sequence name: expected a name after '>'",
+            ));
+        }
+        let name_start = u16::try_from(span.start).map_err(|_| {
+            Error::input("more than 65,535 spaces between '>' and the sequence name")
+        })?;
+        if header.iter().any(|&b| b == b'\n' || b == b'\r') {
+            return Err(Error::input("sequence header contains a line break"));
+        }
+        let name = &header[span.clone()];
+        if !self.seen.insert(name.to_vec()) {
+            return Err(Error::input(format!(
+                "duplicate sequence name '{}': names must be unique",
+                String::from_utf8_lossy(name)
+            )));
+        }
+        let record = Record {
+            start: self.stream_pos + self.fill as u64,
+            header_offset: self.names.len() as u64,
+            header_len: u32::try_from(header.len())
+                .map_err(|_| Error::input("sequence header longer than 4 GiB"))?,
+            name_len: span.len() as u32,
+            name_start,
+            mask_first: self.masks.len() as u64,
+            exception_first: self.exceptions.len() as u64,
+            ..Record::default()
+        };
+        self.names.extend_from_slice(header);
+        self.cur = Some(Current {
+            record,
+            mask_since: None,
+            md5: Md5::new(),
+            sha: self.refget.then(Sha512::new),
+        });
+        Ok(())
+    }
+
+    /// Appends letters to the open sequence, or reports the first letter that
+    /// cannot be stored. After an error the writer must be dropped.
+    pub fn try_push(&mut self, letters: &[u8]) -> std::result::Result<(), PushError> {
+        let Some(mut cur) = self.cur.take() else {
+            return Err(PushError::Write(Error::new(
+                ErrorKind::Input,
+                "push without begin_sequence",
+            )));
+        };
+        let r = self.push_into(&mut cur, letters);
+        self.cur = Some(cur);
+        r
+    }
+
+    fn push_into(
+        &mut self,
+        cur: &mut Current,
+        letters: &[u8],
+    ) -> std::result::Result<(), PushError> {
+        self.upper.clear();
+        self.upper.resize(letters.len(), 0);
+        let block = self.block_bases as usize;
+        let mut i = 0;
+        while i < letters.len() {
+            // Fast path: eight letters of the same case, A/C/G/T only.
+            if i + 8 <= letters.len() && self.fill + 8 <= block {
+                let mut t = [0u8; 8];
+                for j in 0..8 {
+                    t[j] = ENCODE[letters[i + j] as usize];
+                }
+                let tw = u64::from_le_bytes(t);
+                let any = tw & 0x9898_9898_9898_9898; // INVALID | SPECIAL | LOWER
+                let all_lower = tw & 0x0808_0808_0808_0808 == 0x0808_0808_0808_0808;
+                let plain = any & 0x9090_9090_9090_9090 == 0
+                    && if cur.mask_since.is_some() {
+                        all_lower
+                    } else {
+                        any == 0
+                    };
+                if plain {
+                    let mut lb = [0u8; 8];
+                    lb.copy_from_slice(&letters[i..i + 8]);
+                    let lw = u64::from_le_bytes(lb);
+                    self.stage[self.fill..self.fill + 8]
+                        .copy_from_slice(&(tw & 0x0707_0707_0707_0707).to_le_bytes());
+                    self.upper[i..i + 8].copy_from_slice(
+                        &(lw & !((tw & 0x0808_0808_0808_0808) << 2)).to_le_bytes(),
+                    );
+                    self.fill += 8;
+                    i += 8;
+                    if self.fill == block {
+                        self.flush_block().map_err(PushError::Write)?;
+                    }
+                    continue;
+                }
+            }
+            let b = letters[i];
+            let t = ENCODE[b as usize];
+            if t & INVALID != 0 {
+                return Err(PushError::Letter(InvalidLetter { index: i, byte: b }));
+            }
+            let pos = self.stream_pos + self.fill as u64 - cur.record.start;
+            let lower = t & LOWER != 0;
+            match (lower, cur.mask_since) {
+                (true, None) => cur.mask_since = Some(pos),
+                (false, Some(s)) => {
+                    self.masks.push(MaskRun { start: s, end: pos });
+                    cur.mask_since = None;
+                }
+                _ => {}
+            }
+            let c = t & 7;
+            let up = b & !((t & LOWER) << 2);
+            if t & SPECIAL != 0 {
+                if c == code::N {
+                    cur.record.n_count += 1;
+                } else {
+                    let own = self.exceptions.len() as u64 > cur.record.exception_first;
+                    match self.exceptions.last_mut() {
+                        Some(e)
+                            if own && e.letter == up && e.end() == pos && e.length < u32::MAX =>
+                        {
+                            e.length += 1
+                        }
+                        _ => self.exceptions.push(ExceptionRun {
+                            start: pos,
+                            length: 1,
+                            letter: up,
+                        }),
+                    }
+                }
+            }
+            self.upper[i] = up;
+            self.stage[self.fill] = c;
+            self.fill += 1;
+            i += 1;
+            if self.fill == block {
+                self.flush_block().map_err(PushError::Write)?;
+            }
+        }
+        cur.record.length += letters.len() as u64;
+        cur.md5.update(&self.upper);
+        if let Some(s) = cur.sha.as_mut() {
+            s.update(&self.upper);
+        }
+        Ok(())
+    }
+
+    /// Appends letters to the open sequence.
+    pub fn push(&mut self, letters: &[u8]) -> Result<()> {
+        self.try_push(letters).map_err(Error::from)
+    }
+
+    fn push_code(&mut self, c: u8) -> Result<()> {
+        self.stage[self.fill] = c;
+        self.fill += 1;
+        if self.fill == self.block_bases as usize {
+            self.flush_block()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the open sequence; `line_width` is the FASTA line width to
+    /// export it with (SPEC §6.1).
+    pub fn end_sequence(&mut self, line_width: u64) -> Result<()> {
+        self.end_sequence_with(TextLayout {
+            line_width,
+            ..TextLayout::default()
+        })
+    }
+
+    /// Closes the open sequence with its full FASTA text layout.
+    pub fn end_sequence_with(&mut self, text: TextLayout) -> Result<()> {
+        let Some(mut cur) = self.cur.take() else {
+            return Err(Error::new(
+                ErrorKind::Input,
+                "end_sequence without begin_sequence",
+            ));
+        };
+        if let Some(s) = cur.mask_since {
+            self.masks.push(MaskRun {
+                start: s,
+                end: cur.record.length,
+            });
+        }
+        let r = &mut cur.record;
+        r.line_width = if r.length == 0 {
+            0
+        } else {
+            text.line_width.max(1)
+        };
+        r.blank_lines = text.blank_lines;
+        r.flags = if text.crlf { spec::RECORD_FLAG_CRLF } else { 0 }
+            | if text.no_final_newline {
+                spec::RECORD_FLAG_NO_FINAL_NEWLINE
+            } else {
+                0
+            };
+        r.mask_count = self.masks.len() as u64 - r.mask_first;
+        r.exception_count = self.exceptions.len() as u64 - r.exception_first;
+        r.md5 = cur.md5.finalize().into();
+        if let Some(s) = cur.sha {
+            r.refget.copy_from_slice(&s.finalize()[..24]);
+        }
+        self.records.push(cur.record);
+        self.push_code(code::END)
+    }
+
+    /// Writes a whole sequence.
+    pub fn add_sequence(&mut self, header: &[u8], letters: &[u8], line_width: u64) -> Result<()> {
+        self.begin_sequence(header)?;
+        self.push(letters)?;
+        self.end_sequence(line_width)
+    }
+
+    /// Packs the staged codes into planes and writes the block (SPEC §5).
+    fn flush_block(&mut self) -> Result<()> {
+        let bases = self.fill;
+        if bases == 0 {
+            return Ok(());
+        }
+        let pb = plane_bytes(bases as u64) as usize;
+        self.stage[bases..pb * 8].fill(0);
+        let full = self.block_bases as usize / 8;
+        let (p0, rest) = self.planes.split_at_mut(full);
+        let (p1, p2) = rest.split_at_mut(full);
+        for (j, chunk) in self.stage[..pb * 8].chunks_exact(8).enumerate() {
+            let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            p0[j] = gather(x);
+            p1[j] = gather(x >> 1);
+            p2[j] = gather(x >> 2);
+        }
+        // SPEC §5.2: one summary bit per 512 positions with any plane-2 bit.
+        let first_line = self.stream_pos / spec::PLANE_LINE_BASES;
+        for (l, line) in p2[..pb].chunks_exact(64).enumerate() {
+            let bit = first_line + l as u64;
+            let byte = (bit / 8) as usize;
+            if self.summary.len() <= byte {
+                self.summary.resize(byte + 1, 0);
+            }
+            if line.iter().any(|&b| b != 0) {
+                self.summary[byte] |= 1 << (bit % 8);
+            }
+        }
+        let offset = self.c.section_position();
+        let mut h = xxhash_rust::xxh3::Xxh3::with_seed(spec::XXH3_SEED);
+        for p in [&p0[..pb], &p1[..pb], &p2[..pb]] {
+            h.update(p);
+            self.c.write(p)?;
+        }
+        BlockEntry {
+            offset,
+            stored_len: 3 * pb as u64,
+            checksum: h.digest(),
+            bases: bases as u32,
+            encoding: spec::ENCODING_RAW,
+        }
+        .encode(self.order, &mut self.block_index);
+        self.stream_pos += bases as u64;
+        self.fill = 0;
+        Ok(())
+    }
+
+    /// Writes the last block and every metadata section, then the directory
+    /// and header; returns the output.
+    pub fn finish(mut self) -> Result<W> {
+        if self.cur.is_some() {
+            return Err(Error::new(
+                ErrorKind::Input,
+                "finish while a sequence is open",
+            ));
+        }
+        self.flush_block()?;
+        self.c.end_section()?;
+        let order = self.order;
+        let g = 0;
+        self.c
+            .add_section(kind::BLOCK_INDEX, true, g, &self.block_index)?;
+        let mut summary = std::mem::take(&mut self.summary);
+        summary.resize(summary.len().div_ceil(8) * 8, 0);
+        self.c
+            .add_section(kind::NONACGT_SUMMARY, false, g, &summary)?;
+
+        let block_count = (self.block_index.len() as u64) / spec::BLOCK_ENTRY_LEN;
+        let header = IndexHeader {
+            sequence_count: self.records.len() as u64,
+            stream_len: self.stream_pos,
+            block_bases: self.block_bases,
+            record_len: spec::SEQUENCE_RECORD_LEN,
+            block_count,
+            flags: if self.refget {
+                spec::SEQUENCE_FLAG_REFGET
+            } else {
+                0
+            },
+            reserved: [0; 24],
+        };
+        self.c.begin_section(kind::SEQUENCE_INDEX, true, g)?;
+        self.c.write(&to_bytes(&header, order))?;
+        for r in &self.records {
+            self.c.write(&to_bytes(r, order))?;
+        }
+        self.c.end_section()?;
+        self.c
+            .add_section(kind::SEQUENCE_NAMES, true, g, &self.names)?;
+        let hash = name_hash(&self.records, &self.names, order);
+        self.c
+            .add_section(kind::SEQUENCE_NAME_HASH, true, g, &hash)?;
+        let mut buf = Vec::with_capacity(self.masks.len() * 16);
+        for m in &self.masks {
+            m.encode(order, &mut buf);
+        }
+        self.c.add_section(kind::MASKS, true, g, &buf)?;
+        buf.clear();
+        for e in &self.exceptions {
+            e.encode(order, &mut buf);
+        }
+        self.c.add_section(kind::EXCEPTIONS, true, g, &buf)?;
+        self.c.finish()
+    }
+}
+
+/// Builds SEQUENCE_NAME_HASH (SPEC §6.2): linear probing over a power-of-two
+/// table at most half full, slots filled in record order.
+fn name_hash(records: &[Record], names: &[u8], order: ByteOrder) -> Vec<u8> {
+    let n = records.len() as u64;
+    let slots = (2 * n).next_power_of_two().max(1);
+    let mut table = vec![(0u64, spec::NAME_HASH_EMPTY); slots as usize];
+    for (i, r) in records.iter().enumerate() {
+        let off = r.header_offset as usize + r.name_start as usize;
+        let h = checksum(&names[off..off + r.name_len as usize]);
+        let mut s = (h & (slots - 1)) as usize;
+        while table[s].1 != spec::NAME_HASH_EMPTY {
+            s = (s + 1) & (slots as usize - 1);
+        }
+        table[s] = (h, i as u64);
+    }
+    let mut out = Vec::with_capacity(16 + 16 * slots as usize);
+    order.put_u64(&mut out, slots);
+    order.put_u64(&mut out, 0);
+    for (h, r) in table {
+        order.put_u64(&mut out, h);
+        order.put_u64(&mut out, r);
+    }
+    out
+}

@@ -1,0 +1,191 @@
+//! Every constant of the on-disk format, in one place.
+//!
+//! Each constant names the SPEC.md section that defines it. The test
+//! `never_change_these_constants` pins the values: changing one breaks every
+//! file already written, so the test must fail loudly if that happens.
+
+/// SPEC §2 "File header": the first eight bytes of every tribit file.
+///
+/// Like PNG's signature, the high-bit first byte catches 7-bit transfers and
+/// the CR LF / SUB / LF tail catches line-ending conversion.
+pub const MAGIC: [u8; 8] = [0x89, b'T', b'B', b'T', 0x0D, 0x0A, 0x1A, 0x0A];
+
+/// SPEC §2.2 "Byte order": written as a `u32` in the writer's byte order.
+/// Its bytes read `3D 2C 1B 0A` in a little-endian file and `0A 1B 2C 3D`
+/// in a big-endian one.
+pub const SIGNATURE: u32 = 0x0A1B_2C3D;
+
+/// SPEC §2.3 "Versions": the major version this implementation reads and writes.
+pub const VERSION_MAJOR: u16 = 1;
+/// SPEC §2.3 "Versions": the minor version this implementation writes.
+pub const VERSION_MINOR: u16 = 0;
+
+/// SPEC §2 "File header": length of the fixed file header in bytes.
+pub const HEADER_LEN: u32 = 64;
+/// SPEC §2 "File header": bytes covered by the header checksum.
+pub const HEADER_CHECKSUMMED_LEN: usize = 56;
+/// SPEC §3 "Section directory": length of one directory entry.
+pub const DIRECTORY_ENTRY_LEN: u32 = 48;
+/// SPEC §1 "Conventions": every section starts at a multiple of this.
+pub const SECTION_ALIGN: u64 = 64;
+
+/// SPEC §3 "Section directory": directory entry flag bit 0.
+pub const SECTION_FLAG_REQUIRED: u32 = 1;
+
+/// SPEC §1 "Conventions": seed of every xxh3-64 checksum and hash.
+pub const XXH3_SEED: u64 = 0;
+
+/// SPEC §3.1 "Section kinds".
+pub mod kind {
+    /// Sequence directory: a 64-byte header and one record per sequence.
+    pub const SEQUENCE_INDEX: u32 = 0x0101;
+    /// Header lines (name and description) of every sequence.
+    pub const SEQUENCE_NAMES: u32 = 0x0102;
+    /// Open-addressing hash table from name to record.
+    pub const SEQUENCE_NAME_HASH: u32 = 0x0103;
+    /// One entry per block: where it lies, its checksum and encoding.
+    pub const BLOCK_INDEX: u32 = 0x0104;
+    /// The blocks of 3-bit codes, as bit-planes.
+    pub const BLOCKS: u32 = 0x0105;
+    /// Soft-mask (lowercase) runs.
+    pub const MASKS: u32 = 0x0106;
+    /// Letters of exception-coded positions (IUPAC codes other than N).
+    pub const EXCEPTIONS: u32 = 0x0107;
+    /// One bit per 512 stream positions: any code other than A, C, G, T.
+    pub const NONACGT_SUMMARY: u32 = 0x0108;
+    /// Reserved: references of reference-escaped sequences.
+    pub const REFERENCES: u32 = 0x0109;
+    /// Reserved: a fixed-width table.
+    pub const TABLE: u32 = 0x0201;
+    /// Reserved: a string dictionary of a table column.
+    pub const DICTIONARY: u32 = 0x0202;
+    /// Reserved: a persisted hash-key index over table columns.
+    pub const HASH_INDEX: u32 = 0x0203;
+    /// First kind of the private range; kinds from here up are never assigned by SPEC.md.
+    pub const PRIVATE_FIRST: u32 = 0x8000_0000;
+}
+
+/// SPEC §4 "Codes": the 3-bit code of each symbol.
+pub mod code {
+    /// Adenine.
+    pub const A: u8 = 0;
+    /// Cytosine.
+    pub const C: u8 = 1;
+    /// Guanine.
+    pub const G: u8 = 2;
+    /// Thymine.
+    pub const T: u8 = 3;
+    /// Any base (N).
+    pub const N: u8 = 4;
+    /// End of sequence: follows the last base of every sequence in the stream.
+    pub const END: u8 = 5;
+    /// Reference escape: the base comes from a reference sequence.
+    pub const REFERENCE: u8 = 6;
+    /// Exception: the letter is kept in the EXCEPTIONS section.
+    pub const EXCEPTION: u8 = 7;
+}
+
+/// SPEC §4 "Codes": letters an exception entry may hold (uppercase).
+pub const EXCEPTION_LETTERS: &[u8] = b"RYKMSWBDHVU-";
+
+/// SPEC §5 "Blocks": bases per plane line; block sizes are multiples of it
+/// and the NONACGT summary has one bit per line.
+pub const PLANE_LINE_BASES: u64 = 512;
+/// SPEC §5 "Blocks": the default number of stream positions per block.
+pub const DEFAULT_BLOCK_BASES: u32 = 1 << 16;
+/// SPEC §5 "Blocks": block encoding of raw bit-planes.
+pub const ENCODING_RAW: u8 = 0;
+
+/// SPEC §6 "Sequence index": length of the index header.
+pub const SEQUENCE_INDEX_HEADER_LEN: u64 = 64;
+/// SPEC §6 "Sequence index": length of one sequence record.
+pub const SEQUENCE_RECORD_LEN: u32 = 128;
+/// SPEC §6 "Sequence index": index flag bit 0, refget digests present.
+pub const SEQUENCE_FLAG_REFGET: u64 = 1;
+/// SPEC §6.1 "Sequence record": flag bit 0, the FASTA's last line had no newline.
+pub const RECORD_FLAG_NO_FINAL_NEWLINE: u32 = 1;
+/// SPEC §6.1 "Sequence record": flag bit 1, the FASTA lines of this record ended in CR LF.
+pub const RECORD_FLAG_CRLF: u32 = 2;
+/// SPEC §6.2 "Name hash": length of the name hash header.
+pub const NAME_HASH_HEADER_LEN: u64 = 16;
+/// SPEC §6.2 "Name hash": length of one slot.
+pub const NAME_HASH_SLOT_LEN: u64 = 16;
+/// SPEC §6.2 "Name hash": record value of an empty slot.
+pub const NAME_HASH_EMPTY: u64 = u64::MAX;
+/// SPEC §5.1 "Block index": length of one entry.
+pub const BLOCK_ENTRY_LEN: u64 = 32;
+/// SPEC §6.3 "Masks": length of one mask run.
+pub const MASK_ENTRY_LEN: u64 = 16;
+/// SPEC §6.4 "Exceptions": length of one exception run.
+pub const EXCEPTION_ENTRY_LEN: u64 = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// These values are the format. A change here makes every existing file
+    /// unreadable or, worse, misread: bump the major version instead.
+    #[test]
+    fn never_change_these_constants() {
+        assert_eq!(&MAGIC, b"\x89TBT\r\n\x1a\n");
+        assert_eq!(SIGNATURE.to_le_bytes(), [0x3D, 0x2C, 0x1B, 0x0A]);
+        assert_eq!((VERSION_MAJOR, VERSION_MINOR), (1, 0));
+        assert_eq!(
+            (HEADER_LEN, DIRECTORY_ENTRY_LEN, SECTION_ALIGN),
+            (64, 48, 64)
+        );
+        assert_eq!(XXH3_SEED, 0);
+        assert_eq!(
+            [
+                code::A,
+                code::C,
+                code::G,
+                code::T,
+                code::N,
+                code::END,
+                code::REFERENCE,
+                code::EXCEPTION
+            ],
+            [0, 1, 2, 3, 4, 5, 6, 7]
+        );
+        assert_eq!(EXCEPTION_LETTERS, b"RYKMSWBDHVU-");
+        assert_eq!(
+            [
+                kind::SEQUENCE_INDEX,
+                kind::SEQUENCE_NAMES,
+                kind::SEQUENCE_NAME_HASH,
+                kind::BLOCK_INDEX,
+                kind::BLOCKS,
+                kind::MASKS,
+                kind::EXCEPTIONS,
+                kind::NONACGT_SUMMARY,
+                kind::REFERENCES,
+                kind::TABLE,
+                kind::DICTIONARY,
+                kind::HASH_INDEX,
+            ],
+            [0x101, 0x102, 0x103, 0x104, 0x105, 0x106, 0x107, 0x108, 0x109, 0x201, 0x202, 0x203]
+        );
+        assert_eq!(PLANE_LINE_BASES, 512);
+        assert_eq!((RECORD_FLAG_NO_FINAL_NEWLINE, RECORD_FLAG_CRLF), (1, 2));
+        assert_eq!(
+            (
+                SEQUENCE_INDEX_HEADER_LEN,
+                SEQUENCE_RECORD_LEN,
+                NAME_HASH_HEADER_LEN,
+                NAME_HASH_SLOT_LEN
+            ),
+            (64, 128, 16, 16)
+        );
+        assert_eq!(
+            (BLOCK_ENTRY_LEN, MASK_ENTRY_LEN, EXCEPTION_ENTRY_LEN),
+            (32, 16, 16)
+        );
+        // xxh3-64 test vectors, so a dependency update cannot change the hash.
+        assert_eq!(xxhash_rust::xxh3::xxh3_64(b""), 0x2D06_8005_38D3_94C2);
+        assert_eq!(
+            xxhash_rust::xxh3::xxh3_64(b"chr1"),
+            xxhash_rust::xxh3::xxh3_64_with_seed(b"chr1", XXH3_SEED)
+        );
+    }
+}
