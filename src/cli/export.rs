@@ -23,8 +23,8 @@ pub enum Export {
 pub struct Fasta {
     /// The tribit file to read.
     input: PathBuf,
-    /// Where to write the FASTA (standard output when absent); the file
-    /// appears only when complete.
+    /// Where to write the FASTA (standard output when absent or '-'); the
+    /// file appears only when complete.
     #[arg(short, long)]
     output: Option<PathBuf>,
 }
@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
     let bar = ctx.progress(Some(total), "exporting");
     let with_path = |e: crate::Error| e.in_file(&a.input);
     let mut buf = Vec::new();
-    match &a.output {
+    match a.output.as_ref().filter(|p| p.as_os_str() != "-") {
         Some(path) => {
             let mut out = AtomicFile::create(path)?;
             for seq in reader.sequences() {
