@@ -247,11 +247,7 @@ enum Seg {
     Random,
     /// Copy of `src` (a repeat-library fragment or earlier sequence) with
     /// substitutions; `next_mut` is the offset of the next substitution.
-    Copy {
-        pos: usize,
-        rate: f64,
-        next_mut: u64,
-    },
+    Copy { pos: usize, rate: f64, next_mut: u64 },
     /// Tandem repeat of `unit[..ulen]`.
     Tandem {
         ulen: usize,
@@ -354,10 +350,7 @@ impl Content {
             self.remaining = total;
         } else {
             // local segmental duplication from recent history
-            let len = self
-                .rng
-                .log_uniform(100, 8000)
-                .min(self.ring_filled as u64 / 2) as usize;
+            let len = self.rng.log_uniform(100, 8000).min(self.ring_filled as u64 / 2) as usize;
             let back = self.rng.range(len as u64, self.ring_filled as u64) as usize;
             let start = (self.ring_pos + RING - back) % RING;
             self.src.clear();
@@ -381,11 +374,7 @@ impl Content {
             }
         }
         let next_mut = self.rng.geometric(rate);
-        self.seg = Seg::Copy {
-            pos: 0,
-            rate,
-            next_mut,
-        };
+        self.seg = Seg::Copy { pos: 0, rate, next_mut };
         self.remaining = self.src.len() as u64;
     }
 
@@ -400,11 +389,7 @@ impl Content {
             let dst = &mut out[i..i + m];
             match &mut self.seg {
                 Seg::Random => fill_random(&mut self.rng, dst),
-                Seg::Copy {
-                    pos,
-                    rate,
-                    next_mut,
-                } => {
+                Seg::Copy { pos, rate, next_mut } => {
                     dst.copy_from_slice(&self.src[*pos..*pos + m]);
                     let mut k = *next_mut;
                     while k < m as u64 {
@@ -712,9 +697,7 @@ impl Pipe {
             }
         }
         match self.handle.take() {
-            Some(h) => h
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("writer panicked"))),
+            Some(h) => h.join().unwrap_or_else(|_| Err(io::Error::other("writer panicked"))),
             None => Ok(()),
         }
     }
@@ -827,11 +810,7 @@ fn write_fasta(o: &Opts, lens: &[u64], out: &mut dyn Write) -> io::Result<Stats>
                 let (s2, e2) = (s.max(pos), e.min(end));
                 if s2 < e2 {
                     for x in &mut b[(s2 - pos) as usize..(e2 - pos) as usize] {
-                        if *x & 0xDF != b'A'
-                            && *x & 0xDF != b'C'
-                            && *x & 0xDF != b'G'
-                            && *x & 0xDF != b'T'
-                        {
+                        if *x & 0xDF != b'A' && *x & 0xDF != b'C' && *x & 0xDF != b'G' && *x & 0xDF != b'T' {
                             st.iupac -= 1; // an IUPAC code got covered
                         }
                         *x = b'N';
@@ -937,16 +916,9 @@ fn main() {
         let mut out = open_out(path);
         write_regions(&o, &lens, &mut *out).unwrap_or_else(|e| io_fail(e));
         if summary.is_empty() {
-            summary = format!(
-                "gen_genome: seed {}, {} bases",
-                o.seed,
-                lens.iter().sum::<u64>()
-            );
+            summary = format!("gen_genome: seed {}, {} bases", o.seed, lens.iter().sum::<u64>());
         }
-        summary.push_str(&format!(
-            "; {} regions of {} bp -> {}",
-            o.regions, o.region_len, path
-        ));
+        summary.push_str(&format!("; {} regions of {} bp -> {}", o.regions, o.region_len, path));
     }
     if !o.quiet {
         eprintln!("{summary}");

@@ -169,10 +169,7 @@ impl fmt::Display for Error {
                 section: Some(s),
                 offset,
             } => write!(f, "section {} at byte {}: ", section_name(*s), offset)?,
-            Location::Byte {
-                section: None,
-                offset,
-            } => write!(f, "byte {offset}: ")?,
+            Location::Byte { section: None, offset } => write!(f, "byte {offset}: ")?,
             Location::Line { line, column: 0 } => write!(f, "line {line}: ")?,
             Location::Line { line, column } => write!(f, "line {line}, column {column}: ")?,
         }

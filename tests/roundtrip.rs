@@ -72,7 +72,14 @@ fn digests_match_sam_m5_and_refget() {
     }
     // A known value: SAM M5 of "ACGT" (md5sum of the text).
     let r = import(b">x\nACGT\n", ByteOrder::Little, 512);
-    let hex: String = r.sequence(0).unwrap().record.md5.iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = r
+        .sequence(0)
+        .unwrap()
+        .record
+        .md5
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(hex, "f1f8f4bf413b16ad135722aa4591043e");
 }
 
@@ -125,8 +132,14 @@ fn letters() -> impl Strategy<Value = Vec<u8>> {
         1 => prop::sample::select(b"RYKMSWBDHVUryk-".to_vec()),
     ];
     let run = (letter, 1usize..40).prop_map(|(l, n)| vec![l; n]);
-    prop::collection::vec(prop_oneof![run, prop::collection::vec(prop::sample::select(b"ACGTacgtN".to_vec()), 1..50)], 0..60)
-        .prop_map(|v| v.concat())
+    prop::collection::vec(
+        prop_oneof![
+            run,
+            prop::collection::vec(prop::sample::select(b"ACGTacgtN".to_vec()), 1..50)
+        ],
+        0..60,
+    )
+    .prop_map(|v| v.concat())
 }
 
 proptest! {

@@ -32,11 +32,7 @@ pub struct Fasta {
 pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
     let Export::Fasta(a) = cmd;
     let reader = Reader::open(&a.input)?;
-    let total: u64 = reader
-        .sequences()
-        .filter_map(|s| s.ok())
-        .map(|s| s.len())
-        .sum();
+    let total: u64 = reader.sequences().filter_map(|s| s.ok()).map(|s| s.len()).sum();
     let bar = ctx.progress(Some(total), "exporting");
     let with_path = |e: crate::Error| e.in_file(&a.input);
     let mut buf = Vec::new();
@@ -45,8 +41,7 @@ pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
             let mut out = AtomicFile::create(path)?;
             for seq in reader.sequences() {
                 let seq = seq.map_err(with_path)?;
-                fasta::write_sequence(&reader, &seq, &mut out, &mut buf)
-                    .map_err(|e| e.in_file(path))?;
+                fasta::write_sequence(&reader, &seq, &mut out, &mut buf).map_err(|e| e.in_file(path))?;
                 bar.inc(seq.len());
             }
             out.commit()?;

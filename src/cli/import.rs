@@ -73,10 +73,7 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
     let raw: Box<dyn Read + Send> = if stdin {
         Box::new(std::io::stdin())
     } else {
-        Box::new(
-            std::fs::File::open(&a.input)
-                .map_err(|e| Error::io("cannot open", e).in_file(&a.input))?,
-        )
+        Box::new(std::fs::File::open(&a.input).map_err(|e| Error::io("cannot open", e).in_file(&a.input))?)
     };
     let bar = ctx.progress(total, "importing");
     let input = fasta::decompress(Box::new(Counting {

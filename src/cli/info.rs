@@ -107,8 +107,7 @@ fn collect(r: &Reader, path: &std::path::Path) -> Result<InfoJson> {
         block_bases: r.index_header().map(|h| h.block_bases),
         blocks: r.index_header().map(|h| h.block_count),
         total_bases,
-        bits_per_base: (total_bases > 0)
-            .then(|| c.header.file_len as f64 * 8.0 / total_bases as f64),
+        bits_per_base: (total_bases > 0).then(|| c.header.file_len as f64 * 8.0 / total_bases as f64),
         sections: c
             .sections
             .iter()
@@ -145,9 +144,9 @@ pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
         if let (Some(bb), Some(n)) = (info.block_bases, info.blocks) {
             let _ = writeln!(text, "blocks      {n} of {bb} positions");
         }
-        let bpb = info.bits_per_base.map_or(String::new(), |b| {
-            format!(" ({b:.3} bits/base for the whole file)")
-        });
+        let bpb = info
+            .bits_per_base
+            .map_or(String::new(), |b| format!(" ({b:.3} bits/base for the whole file)"));
         let _ = writeln!(text, "bases       {}{bpb}", info.total_bases);
         let _ = writeln!(text, "\nsections ({})", info.sections.len());
         let _ = writeln!(

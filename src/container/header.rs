@@ -82,12 +82,7 @@ where
 
 /// Parses a binrw value in `order` from `bytes`, which the caller has checked
 /// is long enough.
-pub(crate) fn from_bytes<T>(
-    bytes: &[u8],
-    order: ByteOrder,
-    section: Option<u32>,
-    offset: u64,
-) -> Result<T>
+pub(crate) fn from_bytes<T>(bytes: &[u8], order: ByteOrder, section: Option<u32>, offset: u64) -> Result<T>
 where
     T: for<'a> BinRead<Args<'a> = ()>,
 {

@@ -35,8 +35,7 @@ impl Data {
         // against (SIGBUS); tribit writers never modify a file in place —
         // they write a temporary file and rename it over the target, which
         // leaves existing maps on the old inode intact.
-        let map =
-            unsafe { Mmap::map(&file) }.map_err(|e| Error::io("cannot map", e).in_file(path))?;
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io("cannot map", e).in_file(path))?;
         Ok(Data::Mapped(map))
     }
 

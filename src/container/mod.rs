@@ -120,10 +120,7 @@ impl Container {
             return Err(Error::format(
                 None,
                 24,
-                format!(
-                    "file is {what}: header says {} bytes, file has {len}",
-                    header.file_len
-                ),
+                format!("file is {what}: header says {} bytes, file has {len}", header.file_len),
             ));
         }
         let entry_len = header.directory_entry_len as u64;
@@ -137,10 +134,7 @@ impl Container {
         let dir_off = header.directory_offset;
         let dir_len = (header.directory_count as u64).checked_mul(entry_len);
         let dir_end = dir_len.and_then(|l| dir_off.checked_add(l));
-        if dir_off % spec::SECTION_ALIGN != 0
-            || dir_off < header.header_len as u64
-            || dir_end != Some(len)
-        {
+        if dir_off % spec::SECTION_ALIGN != 0 || dir_off < header.header_len as u64 || dir_end != Some(len) {
             return Err(Error::format(
                 None,
                 32,
@@ -167,11 +161,7 @@ impl Container {
             let at = dir_off + i as u64 * entry_len;
             let e: DirectoryEntry = from_bytes(&raw[..48], order, None, at)?;
             if e.kind == 0 {
-                return Err(Error::format(
-                    None,
-                    at,
-                    "directory entry has section kind 0",
-                ));
+                return Err(Error::format(None, at, "directory entry has section kind 0"));
             }
             let end = e.offset.checked_add(e.length);
             if e.offset % spec::SECTION_ALIGN != 0
@@ -204,19 +194,14 @@ impl Container {
             }
             sections.push(e);
         }
-        let mut by_offset: Vec<&DirectoryEntry> =
-            sections.iter().filter(|e| e.length > 0).collect();
+        let mut by_offset: Vec<&DirectoryEntry> = sections.iter().filter(|e| e.length > 0).collect();
         by_offset.sort_by_key(|e| e.offset);
         for w in by_offset.windows(2) {
             if w[0].offset + w[0].length > w[1].offset {
                 return Err(Error::format(
                     Some(w[1].kind),
                     w[1].offset,
-                    format!(
-                        "{} overlaps {}",
-                        section_name(w[1].kind),
-                        section_name(w[0].kind)
-                    ),
+                    format!("{} overlaps {}", section_name(w[1].kind), section_name(w[0].kind)),
                 ));
             }
         }

@@ -50,8 +50,7 @@ impl<W: Write + Seek> ContainerWriter<W> {
     /// Starts a container on `out`, which must be positioned at its start.
     pub fn new(mut out: W, order: ByteOrder) -> Result<Self> {
         // The header is written last, once the directory is known.
-        out.write_all(&[0u8; spec::HEADER_LEN as usize])
-            .map_err(write_err)?;
+        out.write_all(&[0u8; spec::HEADER_LEN as usize]).map_err(write_err)?;
         Ok(ContainerWriter {
             out,
             order,
@@ -69,9 +68,7 @@ impl<W: Write + Seek> ContainerWriter<W> {
     fn pad_to_alignment(&mut self) -> Result<()> {
         let pad = (spec::SECTION_ALIGN - self.pos % spec::SECTION_ALIGN) % spec::SECTION_ALIGN;
         if pad > 0 {
-            self.out
-                .write_all(&[0u8; 64][..pad as usize])
-                .map_err(write_err)?;
+            self.out.write_all(&[0u8; 64][..pad as usize]).map_err(write_err)?;
             self.pos += pad;
         }
         Ok(())
@@ -81,11 +78,7 @@ impl<W: Write + Seek> ContainerWriter<W> {
     pub fn begin_section(&mut self, kind: u32, required: bool, group: u32) -> Result<()> {
         debug_assert!(self.open.is_none(), "sections cannot nest");
         self.pad_to_alignment()?;
-        let flags = if required {
-            spec::SECTION_FLAG_REQUIRED
-        } else {
-            0
-        };
+        let flags = if required { spec::SECTION_FLAG_REQUIRED } else { 0 };
         self.open = Some(OpenSection {
             kind,
             flags,
@@ -114,10 +107,7 @@ impl<W: Write + Seek> ContainerWriter<W> {
     /// Closes the open section and records its directory entry.
     pub fn end_section(&mut self) -> Result<DirectoryEntry> {
         let Some(s) = self.open.take() else {
-            return Err(Error::new(
-                crate::ErrorKind::Io,
-                "end_section without begin_section",
-            ));
+            return Err(Error::new(crate::ErrorKind::Io, "end_section without begin_section"));
         };
         let e = DirectoryEntry {
             kind: s.kind,
@@ -134,13 +124,7 @@ impl<W: Write + Seek> ContainerWriter<W> {
     }
 
     /// Writes a whole section at once.
-    pub fn add_section(
-        &mut self,
-        kind: u32,
-        required: bool,
-        group: u32,
-        bytes: &[u8],
-    ) -> Result<DirectoryEntry> {
+    pub fn add_section(&mut self, kind: u32, required: bool, group: u32, bytes: &[u8]) -> Result<DirectoryEntry> {
         self.begin_section(kind, required, group)?;
         self.write(bytes)?;
         self.end_section()
@@ -176,9 +160,7 @@ impl<W: Write + Seek> ContainerWriter<W> {
         let bytes = to_bytes(&header, self.order);
         self.out.seek(SeekFrom::Start(0)).map_err(write_err)?;
         self.out.write_all(&bytes).map_err(write_err)?;
-        self.out
-            .seek(SeekFrom::Start(header.file_len))
-            .map_err(write_err)?;
+        self.out.seek(SeekFrom::Start(header.file_len)).map_err(write_err)?;
         self.out.flush().map_err(write_err)?;
         Ok(self.out)
     }
@@ -211,11 +193,7 @@ impl AtomicFile {
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| {
-                Error::io(
-                    format!("cannot create a temporary file in {}", dir.display()),
-                    e,
-                )
-                .in_file(target)
+                Error::io(format!("cannot create a temporary file in {}", dir.display()), e).in_file(target)
             })?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
@@ -230,8 +208,7 @@ impl AtomicFile {
             .out
             .into_inner()
             .map_err(|e| Error::io("cannot write", e.into_error()).in_file(&target))?;
-        sync_and_publish(tmp.as_file())
-            .map_err(|e| Error::io("cannot sync", e).in_file(&target))?;
+        sync_and_publish(tmp.as_file()).map_err(|e| Error::io("cannot sync", e).in_file(&target))?;
         tmp.persist(&target)
             .map_err(|e| Error::io("cannot rename the temporary file", e.error).in_file(&target))?;
         Ok(())

@@ -122,12 +122,7 @@ impl<W: Write + Seek> Parser<'_, W> {
         if self.open && cr != self.crlf {
             self.mixed_eol.get_or_insert(n);
         }
-        let trimmed = line.len()
-            - line
-                .iter()
-                .rev()
-                .take_while(|&&b| b == b' ' || b == b'\t')
-                .count();
+        let trimmed = line.len() - line.iter().rev().take_while(|&&b| b == b' ' || b == b'\t').count();
         if trimmed < line.len() {
             self.trailing_ws.get_or_insert(n);
             line = &line[..trimmed];
@@ -193,10 +188,7 @@ impl<W: Write + Seek> Parser<'_, W> {
 /// fasta::write_fasta(&r, &mut out).unwrap();
 /// assert_eq!(out, b">a\nACGT\nAC\n>b x\nNNNN\n");
 /// ```
-pub fn read_fasta<R: BufRead, W: Write + Seek>(
-    mut input: R,
-    writer: &mut Writer<W>,
-) -> Result<ImportSummary> {
+pub fn read_fasta<R: BufRead, W: Write + Seek>(mut input: R, writer: &mut Writer<W>) -> Result<ImportSummary> {
     let mut p = Parser {
         w: writer,
         line_no: 0,
@@ -223,9 +215,7 @@ pub fn read_fasta<R: BufRead, W: Write + Seek>(
             Err(e) => {
                 let kind = e.kind();
                 let mut err = Error::io(format!("cannot read input after line {}", p.line_no), e);
-                if kind == std::io::ErrorKind::UnexpectedEof
-                    || kind == std::io::ErrorKind::InvalidInput
-                {
+                if kind == std::io::ErrorKind::UnexpectedEof || kind == std::io::ErrorKind::InvalidInput {
                     err = Error::input(format!(
                         "truncated or corrupt compressed input after line {}: {err}",
                         p.line_no
@@ -291,9 +281,8 @@ pub fn read_fasta<R: BufRead, W: Write + Seek>(
         ));
     }
     if let Some(l) = p.leading_blank {
-        s.warnings.push(format!(
-            "line {l}: blank lines before the first record were removed"
-        ));
+        s.warnings
+            .push(format!("line {l}: blank lines before the first record were removed"));
     }
     Ok(s)
 }
@@ -319,12 +308,7 @@ fn export_chunk(width: u64) -> u64 {
 
 /// Writes one sequence as FASTA, reproducing its line width, line endings
 /// and trailing blank lines (SPEC §7).
-pub fn write_sequence<W: Write>(
-    reader: &Reader,
-    seq: &Sequence<'_>,
-    out: &mut W,
-    buf: &mut Vec<u8>,
-) -> Result<()> {
+pub fn write_sequence<W: Write>(reader: &Reader, seq: &Sequence<'_>, out: &mut W, buf: &mut Vec<u8>) -> Result<()> {
     let io = |e| Error::io("cannot write", e);
     let r = &seq.record;
     let eol: &[u8] = if r.flags & spec::RECORD_FLAG_CRLF != 0 {

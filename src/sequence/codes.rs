@@ -13,12 +13,7 @@ pub(crate) const SPECIAL: u8 = 0x10;
 
 const fn build_encode() -> [u8; 256] {
     let mut t = [INVALID; 256];
-    let bases = [
-        (b'A', code::A),
-        (b'C', code::C),
-        (b'G', code::G),
-        (b'T', code::T),
-    ];
+    let bases = [(b'A', code::A), (b'C', code::C), (b'G', code::G), (b'T', code::T)];
     let mut i = 0;
     while i < bases.len() {
         let (l, c) = bases[i];

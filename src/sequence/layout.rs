@@ -63,7 +63,7 @@ pub struct Record {
     pub flags: u32,
 }
 
-/// SPEC §5.1 "Block index": one 32-byte entry.
+/// SPEC §5.1 "Block index": one 48-byte entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockEntry {
     /// Offset from the start of BLOCKS, a multiple of 64.
@@ -76,6 +76,12 @@ pub struct BlockEntry {
     pub bases: u32,
     /// 0 = raw planes.
     pub encoding: u8,
+    /// Index of the first MASKS entry whose run ends (in stream
+    /// coordinates) after the block's first position.
+    pub first_mask: u64,
+    /// Index of the first EXCEPTIONS entry whose run ends (in stream
+    /// coordinates) after the block's first position.
+    pub first_exception: u64,
 }
 
 impl BlockEntry {
@@ -87,16 +93,20 @@ impl BlockEntry {
             checksum: order.u64_at(b, 16),
             bases: order.u32_at(b, 24),
             encoding: b[28],
+            first_mask: order.u64_at(b, 32),
+            first_exception: order.u64_at(b, 40),
         }
     }
 
-    /// Appends the 32 bytes of this entry.
+    /// Appends the 48 bytes of this entry.
     pub fn encode(&self, order: ByteOrder, out: &mut Vec<u8>) {
         order.put_u64(out, self.offset);
         order.put_u64(out, self.stored_len);
         order.put_u64(out, self.checksum);
         order.put_u32(out, self.bases);
         out.extend_from_slice(&[self.encoding, 0, 0, 0]);
+        order.put_u64(out, self.first_mask);
+        order.put_u64(out, self.first_exception);
     }
 }
 

@@ -109,9 +109,7 @@ impl Reader {
         let container = Container::parse(data.bytes())?;
         let layout = Self::layout(&container, data.bytes())?;
         let blocks = layout.as_ref().map_or(0, |l| l.header.block_count as usize);
-        let verified = (0..blocks.div_ceil(64))
-            .map(|_| AtomicU64::new(0))
-            .collect();
+        let verified = (0..blocks.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
         Ok(Reader {
             data,
             container,
@@ -153,8 +151,7 @@ impl Reader {
                 }
             }
         }
-        let [idx, names, hash, bidx, blocks, masks, exc] =
-            [es[0], es[1], es[2], es[3], es[4], es[5], es[6]];
+        let [idx, names, hash, bidx, blocks, masks, exc] = [es[0], es[1], es[2], es[3], es[4], es[5], es[6]];
         // The metadata sections are small: verify them now. BLOCKS is
         // verified block by block, on first touch.
         for e in [&idx, &names, &hash, &bidx, &masks, &exc] {
@@ -170,23 +167,14 @@ impl Reader {
             ));
         }
         let h: IndexHeader = from_bytes(&ib[..64], o, Some(idx.kind), idx.offset)?;
-        let fail = |field: u64, msg: String| {
-            Err(Error::format(
-                Some(kind::SEQUENCE_INDEX),
-                idx.offset + field,
-                msg,
-            ))
-        };
+        let fail = |field: u64, msg: String| Err(Error::format(Some(kind::SEQUENCE_INDEX), idx.offset + field, msg));
         if h.record_len < spec::SEQUENCE_RECORD_LEN {
             return fail(20, format!("record_len {} is less than 128", h.record_len));
         }
         if h.block_bases == 0 || h.block_bases as u64 % spec::PLANE_LINE_BASES != 0 {
             return fail(
                 16,
-                format!(
-                    "block_bases {} is not a positive multiple of 512",
-                    h.block_bases
-                ),
+                format!("block_bases {} is not a positive multiple of 512", h.block_bases),
             );
         }
         if h.block_count != h.stream_len.div_ceil(h.block_bases as u64) {
@@ -214,10 +202,7 @@ impl Reader {
         if h.stream_len < h.sequence_count {
             return fail(
                 8,
-                format!(
-                    "stream_len {} is less than the sequence count",
-                    h.stream_len
-                ),
+                format!("stream_len {} is less than the sequence count", h.stream_len),
             );
         }
         if Some(bidx.length) != h.block_count.checked_mul(spec::BLOCK_ENTRY_LEN) {
@@ -232,10 +217,7 @@ impl Reader {
                 ),
             ));
         }
-        for (e, unit) in [
-            (&masks, spec::MASK_ENTRY_LEN),
-            (&exc, spec::EXCEPTION_ENTRY_LEN),
-        ] {
+        for (e, unit) in [(&masks, spec::MASK_ENTRY_LEN), (&exc, spec::EXCEPTION_ENTRY_LEN)] {
             if e.length % unit != 0 {
                 return Err(Error::format(
                     Some(e.kind),
@@ -339,9 +321,7 @@ impl Reader {
 
     /// Number of sequences.
     pub fn len(&self) -> usize {
-        self.layout
-            .as_ref()
-            .map_or(0, |l| l.header.sequence_count as usize)
+        self.layout.as_ref().map_or(0, |l| l.header.sequence_count as usize)
     }
 
     /// Whether the file holds no sequence.
@@ -362,10 +342,7 @@ impl Reader {
         if i as u64 >= h.sequence_count {
             return Err(Error::new(
                 ErrorKind::NotFound,
-                format!(
-                    "sequence index {i} is out of range: the file has {}",
-                    h.sequence_count
-                ),
+                format!("sequence index {i} is out of range: the file has {}", h.sequence_count),
             ));
         }
         let rl = h.record_len as usize;
@@ -387,10 +364,7 @@ impl Reader {
         let names = &bytes[l.names.clone()];
         let hend = r.header_offset.checked_add(r.header_len as u64);
         let name_end = r.name_start as u64 + r.name_len as u64;
-        if hend.is_none_or(|e| e > names.len() as u64)
-            || r.name_len == 0
-            || name_end > r.header_len as u64
-        {
+        if hend.is_none_or(|e| e > names.len() as u64) || r.name_len == 0 || name_end > r.header_len as u64 {
             return bad(format!(
                 "header at {} length {} (name length {}) lies outside SEQUENCE_NAMES ({} bytes)",
                 r.header_offset,
@@ -399,10 +373,7 @@ impl Reader {
                 names.len()
             ));
         }
-        if r.start
-            .checked_add(r.length)
-            .is_none_or(|e| e >= h.stream_len)
-        {
+        if r.start.checked_add(r.length).is_none_or(|e| e >= h.stream_len) {
             return bad(format!(
                 "bases [{}, +{}) lie outside the {}-position stream",
                 r.start, r.length, h.stream_len
@@ -410,10 +381,7 @@ impl Reader {
         }
         let masks = (l.masks.len() / 16) as u64;
         let excs = (l.exceptions.len() / 16) as u64;
-        if r.mask_first
-            .checked_add(r.mask_count)
-            .is_none_or(|e| e > masks)
-        {
+        if r.mask_first.checked_add(r.mask_count).is_none_or(|e| e > masks) {
             return bad(format!(
                 "mask runs {}+{} exceed the {masks} in MASKS",
                 r.mask_first, r.mask_count
@@ -460,15 +428,13 @@ impl Reader {
                 return Ok(None);
             }
             if o.u64_at(slots, at) == h {
-                let seq = self
-                    .sequence(usize::try_from(rec).unwrap_or(usize::MAX))
-                    .map_err(|_| {
-                        Error::format(
-                            Some(kind::SEQUENCE_NAME_HASH),
-                            (l.hash_slots.start + at) as u64,
-                            format!("slot {s} points at record {rec}, which does not exist"),
-                        )
-                    })?;
+                let seq = self.sequence(usize::try_from(rec).unwrap_or(usize::MAX)).map_err(|_| {
+                    Error::format(
+                        Some(kind::SEQUENCE_NAME_HASH),
+                        (l.hash_slots.start + at) as u64,
+                        format!("slot {s} points at record {rec}, which does not exist"),
+                    )
+                })?;
                 if seq.name == name {
                     return Ok(Some(rec as usize));
                 }
@@ -486,7 +452,7 @@ impl Reader {
     fn block(&self, l: &Layout, b: u64) -> Result<(BlockEntry, &[u8])> {
         let at = l.block_index.start + (b * spec::BLOCK_ENTRY_LEN) as usize;
         let bytes = self.data.bytes();
-        let e = BlockEntry::decode(&bytes[at..at + 32], self.container.order);
+        let e = BlockEntry::decode(&bytes[at..at + spec::BLOCK_ENTRY_LEN as usize], self.container.order);
         let bb = l.header.block_bases as u64;
         let want = bb.min(l.header.stream_len - b * bb);
         let bad = |msg: String| {
@@ -551,10 +517,7 @@ impl Reader {
     pub fn block_planes(&self, b: u64) -> Result<[&[u8]; 3]> {
         let l = self.lay()?;
         if b >= l.header.block_count {
-            return Err(Error::new(
-                ErrorKind::Range,
-                format!("block {b} is out of range"),
-            ));
+            return Err(Error::new(ErrorKind::Range, format!("block {b} is out of range")));
         }
         let (e, data) = self.block(l, b)?;
         let pb = plane_bytes(e.bases as u64) as usize;
@@ -584,10 +547,7 @@ impl Reader {
     }
 
     /// The exception runs of `seq` (SPEC §6.4), sequence-relative.
-    pub fn exception_runs<'a>(
-        &'a self,
-        seq: &Sequence<'_>,
-    ) -> impl Iterator<Item = ExceptionRun> + 'a {
+    pub fn exception_runs<'a>(&'a self, seq: &Sequence<'_>) -> impl Iterator<Item = ExceptionRun> + 'a {
         let (o, first, n) = (
             self.container.order,
             seq.record.exception_first as usize,
@@ -627,13 +587,7 @@ impl Reader {
     }
 
     /// Like [`Reader::fetch`] for an already decoded [`Sequence`].
-    pub fn fetch_from(
-        &self,
-        seq: &Sequence<'_>,
-        start: u64,
-        end: u64,
-        out: &mut Vec<u8>,
-    ) -> Result<()> {
+    pub fn fetch_from(&self, seq: &Sequence<'_>, start: u64, end: u64, out: &mut Vec<u8>) -> Result<()> {
         let r = &seq.record;
         if start > end || end > r.length {
             return Err(Error::new(
@@ -651,13 +605,24 @@ impl Reader {
         let base = out.len();
         self.decode_stream(l, r.start + start, r.start + end, out)?;
         let got = &mut out[base..];
+        // SPEC §5.1: the block entry says where this block's runs begin, so
+        // finding the first run to apply costs one or two probes.
+        let hint = if start < end && (r.mask_count > 0 || r.exception_count > 0) {
+            let b = (r.start + start) / l.header.block_bases as u64;
+            let at = l.block_index.start + (b * spec::BLOCK_ENTRY_LEN) as usize;
+            Some(BlockEntry::decode(&bytes[at..at + spec::BLOCK_ENTRY_LEN as usize], o))
+        } else {
+            None
+        };
         if r.exception_count > 0 {
             let ex = &bytes[l.exceptions.clone()];
             let first = r.exception_first as usize;
-            let runs =
-                |k: usize| ExceptionRun::decode(&ex[(first + k) * 16..(first + k) * 16 + 16], o);
+            let runs = |k: usize| ExceptionRun::decode(&ex[(first + k) * 16..(first + k) * 16 + 16], o);
             let n = r.exception_count as usize;
-            let mut k = partition_point(n, |k| runs(k).end() <= start);
+            let from = hint.map_or(0, |h| {
+                h.first_exception.saturating_sub(r.exception_first).min(n as u64) as usize
+            });
+            let mut k = from + partition_point(n - from, |k| runs(from + k).end() <= start);
             while k < n {
                 let x = runs(k);
                 if x.start >= end {
@@ -669,22 +634,19 @@ impl Reader {
                 k += 1;
             }
         }
-        if let Some(j) = memchr::memchr3(
-            PLACEHOLDER_END,
-            PLACEHOLDER_REFERENCE,
-            PLACEHOLDER_EXCEPTION,
-            got,
-        ) {
+        if let Some(j) = memchr::memchr3(PLACEHOLDER_END, PLACEHOLDER_REFERENCE, PLACEHOLDER_EXCEPTION, got) {
             let what = match got[j] {
                 PLACEHOLDER_END => "an end-of-sequence code inside the sequence",
-                PLACEHOLDER_REFERENCE => return Err(Error::new(
-                    ErrorKind::Unsupported,
-                    format!(
-                        "{} position {} is reference-escaped, which this reader does not implement",
-                        seq.name_str(),
-                        start + j as u64
-                    ),
-                )),
+                PLACEHOLDER_REFERENCE => {
+                    return Err(Error::new(
+                        ErrorKind::Unsupported,
+                        format!(
+                            "{} position {} is reference-escaped, which this reader does not implement",
+                            seq.name_str(),
+                            start + j as u64
+                        ),
+                    ))
+                }
                 _ => "an exception code with no exception entry",
             };
             let pos = r.start + start + j as u64;
@@ -703,7 +665,8 @@ impl Reader {
             let first = r.mask_first as usize;
             let runs = |k: usize| MaskRun::decode(&mb[(first + k) * 16..(first + k) * 16 + 16], o);
             let n = r.mask_count as usize;
-            let mut k = partition_point(n, |k| runs(k).end <= start);
+            let from = hint.map_or(0, |h| h.first_mask.saturating_sub(r.mask_first).min(n as u64) as usize);
+            let mut k = from + partition_point(n - from, |k| runs(from + k).end <= start);
             while k < n {
                 let m = runs(k);
                 if m.start >= end {

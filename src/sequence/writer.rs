@@ -132,8 +132,7 @@ impl WriterBuilder {
 
     /// Starts writing an atomic file at `path` (see [`AtomicFile`]).
     pub fn build_to_path(self, path: &Path) -> Result<Writer<AtomicFile>> {
-        self.build(AtomicFile::create(path)?)
-            .map_err(|e| e.in_file(path))
+        self.build(AtomicFile::create(path)?).map_err(|e| e.in_file(path))
     }
 }
 
@@ -170,7 +169,7 @@ pub struct Writer<W: Write + Seek> {
     /// Scratch for the three planes of one block.
     planes: Vec<u8>,
     stream_pos: u64,
-    block_index: Vec<u8>,
+    block_index: Vec<BlockEntry>,
     summary: Vec<u8>,
     records: Vec<Record>,
     names: Vec<u8>,
@@ -186,10 +185,7 @@ pub struct Writer<W: Write + Seek> {
 pub fn name_span(header: &[u8]) -> std::ops::Range<usize> {
     let ws = |b: &u8| *b == b' ' || *b == b'\t';
     let start = header.iter().position(|b| !ws(b)).unwrap_or(header.len());
-    let len = header[start..]
-        .iter()
-        .position(ws)
-        .unwrap_or(header.len() - start);
+    let len = header[start..].iter().position(ws).unwrap_or(header.len() - start);
     start..start + len
 }
 
@@ -212,20 +208,14 @@ impl<W: Write + Seek> Writer<W> {
     /// the name up to the first space or tab, the description after it.
     pub fn begin_sequence(&mut self, header: &[u8]) -> Result<()> {
         if self.cur.is_some() {
-            return Err(Error::new(
-                ErrorKind::Input,
-                "begin_sequence while a sequence is open",
-            ));
+            return Err(Error::new(ErrorKind::Input, "begin_sequence while a sequence is open"));
         }
         let span = name_span(header);
         if span.is_empty() {
-            return Err(Error::input(
-                "empty sequence name: expected a name after '>'",
-            ));
+            return Err(Error::input("empty sequence name: expected a name after '>'"));
         }
-        let name_start = u16::try_from(span.start).map_err(|_| {
-            Error::input("more than 65,535 spaces between '>' and the sequence name")
-        })?;
+        let name_start = u16::try_from(span.start)
+            .map_err(|_| Error::input("more than 65,535 spaces between '>' and the sequence name"))?;
         if header.iter().any(|&b| b == b'\n' || b == b'\r') {
             return Err(Error::input("sequence header contains a line break"));
         }
@@ -239,8 +229,7 @@ impl<W: Write + Seek> Writer<W> {
         let record = Record {
             start: self.stream_pos + self.fill as u64,
             header_offset: self.names.len() as u64,
-            header_len: u32::try_from(header.len())
-                .map_err(|_| Error::input("sequence header longer than 4 GiB"))?,
+            header_len: u32::try_from(header.len()).map_err(|_| Error::input("sequence header longer than 4 GiB"))?,
             name_len: span.len() as u32,
             name_start,
             mask_first: self.masks.len() as u64,
@@ -271,11 +260,7 @@ impl<W: Write + Seek> Writer<W> {
         r
     }
 
-    fn push_into(
-        &mut self,
-        cur: &mut Current,
-        letters: &[u8],
-    ) -> std::result::Result<(), PushError> {
+    fn push_into(&mut self, cur: &mut Current, letters: &[u8]) -> std::result::Result<(), PushError> {
         self.upper.clear();
         self.upper.resize(letters.len(), 0);
         let block = self.block_bases as usize;
@@ -290,21 +275,14 @@ impl<W: Write + Seek> Writer<W> {
                 let tw = u64::from_le_bytes(t);
                 let any = tw & 0x9898_9898_9898_9898; // INVALID | SPECIAL | LOWER
                 let all_lower = tw & 0x0808_0808_0808_0808 == 0x0808_0808_0808_0808;
-                let plain = any & 0x9090_9090_9090_9090 == 0
-                    && if cur.mask_since.is_some() {
-                        all_lower
-                    } else {
-                        any == 0
-                    };
+                let plain =
+                    any & 0x9090_9090_9090_9090 == 0 && if cur.mask_since.is_some() { all_lower } else { any == 0 };
                 if plain {
                     let mut lb = [0u8; 8];
                     lb.copy_from_slice(&letters[i..i + 8]);
                     let lw = u64::from_le_bytes(lb);
-                    self.stage[self.fill..self.fill + 8]
-                        .copy_from_slice(&(tw & 0x0707_0707_0707_0707).to_le_bytes());
-                    self.upper[i..i + 8].copy_from_slice(
-                        &(lw & !((tw & 0x0808_0808_0808_0808) << 2)).to_le_bytes(),
-                    );
+                    self.stage[self.fill..self.fill + 8].copy_from_slice(&(tw & 0x0707_0707_0707_0707).to_le_bytes());
+                    self.upper[i..i + 8].copy_from_slice(&(lw & !((tw & 0x0808_0808_0808_0808) << 2)).to_le_bytes());
                     self.fill += 8;
                     i += 8;
                     if self.fill == block {
@@ -336,11 +314,7 @@ impl<W: Write + Seek> Writer<W> {
                 } else {
                     let own = self.exceptions.len() as u64 > cur.record.exception_first;
                     match self.exceptions.last_mut() {
-                        Some(e)
-                            if own && e.letter == up && e.end() == pos && e.length < u32::MAX =>
-                        {
-                            e.length += 1
-                        }
+                        Some(e) if own && e.letter == up && e.end() == pos && e.length < u32::MAX => e.length += 1,
                         _ => self.exceptions.push(ExceptionRun {
                             start: pos,
                             length: 1,
@@ -391,10 +365,7 @@ impl<W: Write + Seek> Writer<W> {
     /// Closes the open sequence with its full FASTA text layout.
     pub fn end_sequence_with(&mut self, text: TextLayout) -> Result<()> {
         let Some(mut cur) = self.cur.take() else {
-            return Err(Error::new(
-                ErrorKind::Input,
-                "end_sequence without begin_sequence",
-            ));
+            return Err(Error::new(ErrorKind::Input, "end_sequence without begin_sequence"));
         };
         if let Some(s) = cur.mask_since {
             self.masks.push(MaskRun {
@@ -403,11 +374,7 @@ impl<W: Write + Seek> Writer<W> {
             });
         }
         let r = &mut cur.record;
-        r.line_width = if r.length == 0 {
-            0
-        } else {
-            text.line_width.max(1)
-        };
+        r.line_width = if r.length == 0 { 0 } else { text.line_width.max(1) };
         r.blank_lines = text.blank_lines;
         r.flags = if text.crlf { spec::RECORD_FLAG_CRLF } else { 0 }
             | if text.no_final_newline {
@@ -467,51 +434,79 @@ impl<W: Write + Seek> Writer<W> {
             h.update(p);
             self.c.write(p)?;
         }
-        BlockEntry {
+        self.block_index.push(BlockEntry {
             offset,
             stored_len: 3 * pb as u64,
             checksum: h.digest(),
             bases: bases as u32,
             encoding: spec::ENCODING_RAW,
-        }
-        .encode(self.order, &mut self.block_index);
+            first_mask: 0,
+            first_exception: 0,
+        });
         self.stream_pos += bases as u64;
         self.fill = 0;
         Ok(())
+    }
+
+    /// Sets each block's first_mask and first_exception (SPEC §5.1): the
+    /// first run whose stream end lies after the block's first position.
+    fn set_first_runs(&mut self) {
+        let bb = self.block_bases as u64;
+        let records = &self.records;
+        let mask_ends = records.iter().flat_map(|r| {
+            self.masks[r.mask_first as usize..(r.mask_first + r.mask_count) as usize]
+                .iter()
+                .map(move |m| r.start + m.end)
+        });
+        let exc_ends = records.iter().flat_map(|r| {
+            self.exceptions[r.exception_first as usize..(r.exception_first + r.exception_count) as usize]
+                .iter()
+                .map(move |e| r.start + e.end())
+        });
+        let mut mask_ends = mask_ends.peekable();
+        let mut exc_ends = exc_ends.peekable();
+        let (mut km, mut ke) = (0u64, 0u64);
+        for (b, e) in self.block_index.iter_mut().enumerate() {
+            let first = b as u64 * bb;
+            while mask_ends.next_if(|&end| end <= first).is_some() {
+                km += 1;
+            }
+            while exc_ends.next_if(|&end| end <= first).is_some() {
+                ke += 1;
+            }
+            e.first_mask = km;
+            e.first_exception = ke;
+        }
     }
 
     /// Writes the last block and every metadata section, then the directory
     /// and header; returns the output.
     pub fn finish(mut self) -> Result<W> {
         if self.cur.is_some() {
-            return Err(Error::new(
-                ErrorKind::Input,
-                "finish while a sequence is open",
-            ));
+            return Err(Error::new(ErrorKind::Input, "finish while a sequence is open"));
         }
         self.flush_block()?;
         self.c.end_section()?;
         let order = self.order;
         let g = 0;
-        self.c
-            .add_section(kind::BLOCK_INDEX, true, g, &self.block_index)?;
+        self.set_first_runs();
+        let mut buf = Vec::with_capacity(self.block_index.len() * spec::BLOCK_ENTRY_LEN as usize);
+        for e in &self.block_index {
+            e.encode(order, &mut buf);
+        }
+        self.c.add_section(kind::BLOCK_INDEX, true, g, &buf)?;
         let mut summary = std::mem::take(&mut self.summary);
         summary.resize(summary.len().div_ceil(8) * 8, 0);
-        self.c
-            .add_section(kind::NONACGT_SUMMARY, false, g, &summary)?;
+        self.c.add_section(kind::NONACGT_SUMMARY, false, g, &summary)?;
 
-        let block_count = (self.block_index.len() as u64) / spec::BLOCK_ENTRY_LEN;
+        let block_count = self.block_index.len() as u64;
         let header = IndexHeader {
             sequence_count: self.records.len() as u64,
             stream_len: self.stream_pos,
             block_bases: self.block_bases,
             record_len: spec::SEQUENCE_RECORD_LEN,
             block_count,
-            flags: if self.refget {
-                spec::SEQUENCE_FLAG_REFGET
-            } else {
-                0
-            },
+            flags: if self.refget { spec::SEQUENCE_FLAG_REFGET } else { 0 },
             reserved: [0; 24],
         };
         self.c.begin_section(kind::SEQUENCE_INDEX, true, g)?;
@@ -520,12 +515,10 @@ impl<W: Write + Seek> Writer<W> {
             self.c.write(&to_bytes(r, order))?;
         }
         self.c.end_section()?;
-        self.c
-            .add_section(kind::SEQUENCE_NAMES, true, g, &self.names)?;
+        self.c.add_section(kind::SEQUENCE_NAMES, true, g, &self.names)?;
         let hash = name_hash(&self.records, &self.names, order);
-        self.c
-            .add_section(kind::SEQUENCE_NAME_HASH, true, g, &hash)?;
-        let mut buf = Vec::with_capacity(self.masks.len() * 16);
+        self.c.add_section(kind::SEQUENCE_NAME_HASH, true, g, &hash)?;
+        buf.clear();
         for m in &self.masks {
             m.encode(order, &mut buf);
         }
