@@ -177,7 +177,13 @@ mod tests {
         assert_eq!((BLOCK_ENTRY_LEN, MASK_ENTRY_LEN, EXCEPTION_ENTRY_LEN), (48, 16, 16));
         // xxh3-64 test vectors, so a dependency update cannot change the hash.
         assert_eq!(xxhash_rust::xxh3::xxh3_64(b""), 0x2D06_8005_38D3_94C2);
-        assert_eq!(xxhash_rust::xxh3::xxh3_64_with_seed(b"chr1", XXH3_SEED), 0xF56E_6623_5D6A_613C);
-        assert_eq!(xxhash_rust::xxh3::xxh3_64_with_seed(b"ACGT", XXH3_SEED), 0xECC2_F3E8_BCC7_25AF);
+        assert_eq!(
+            xxhash_rust::xxh3::xxh3_64_with_seed(b"chr1", XXH3_SEED),
+            0xF56E_6623_5D6A_613C
+        );
+        assert_eq!(
+            xxhash_rust::xxh3::xxh3_64_with_seed(b"ACGT", XXH3_SEED),
+            0xECC2_F3E8_BCC7_25AF
+        );
     }
 }

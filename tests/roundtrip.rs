@@ -61,9 +61,15 @@ fn fetches_match_a_naive_slice_of_real_data() {
 #[test]
 fn digests_match_sam_m5_and_refget() {
     use md5::{Digest, Md5};
-    let text = std::fs::read(testdata("pseudocat.fa")).unwrap();
+    let text = std::fs::read(testdata("shorties.fa")).unwrap();
     let recs = naive_records(&text);
-    let r = import(&text, ByteOrder::Little, 1 << 16);
+    let mut w = WriterBuilder::default()
+        .set_refget(true)
+        .build(Cursor::new(Vec::new()))
+        .unwrap();
+    tribit::convert::fasta::read_fasta(&text[..], &mut w).unwrap();
+    let r = Reader::from_bytes(w.finish().unwrap().into_inner()).unwrap();
+    assert_eq!(r.len(), 20);
     for (i, (_, seq)) in recs.iter().enumerate() {
         let up = seq.to_ascii_uppercase();
         let s = r.sequence(i).unwrap();

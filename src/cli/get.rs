@@ -29,10 +29,15 @@ pub struct Get {
     /// Line width of the output sequence (0: one line).
     #[arg(short = 'n', long = "length", default_value_t = 60)]
     width: usize,
+    /// Do not check the checksum of each block read (metadata is always
+    /// checked); faster for many small regions.
+    #[arg(long)]
+    no_verify: bool,
 }
 
 pub fn run(ctx: &Ctx, a: Get) -> Result<ExitCode> {
-    let reader = Reader::open(&a.input)?;
+    let mut reader = Reader::open(&a.input)?;
+    reader.set_verify_blocks(!a.no_verify);
     let mut regions = a.regions;
     if let Some(f) = &a.region_file {
         let file = std::fs::File::open(f).map_err(|e| Error::io("cannot open", e).in_file(f))?;

@@ -44,9 +44,10 @@ pub struct Fasta {
     /// verify on random access, larger ones compress better.
     #[arg(long, default_value_t = crate::spec::DEFAULT_BLOCK_BASES)]
     block_bases: u32,
-    /// Skip the GA4GH refget digest (SHA-512/24); the MD5 is always computed.
+    /// Also compute the GA4GH refget digest (SHA-512/24) of each sequence;
+    /// the MD5 (SAM M5) is always computed.
     #[arg(long)]
-    no_refget: bool,
+    refget: bool,
 }
 
 struct Counting<R> {
@@ -88,7 +89,7 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
     let mut w = WriterBuilder::default()
         .set_byte_order(order)
         .set_block_bases(a.block_bases)
-        .set_refget(!a.no_refget)
+        .set_refget(a.refget)
         .build_to_path(&a.output)?;
     let summary = fasta::read_fasta(input, &mut w).map_err(|e| e.in_file(&a.input))?;
     let file = w.finish().map_err(|e| e.in_file(&a.output))?;

@@ -2,11 +2,13 @@
 //! soft masks and exceptions; the streaming writer and the zero-copy reader.
 
 pub(crate) mod codes;
+mod digest;
 pub mod layout;
 mod reader;
 mod region;
 mod writer;
 
+pub use digest::Digests;
 pub use reader::{Reader, Sequence};
 pub use region::Region;
 pub use writer::{name_span, InvalidLetter, PushError, TextLayout, Writer, WriterBuilder};

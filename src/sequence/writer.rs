@@ -5,8 +5,7 @@ use std::collections::HashSet;
 use std::io::{Seek, Write};
 use std::path::Path;
 
-use md5::{Digest, Md5};
-use sha2::Sha512;
+use super::digest::{Pool, CHUNK};
 
 use super::codes::{gather, ENCODE, INVALID, LOWER, SPECIAL};
 use super::layout::{plane_bytes, BlockEntry, ExceptionRun, IndexHeader, MaskRun, Record};
@@ -74,7 +73,7 @@ impl Default for WriterBuilder {
         WriterBuilder {
             order: ByteOrder::Little,
             block_bases: spec::DEFAULT_BLOCK_BASES,
-            refget: true,
+            refget: false,
         }
     }
 }
@@ -92,7 +91,8 @@ impl WriterBuilder {
         self
     }
 
-    /// Whether to compute GA4GH refget digests (SHA-512/24) as well as MD5 (on by default).
+    /// Whether to compute GA4GH refget digests (SHA-512/24) as well as MD5
+    /// (off by default: it costs about as much as the MD5).
     pub fn set_refget(mut self, on: bool) -> Self {
         self.refget = on;
         self
@@ -127,6 +127,7 @@ impl WriterBuilder {
             exceptions: Vec::new(),
             cur: None,
             upper: Vec::new(),
+            digests: Some(Pool::new(self.refget)),
         })
     }
 
@@ -139,8 +140,6 @@ impl WriterBuilder {
 struct Current {
     record: Record,
     mask_since: Option<u64>,
-    md5: Md5,
-    sha: Option<Sha512>,
 }
 
 /// Writes sequences into a tribit file, one block at a time.
@@ -177,7 +176,9 @@ pub struct Writer<W: Write + Seek> {
     masks: Vec<MaskRun>,
     exceptions: Vec<ExceptionRun>,
     cur: Option<Current>,
+    /// Uppercased letters of the open sequence not yet sent for hashing.
     upper: Vec<u8>,
+    digests: Option<Pool>,
 }
 
 /// Where the name lies in a header line (without '>'): after any leading
@@ -237,11 +238,13 @@ impl<W: Write + Seek> Writer<W> {
             ..Record::default()
         };
         self.names.extend_from_slice(header);
+        if let Some(p) = self.digests.as_mut() {
+            p.begin(self.records.len());
+            self.upper = p.buffer();
+        }
         self.cur = Some(Current {
             record,
             mask_since: None,
-            md5: Md5::new(),
-            sha: self.refget.then(Sha512::new),
         });
         Ok(())
     }
@@ -261,8 +264,8 @@ impl<W: Write + Seek> Writer<W> {
     }
 
     fn push_into(&mut self, cur: &mut Current, letters: &[u8]) -> std::result::Result<(), PushError> {
-        self.upper.clear();
-        self.upper.resize(letters.len(), 0);
+        let base = self.upper.len();
+        self.upper.resize(base + letters.len(), 0);
         let block = self.block_bases as usize;
         let mut i = 0;
         while i < letters.len() {
@@ -282,7 +285,8 @@ impl<W: Write + Seek> Writer<W> {
                     lb.copy_from_slice(&letters[i..i + 8]);
                     let lw = u64::from_le_bytes(lb);
                     self.stage[self.fill..self.fill + 8].copy_from_slice(&(tw & 0x0707_0707_0707_0707).to_le_bytes());
-                    self.upper[i..i + 8].copy_from_slice(&(lw & !((tw & 0x0808_0808_0808_0808) << 2)).to_le_bytes());
+                    self.upper[base + i..base + i + 8]
+                        .copy_from_slice(&(lw & !((tw & 0x0808_0808_0808_0808) << 2)).to_le_bytes());
                     self.fill += 8;
                     i += 8;
                     if self.fill == block {
@@ -323,7 +327,7 @@ impl<W: Write + Seek> Writer<W> {
                     }
                 }
             }
-            self.upper[i] = up;
+            self.upper[base + i] = up;
             self.stage[self.fill] = c;
             self.fill += 1;
             i += 1;
@@ -332,9 +336,8 @@ impl<W: Write + Seek> Writer<W> {
             }
         }
         cur.record.length += letters.len() as u64;
-        cur.md5.update(&self.upper);
-        if let Some(s) = cur.sha.as_mut() {
-            s.update(&self.upper);
+        if self.upper.len() >= CHUNK {
+            self.send_upper().map_err(PushError::Write)?;
         }
         Ok(())
     }
@@ -384,12 +387,23 @@ impl<W: Write + Seek> Writer<W> {
             };
         r.mask_count = self.masks.len() as u64 - r.mask_first;
         r.exception_count = self.exceptions.len() as u64 - r.exception_first;
-        r.md5 = cur.md5.finalize().into();
-        if let Some(s) = cur.sha {
-            r.refget.copy_from_slice(&s.finalize()[..24]);
+        self.send_upper()?;
+        if let Some(p) = self.digests.as_ref() {
+            p.end(self.records.len())?;
         }
         self.records.push(cur.record);
         self.push_code(code::END)
+    }
+
+    /// Sends the uppercased letters gathered so far to the digest workers.
+    fn send_upper(&mut self) -> Result<()> {
+        if let Some(p) = self.digests.as_ref() {
+            if !self.upper.is_empty() {
+                let next = p.buffer();
+                p.send(std::mem::replace(&mut self.upper, next))?;
+            }
+        }
+        Ok(())
     }
 
     /// Writes a whole sequence.
@@ -487,6 +501,14 @@ impl<W: Write + Seek> Writer<W> {
         }
         self.flush_block()?;
         self.c.end_section()?;
+        if let Some(p) = self.digests.take() {
+            for (i, d) in p.finish()? {
+                self.records[i].md5 = d.md5;
+                if let Some(g) = d.refget {
+                    self.records[i].refget = g;
+                }
+            }
+        }
         let order = self.order;
         let g = 0;
         self.set_first_runs();
