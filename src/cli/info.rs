@@ -166,15 +166,22 @@ pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
             );
         }
         let _ = writeln!(text, "\nsequences ({})", info.sequences.len());
+        let w = info
+            .sequences
+            .iter()
+            .map(|s| s.name.len())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 40);
         let _ = writeln!(
             text,
-            "  {:<20} {:>12} {:>10} {:>12} {:>10} {:>6}  md5",
+            "  {:<w$} {:>12} {:>10} {:>12} {:>10} {:>6}  md5",
             "name", "length", "N", "masked", "exceptions", "width"
         );
         for s in &info.sequences {
             let _ = writeln!(
                 text,
-                "  {:<20} {:>12} {:>10} {:>12} {:>10} {:>6}  {}",
+                "  {:<w$} {:>12} {:>10} {:>12} {:>10} {:>6}  {}",
                 s.name, s.length, s.n, s.masked, s.exceptions, s.line_width, s.md5
             );
         }

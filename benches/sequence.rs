@@ -1,0 +1,134 @@
+//! Criterion benches of the sequence paths: FASTA import, region fetch,
+//! name lookup and export, on a seeded synthetic genome built in memory.
+//!
+//! Run: `cargo bench --bench sequence`. Figures are in benches/README.md.
+
+use std::hint::black_box;
+use std::io::Cursor;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use tribit::convert::fasta;
+use tribit::{Reader, WriterBuilder};
+
+/// splitmix64, so the bench data is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// A FASTA of `n` sequences of `len` bases: line width 60, runs of soft
+/// masking (about half), N runs (about 5 %), rare IUPAC codes.
+fn genome(n: usize, len: usize, seed: u64) -> Vec<u8> {
+    let mut r = Rng(seed);
+    let mut out = Vec::with_capacity(n * (len + len / 60 + 32));
+    for i in 0..n {
+        out.extend_from_slice(format!(">chr{} synthetic\n", i + 1).as_bytes());
+        let mut seq = Vec::with_capacity(len);
+        let mut lower = false;
+        while seq.len() < len {
+            let run = 50 + (r.next() % 3000) as usize;
+            let kind = r.next() % 100;
+            for _ in 0..run.min(len - seq.len()) {
+                let mut b = if kind < 5 {
+                    b'N'
+                } else {
+                    b"ACGT"[(r.next() & 3) as usize]
+                };
+                if r.next() % 2_000_000 == 0 {
+                    b = b'R';
+                }
+                seq.push(if lower { b.to_ascii_lowercase() } else { b });
+            }
+            lower = !lower;
+        }
+        for line in seq.chunks(60) {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+fn import(text: &[u8]) -> Vec<u8> {
+    let mut w = WriterBuilder::default().build(Cursor::new(Vec::new())).unwrap();
+    fasta::read_fasta(text, &mut w).unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+fn benches(c: &mut Criterion) {
+    let text = genome(8, 4_000_000, 42);
+    let bases: u64 = 8 * 4_000_000;
+
+    let mut g = c.benchmark_group("import");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.sample_size(10);
+    g.bench_function("fasta/32Mbases", |b| b.iter(|| import(black_box(&text))));
+    g.finish();
+
+    let bytes = import(&text);
+    let mut reader = Reader::from_bytes(bytes).unwrap();
+    let mut r = Rng(7);
+    let regions: Vec<(usize, u64)> = (0..10_000)
+        .map(|_| ((r.next() % 8) as usize, r.next() % (4_000_000 - 100)))
+        .collect();
+
+    let mut g = c.benchmark_group("fetch");
+    g.throughput(Throughput::Elements(regions.len() as u64));
+    for verify in [true, false] {
+        reader.set_verify_blocks(verify);
+        let name = if verify {
+            "raw/100bp/verified"
+        } else {
+            "raw/100bp/unverified"
+        };
+        let mut out = Vec::with_capacity(128);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                for &(i, s) in &regions {
+                    out.clear();
+                    reader.fetch(black_box(i), s, s + 100, &mut out).unwrap();
+                }
+                out.len()
+            })
+        });
+    }
+    g.finish();
+
+    let names: Vec<String> = (0..10_000).map(|k| format!("chr{}", k % 8 + 1)).collect();
+    let mut g = c.benchmark_group("lookup");
+    g.throughput(Throughput::Elements(names.len() as u64));
+    g.bench_function("name/10k", |b| {
+        b.iter(|| {
+            names
+                .iter()
+                .filter(|n| reader.find(black_box(n.as_bytes())).unwrap().is_some())
+                .count()
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("export");
+    g.throughput(Throughput::Elements(bases));
+    g.sample_size(10);
+    g.bench_function("fasta/32Mbases", |b| {
+        b.iter_batched(
+            || Vec::with_capacity(text.len()),
+            |mut out| {
+                fasta::write_fasta(&reader, &mut out).unwrap();
+                out
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(sequence, benches);
+criterion_main!(sequence);
