@@ -3,8 +3,10 @@
 //! atomic file that makes a half-written output impossible to see.
 
 use std::fs::File;
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
 use tempfile::NamedTempFile;
 use xxhash_rust::xxh3::Xxh3;
@@ -172,10 +174,24 @@ impl<W: Write + Seek> ContainerWriter<W> {
 /// flushes, syncs and renames it over the target. Dropped without a commit
 /// (an error, a panic, Ctrl-C unwinding), the temporary file is removed and
 /// the target is untouched.
+///
+/// Sequential writes are handed in 4 MiB buffers to a background thread, so
+/// the cost of the `write` system calls overlaps the caller's work; the first
+/// seek (the header patch at the end) waits for them.
 pub struct AtomicFile {
     target: PathBuf,
-    out: BufWriter<NamedTempFile>,
+    tmp: NamedTempFile,
+    buf: Vec<u8>,
+    background: Option<Background>,
 }
+
+struct Background {
+    tx: SyncSender<Vec<u8>>,
+    spare: Receiver<Vec<u8>>,
+    worker: JoinHandle<std::io::Result<()>>,
+}
+
+const BUFFER: usize = 4 << 20;
 
 impl AtomicFile {
     /// Opens a temporary file in the directory of `target`.
@@ -195,21 +211,74 @@ impl AtomicFile {
             .map_err(|e| {
                 Error::io(format!("cannot create a temporary file in {}", dir.display()), e).in_file(target)
             })?;
+        let mut file = tmp
+            .as_file()
+            .try_clone()
+            .map_err(|e| Error::io("cannot open", e).in_file(target))?;
+        let (tx, rx) = sync_channel::<Vec<u8>>(2);
+        let (spare_tx, spare) = sync_channel::<Vec<u8>>(3);
+        let worker = std::thread::spawn(move || {
+            for mut b in rx {
+                file.write_all(&b)?;
+                b.clear();
+                let _ = spare_tx.try_send(b);
+            }
+            Ok(())
+        });
         Ok(AtomicFile {
             target: target.to_path_buf(),
-            out: BufWriter::with_capacity(4 << 20, tmp),
+            tmp,
+            buf: Vec::with_capacity(BUFFER),
+            background: Some(Background { tx, spare, worker }),
         })
     }
 
+    /// Hands the buffer to the background thread, or writes it directly once
+    /// that thread has been stopped.
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        match &self.background {
+            Some(bg) => {
+                let next = bg.spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(BUFFER));
+                let full = std::mem::replace(&mut self.buf, next);
+                if bg.tx.send(full).is_err() {
+                    // The worker stopped on an error; stop() reports it.
+                    return self.stop();
+                }
+                Ok(())
+            }
+            None => {
+                self.tmp.as_file().write_all(&self.buf)?;
+                self.buf.clear();
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits for every queued write; later writes go straight to the file.
+    fn stop(&mut self) -> std::io::Result<()> {
+        if let Some(bg) = self.background.take() {
+            drop(bg.tx);
+            match bg.worker.join() {
+                Ok(r) => r?,
+                Err(_) => return Err(std::io::Error::other("the writer thread panicked")),
+            }
+        }
+        Ok(())
+    }
+
     /// Makes the file visible under its target name.
-    pub fn commit(self) -> Result<()> {
-        let target = self.target;
-        let tmp = self
-            .out
-            .into_inner()
-            .map_err(|e| Error::io("cannot write", e.into_error()).in_file(&target))?;
-        sync_and_publish(tmp.as_file()).map_err(|e| Error::io("cannot sync", e).in_file(&target))?;
-        tmp.persist(&target)
+    pub fn commit(mut self) -> Result<()> {
+        let target = self.target.clone();
+        let io = |e| Error::io("cannot write", e);
+        self.send().map_err(io)?;
+        self.stop().map_err(io)?;
+        self.send().map_err(io)?;
+        sync_and_publish(self.tmp.as_file()).map_err(|e| Error::io("cannot sync", e).in_file(&target))?;
+        self.tmp
+            .persist(&target)
             .map_err(|e| Error::io("cannot rename the temporary file", e.error).in_file(&target))?;
         Ok(())
     }
@@ -227,18 +296,31 @@ fn sync_and_publish(f: &File) -> std::io::Result<()> {
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.out.write(buf)
+        self.write_all(buf)?;
+        Ok(buf.len())
     }
-    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.out.write_all(buf)
+    fn write_all(&mut self, mut buf: &[u8]) -> std::io::Result<()> {
+        while !buf.is_empty() {
+            let room = BUFFER - self.buf.len().min(BUFFER);
+            let n = room.min(buf.len());
+            self.buf.extend_from_slice(&buf[..n]);
+            buf = &buf[n..];
+            if self.buf.len() >= BUFFER {
+                self.send()?;
+            }
+        }
+        Ok(())
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
+        self.send()
     }
 }
 
 impl Seek for AtomicFile {
     fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        self.out.seek(pos)
+        self.send()?;
+        self.stop()?;
+        self.send()?;
+        self.tmp.as_file().seek(pos)
     }
 }

@@ -71,6 +71,8 @@ struct Parser<'w, W: Write + Seek> {
     inner_blank: Option<u64>,
     leading_blank: Option<u64>,
     trailing_ws: Option<u64>,
+    /// The last line read ended in CR.
+    last_cr: bool,
     name: Vec<u8>,
     s: ImportSummary,
 }
@@ -104,6 +106,7 @@ impl<W: Write + Seek> Parser<'_, W> {
             line = rest;
             cr = true;
         }
+        self.last_cr = cr;
         if let Some(header) = line.strip_prefix(b">") {
             self.end_record(false)?;
             self.w
@@ -203,6 +206,7 @@ pub fn read_fasta<R: BufRead, W: Write + Seek>(mut input: R, writer: &mut Writer
         inner_blank: None,
         leading_blank: None,
         trailing_ws: None,
+        last_cr: false,
         name: Vec::new(),
         s: ImportSummary::default(),
     };
@@ -278,6 +282,12 @@ pub fn read_fasta<R: BufRead, W: Write + Seek>(mut input: R, writer: &mut Writer
     if let Some(l) = p.inner_blank {
         s.warnings.push(format!(
             "line {l}: blank lines between sequence lines of a record were removed"
+        ));
+    }
+    if !final_newline && p.last_cr {
+        s.warnings.push(format!(
+            "line {}: the file ends in CR without LF; the CR was dropped",
+            p.line_no
         ));
     }
     if let Some(l) = p.leading_blank {

@@ -171,6 +171,6 @@ impl ExceptionRun {
 
     /// One past the last position.
     pub fn end(&self) -> u64 {
-        self.start + self.length as u64
+        self.start.saturating_add(self.length as u64)
     }
 }

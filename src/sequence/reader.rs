@@ -619,19 +619,43 @@ impl Reader {
             let first = r.exception_first as usize;
             let runs = |k: usize| ExceptionRun::decode(&ex[(first + k) * 16..(first + k) * 16 + 16], o);
             let n = r.exception_count as usize;
-            let from = hint.map_or(0, |h| {
-                h.first_exception.saturating_sub(r.exception_first).min(n as u64) as usize
-            });
-            let mut k = from + partition_point(n - from, |k| runs(from + k).end() <= start);
+            let h = hint.map(|h| h.first_exception.saturating_sub(r.exception_first).min(n as u64) as usize);
+            let mut k = first_run(n, h, |k| runs(k).end() <= start);
             while k < n {
                 let x = runs(k);
+                k += 1;
                 if x.start >= end {
                     break;
                 }
-                let a = x.start.max(start) - start;
-                let b = x.end().min(end) - start;
-                got[a as usize..b as usize].fill(x.letter);
-                k += 1;
+                let (a, b) = (x.start.max(start) - start, x.end().min(end).saturating_sub(start));
+                if a >= b {
+                    continue;
+                }
+                let span = &mut got[a as usize..b as usize];
+                let at = (l.exceptions.start + (first + k - 1) * 16) as u64;
+                if !spec::EXCEPTION_LETTERS.contains(&x.letter) {
+                    return Err(Error::format(
+                        Some(kind::EXCEPTIONS),
+                        at,
+                        format!(
+                            "exception letter 0x{:02x} is not one of {}",
+                            x.letter,
+                            String::from_utf8_lossy(spec::EXCEPTION_LETTERS)
+                        ),
+                    ));
+                }
+                if span.iter().any(|&c| c != PLACEHOLDER_EXCEPTION) {
+                    return Err(Error::format(
+                        Some(kind::EXCEPTIONS),
+                        at,
+                        format!(
+                            "exception run at {} of {} covers a position whose code is not 7",
+                            x.start,
+                            seq.name_str()
+                        ),
+                    ));
+                }
+                span.fill(x.letter);
             }
         }
         if let Some(j) = memchr::memchr3(PLACEHOLDER_END, PLACEHOLDER_REFERENCE, PLACEHOLDER_EXCEPTION, got) {
@@ -665,23 +689,34 @@ impl Reader {
             let first = r.mask_first as usize;
             let runs = |k: usize| MaskRun::decode(&mb[(first + k) * 16..(first + k) * 16 + 16], o);
             let n = r.mask_count as usize;
-            let from = hint.map_or(0, |h| h.first_mask.saturating_sub(r.mask_first).min(n as u64) as usize);
-            let mut k = from + partition_point(n - from, |k| runs(from + k).end <= start);
+            let h = hint.map(|h| h.first_mask.saturating_sub(r.mask_first).min(n as u64) as usize);
+            let mut k = first_run(n, h, |k| runs(k).end <= start);
             while k < n {
                 let m = runs(k);
+                k += 1;
                 if m.start >= end {
                     break;
                 }
-                let a = (m.start.max(start) - start) as usize;
-                let b = (m.end.min(end) - start) as usize;
+                let (a, b) = (m.start.max(start) - start, m.end.min(end).saturating_sub(start));
                 if a < b {
-                    got[a..b].make_ascii_lowercase();
+                    got[a as usize..b as usize].make_ascii_lowercase();
                 }
-                k += 1;
             }
         }
         Ok(())
     }
+}
+
+/// The first of `n` sorted runs that does not end by the region start
+/// (`ends_by(k)`), searching from the block entry's hint when the hint is
+/// consistent (the run before it ends by the start) and from 0 otherwise, so
+/// a wrong hint costs time, never a wrong answer.
+fn first_run(n: usize, hint: Option<usize>, ends_by: impl Fn(usize) -> bool) -> usize {
+    let from = match hint {
+        Some(h) if h == 0 || ends_by(h - 1) => h,
+        _ => 0,
+    };
+    from + partition_point(n - from, |k| ends_by(from + k))
 }
 
 /// The first k in 0..n for which `pred(k)` is false; `pred` must be true
