@@ -210,6 +210,7 @@ bench "samtools faidx -r" /dev/null ":" -- samtools faidx "$FA" -r "$REG"
 if [[ $SKIP_TRIBIT -eq 0 ]]; then
   measure "warm-tribit" "$TMPD/tribit.out" ":" -- "$TRIBIT" get "$TBIT" --regions "$REG"
   bench "tribit get --regions" /dev/null ":" -- "$TRIBIT" get "$TBIT" --regions "$REG"
+  bench "tribit get --no-verify" /dev/null ":" -- "$TRIBIT" get "$TBIT" --regions "$REG" --no-verify
   if ! cmp -s "$TMPD/samtools.out" "$TMPD/tribit.out"; then
     MISMATCH=1
     echo "peer_fasta: MISMATCH: tribit get and samtools faidx outputs differ:" >&2
@@ -248,6 +249,7 @@ row import "samtools faidx" "samtools faidx" ""
 [[ -z "$FATOTWOBIT" ]] || row import "faToTwoBit" "faToTwoBit" ""
 row fetch "samtools faidx -r" "samtools faidx -r" ""
 [[ $SKIP_TRIBIT -eq 1 ]] || row fetch "tribit get --regions" "tribit get --regions" "samtools faidx -r"
+[[ $SKIP_TRIBIT -eq 1 ]] || row fetch "tribit get --no-verify" "tribit get --no-verify" "samtools faidx -r"
 echo
 printf '%-28s %14s %10s\n' file bytes bits/base
 printf '%-28s %14s %10s\n' "FASTA" "$(fsize "$FA")" "$(bpb "$(fsize "$FA")")"

@@ -38,6 +38,7 @@ pub struct Get {
 pub fn run(ctx: &Ctx, a: Get) -> Result<ExitCode> {
     let mut reader = Reader::open(&a.input)?;
     reader.set_verify_blocks(!a.no_verify);
+    reader.advise_random();
     let mut regions = a.regions;
     if let Some(f) = &a.region_file {
         let file = std::fs::File::open(f).map_err(|e| Error::io("cannot open", e).in_file(f))?;

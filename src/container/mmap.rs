@@ -39,6 +39,15 @@ impl Data {
         Ok(Data::Mapped(map))
     }
 
+    /// Tells the kernel the file will be read at random places (a few
+    /// regions) rather than in order, so it maps and reads ahead less.
+    pub fn advise_random(&self) {
+        if let Data::Mapped(m) = self {
+            // Advice is only a hint; a kernel that ignores it changes nothing.
+            let _ = m.advise(memmap2::Advice::Random);
+        }
+    }
+
     /// The bytes.
     #[inline]
     pub fn bytes(&self) -> &[u8] {

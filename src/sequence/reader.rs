@@ -294,6 +294,12 @@ impl Reader {
         self.verify_blocks = on;
     }
 
+    /// Declares that reads will be few and scattered (region fetches), so
+    /// the operating system maps less around each one.
+    pub fn advise_random(&self) {
+        self.data.advise_random();
+    }
+
     /// The parsed header and directory.
     pub fn container(&self) -> &Container {
         &self.container
@@ -716,7 +722,20 @@ fn first_run(n: usize, hint: Option<usize>, ends_by: impl Fn(usize) -> bool) -> 
         Some(h) if h == 0 || ends_by(h - 1) => h,
         _ => 0,
     };
-    from + partition_point(n - from, |k| ends_by(from + k))
+    // Gallop from the hint: the answer is usually within a run or two.
+    let (mut lo, mut step) = (from, 1);
+    let hi = loop {
+        let probe = lo + step - 1;
+        if probe >= n {
+            break n;
+        }
+        if !ends_by(probe) {
+            break probe;
+        }
+        lo = probe + 1;
+        step *= 2;
+    };
+    lo + partition_point(hi - lo, |k| ends_by(lo + k))
 }
 
 /// The first k in 0..n for which `pred(k)` is false; `pred` must be true
