@@ -45,6 +45,7 @@ pub mod convert;
 mod error;
 pub mod sequence;
 pub mod spec;
+pub mod validate;
 
 pub use error::{section_name, Error, ErrorKind, Location, Result};
 pub use sequence::{Reader, Region, Sequence, Writer, WriterBuilder};

@@ -3,10 +3,12 @@
 //! Exit status: 0 success, 1 problems found (validate), 2 error. Data go to
 //! a buffered stdout; diagnostics and progress bars to stderr.
 
+mod dump;
 mod export;
 mod get;
 mod import;
 mod info;
+mod validate;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -39,6 +41,10 @@ enum Command {
     Get(get::Get),
     /// Describe a tribit file: version, byte order, sections, sequences.
     Info(info::Info),
+    /// Check every rule of SPEC.md and every checksum; list all problems.
+    Validate(validate::Validate),
+    /// Print the decoded content as canonical JSON (for conformance tests).
+    Dump(dump::Dump),
 }
 
 /// Settings every subcommand sees.
@@ -92,6 +98,8 @@ pub fn run() -> ExitCode {
         Command::Export(c) => export::run(&ctx, c),
         Command::Get(c) => get::run(&ctx, c),
         Command::Info(c) => info::run(&ctx, c),
+        Command::Validate(c) => validate::run(&ctx, c),
+        Command::Dump(c) => dump::run(&ctx, c),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,1349 @@
+//! The validator: checks every labelled invariant of SPEC.md §2–§6 and every
+//! checksum, and reports every problem it finds (SPEC §13.3), each with its
+//! label, class, section and absolute byte offset.
+//!
+//! It reads the bytes directly rather than through [`crate::Reader`], which
+//! stops at the first error; the tests hold the two to the same verdicts.
+
+use std::collections::HashSet;
+
+use md5::{Digest, Md5};
+use serde::Serialize;
+use sha2::Sha512;
+
+use crate::container::{checksum, from_bytes, known_kind, ByteOrder, DirectoryEntry, FileHeader};
+use crate::error::section_name;
+use crate::sequence::codes::{codes8, DECODE};
+use crate::sequence::layout::{plane_bytes, BlockEntry, ExceptionRun, IndexHeader, MaskRun, Record};
+use crate::spec::{self, code, kind};
+
+/// How serious a [`Problem`] is, as SPEC §1 "Error classes" names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    /// The bytes break a rule of SPEC.md.
+    Format,
+    /// A stored checksum does not match.
+    Checksum,
+    /// Valid, but uses something this version does not implement.
+    Unsupported,
+    /// Not an error: a reserved field set in a file of a newer minor version (SPEC §10 rule 9).
+    Note,
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The SPEC.md invariant label, e.g. `R2`.
+    pub label: &'static str,
+    /// The class of the problem.
+    pub class: Class,
+    /// The section kind the offset lies in, if any.
+    pub section: Option<u32>,
+    /// Absolute byte offset of the offending structure.
+    pub offset: u64,
+    /// What was found and what was expected.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let class = match self.class {
+            Class::Format => "format",
+            Class::Checksum => "checksum",
+            Class::Unsupported => "unsupported",
+            Class::Note => "note",
+        };
+        match self.section {
+            Some(s) => write!(
+                f,
+                "[{}] {class}: {} at byte {}: {}",
+                self.label,
+                section_name(s),
+                self.offset,
+                self.message
+            ),
+            None => write!(f, "[{}] {class}: byte {}: {}", self.label, self.offset, self.message),
+        }
+    }
+}
+
+/// Everything the validator found in one file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Problems in the order found.
+    pub problems: Vec<Problem>,
+    /// Problems left out because a label had more than [`MAX_PER_LABEL`].
+    pub omitted: u64,
+}
+
+/// Problems listed per label before the rest are only counted.
+pub const MAX_PER_LABEL: usize = 20;
+
+impl Report {
+    /// Whether no problem other than a note was found.
+    pub fn is_valid(&self) -> bool {
+        self.problems.iter().all(|p| p.class == Class::Note)
+    }
+
+    /// Whether a problem with `label` was found.
+    pub fn has(&self, label: &str) -> bool {
+        self.problems.iter().any(|p| p.label == label)
+    }
+}
+
+struct V<'a> {
+    b: &'a [u8],
+    o: ByteOrder,
+    minor: u16,
+    r: Report,
+}
+
+/// Checks `bytes` as a tribit file.
+///
+/// ```
+/// use std::io::Cursor;
+/// use tribit::WriterBuilder;
+/// let mut w = WriterBuilder::default().build(Cursor::new(Vec::new())).unwrap();
+/// w.add_sequence(b"s", b"ACGTNacgt", 60).unwrap();
+/// let mut bytes = w.finish().unwrap().into_inner();
+/// assert!(tribit::validate::validate(&bytes).is_valid());
+/// let last = bytes.len() - 1;
+/// bytes[last] ^= 1; // inside the directory
+/// let report = tribit::validate::validate(&bytes);
+/// assert!(report.has("H9"));
+/// ```
+pub fn validate(bytes: &[u8]) -> Report {
+    let mut v = V {
+        b: bytes,
+        o: ByteOrder::Little,
+        minor: 0,
+        r: Report::default(),
+    };
+    if let Some((header, sections)) = v.container() {
+        v.sequences(&header, &sections);
+    }
+    v.r
+}
+
+fn u64_range(off: u64, len: u64, limit: u64) -> Option<std::ops::Range<usize>> {
+    let end = off.checked_add(len)?;
+    (end <= limit).then_some(off as usize..end as usize)
+}
+
+impl V<'_> {
+    fn add(&mut self, label: &'static str, class: Class, section: Option<u32>, offset: u64, message: String) {
+        if self.r.problems.iter().filter(|p| p.label == label).count() >= MAX_PER_LABEL {
+            self.r.omitted += 1;
+            return;
+        }
+        self.r.problems.push(Problem {
+            label,
+            class,
+            section,
+            offset,
+            message,
+        });
+    }
+
+    fn format(&mut self, label: &'static str, section: Option<u32>, offset: u64, message: String) {
+        self.add(label, Class::Format, section, offset, message);
+    }
+
+    /// A reserved field (SPEC §10 rule 9): an error up to our minor version, a note after.
+    fn reserved(&mut self, label: &'static str, section: Option<u32>, offset: u64, nonzero: bool, what: &str) {
+        if nonzero {
+            let class = if self.minor.cmp(&spec::VERSION_MINOR).is_le() {
+                Class::Format
+            } else {
+                Class::Note
+            };
+            self.add(
+                label,
+                class,
+                section,
+                offset,
+                format!("{what} is reserved and must be zero"),
+            );
+        }
+    }
+
+    fn sum(&mut self, label: &'static str, section: Option<u32>, offset: u64, bytes: &[u8], stored: u64, what: &str) {
+        let got = checksum(bytes);
+        if got != stored {
+            self.add(
+                label,
+                Class::Checksum,
+                section,
+                offset,
+                format!("{what} checksum mismatch: stored {stored:016x}, computed {got:016x}"),
+            );
+        }
+    }
+
+    /// SPEC §2–§3: header, directory, sections, padding, sequence-set kinds.
+    fn container(&mut self) -> Option<(FileHeader, Vec<DirectoryEntry>)> {
+        let b = self.b;
+        let len = b.len() as u64;
+        if len < 64 {
+            self.format(
+                "H6",
+                None,
+                len,
+                format!("file is {len} bytes, shorter than the 64-byte header"),
+            );
+            return None;
+        }
+        if b[..8] != spec::MAGIC {
+            self.format("H1", None, 0, "bad magic: not a tribit file".into());
+            return None;
+        }
+        let sig = [b[8], b[9], b[10], b[11]];
+        self.o = if u32::from_le_bytes(sig) == spec::SIGNATURE {
+            ByteOrder::Little
+        } else if u32::from_be_bytes(sig) == spec::SIGNATURE {
+            ByteOrder::Big
+        } else {
+            self.format("H2", None, 8, format!("bad byte-order signature {sig:02X?}"));
+            return None;
+        };
+        let h: FileHeader = from_bytes(&b[..64], self.o, None, 0).ok()?;
+        self.minor = h.minor;
+        if h.major != spec::VERSION_MAJOR {
+            let msg = format!("major version {} is not {}", h.major, spec::VERSION_MAJOR);
+            self.add("H3", Class::Unsupported, None, 12, msg);
+            return None;
+        }
+        self.sum(
+            "H10",
+            None,
+            56,
+            &b[..spec::HEADER_CHECKSUMMED_LEN],
+            h.header_checksum,
+            "header",
+        );
+        if h.header_len < spec::HEADER_LEN || h.header_len as u64 > len {
+            self.format(
+                "H4",
+                None,
+                16,
+                format!("header_len {} is below 64 or past the end of the file", h.header_len),
+            );
+            return None;
+        }
+        self.reserved("H5", None, 20, h.flags != 0, "header flags");
+        if h.file_len != len {
+            self.format(
+                "H6",
+                None,
+                24,
+                format!("header says {} bytes, file has {len}", h.file_len),
+            );
+        }
+        let el = h.directory_entry_len as u64;
+        if el < spec::DIRECTORY_ENTRY_LEN as u64 {
+            self.format("H8", None, 44, format!("directory_entry_len {el} is below 48"));
+            return None;
+        }
+        let dir_off = h.directory_offset;
+        let dir = (h.directory_count as u64)
+            .checked_mul(el)
+            .and_then(|n| u64_range(dir_off, n, len));
+        let placed = dir_off % 64 == 0 && dir_off >= h.header_len as u64;
+        let Some(dir) = dir.filter(|d| placed && d.end as u64 == len) else {
+            self.format(
+                "H7",
+                None,
+                32,
+                format!(
+                    "directory at {dir_off} with {} entries of {el} bytes does not end the file",
+                    h.directory_count
+                ),
+            );
+            return None;
+        };
+        self.sum("H9", None, dir_off, &b[dir.clone()], h.directory_checksum, "directory");
+        let mut sections = Vec::new();
+        let mut covered = vec![(0u64, h.header_len as u64), (dir_off, len)];
+        for (i, raw) in b[dir].chunks_exact(el as usize).enumerate() {
+            let at = dir_off + i as u64 * el;
+            let Ok(e) = from_bytes::<DirectoryEntry>(&raw[..48], self.o, None, at) else {
+                continue;
+            };
+            let s = Some(e.kind);
+            if e.kind == 0 {
+                self.format("D1", None, at, "section kind 0".into());
+                continue;
+            }
+            self.reserved(
+                "D2",
+                s,
+                at + 4,
+                e.flags & !spec::SECTION_FLAG_REQUIRED != 0,
+                "flag bits 1-31",
+            );
+            self.reserved(
+                "D6",
+                s,
+                at + 32,
+                e.reserved0 != 0 || e.reserved1 != 0,
+                "directory entry bytes 36-47",
+            );
+            if e.offset % 64 != 0 || e.offset < h.header_len as u64 {
+                self.format(
+                    "D3",
+                    s,
+                    at + 8,
+                    format!("offset {} is not a multiple of 64 at or after the header", e.offset),
+                );
+                continue;
+            }
+            let Some(range) = u64_range(e.offset, e.length, dir_off) else {
+                self.format(
+                    "D4",
+                    s,
+                    at + 16,
+                    format!("[{}, +{}) runs past the directory at {dir_off}", e.offset, e.length),
+                );
+                continue;
+            };
+            if known_kind(e.kind) {
+                let want = e.kind != kind::NONACGT_SUMMARY;
+                if e.required() != want {
+                    self.format("D9", s, at + 4, format!("required flag must be {}", want as u8));
+                }
+            } else if e.required() {
+                self.add(
+                    "D10",
+                    Class::Unsupported,
+                    s,
+                    at,
+                    format!("required {} is not known to version 1.0", section_name(e.kind)),
+                );
+            }
+            self.sum("D5", s, e.offset, &b[range], e.checksum, &section_name(e.kind));
+            covered.push((e.offset, e.offset + e.length));
+            sections.push(e);
+        }
+        let mut live: Vec<&DirectoryEntry> = sections.iter().filter(|e| e.length > 0).collect();
+        live.sort_by_key(|e| e.offset);
+        for w in live.windows(2) {
+            if w[0].offset + w[0].length > w[1].offset {
+                let msg = format!("overlaps {}", section_name(w[0].kind));
+                self.format("D7", Some(w[1].kind), w[1].offset, msg);
+            }
+        }
+        covered.sort();
+        let mut pos = 0u64;
+        for (s, e) in covered {
+            if s > pos {
+                if let Some(k) = b[pos as usize..s as usize].iter().position(|&x| x != 0) {
+                    self.format(
+                        "D8",
+                        None,
+                        pos + k as u64,
+                        "padding between sections is not zero".into(),
+                    );
+                }
+            }
+            pos = pos.max(e);
+        }
+        let seq_kinds = [
+            kind::SEQUENCE_INDEX,
+            kind::SEQUENCE_NAMES,
+            kind::SEQUENCE_NAME_HASH,
+            kind::BLOCK_INDEX,
+            kind::BLOCKS,
+            kind::MASKS,
+            kind::EXCEPTIONS,
+            kind::NONACGT_SUMMARY,
+        ];
+        for k in seq_kinds {
+            let n = sections.iter().filter(|e| e.kind == k).count();
+            if n > 1 {
+                self.format("K1", Some(k), h.directory_offset, format!("{n} sections of this kind"));
+            }
+        }
+        Some((h, sections))
+    }
+
+    /// SPEC §5–§6: the sequence set.
+    fn sequences(&mut self, h: &FileHeader, sections: &[DirectoryEntry]) {
+        let find = |k: u32| sections.iter().find(|e| e.kind == k).copied();
+        let want = [
+            kind::SEQUENCE_INDEX,
+            kind::SEQUENCE_NAMES,
+            kind::SEQUENCE_NAME_HASH,
+            kind::BLOCK_INDEX,
+            kind::BLOCKS,
+            kind::MASKS,
+            kind::EXCEPTIONS,
+        ];
+        let found: Vec<Option<DirectoryEntry>> = want.iter().map(|&k| find(k)).collect();
+        let summary = find(kind::NONACGT_SUMMARY);
+        if found.iter().all(Option::is_none) {
+            if let Some(s) = summary {
+                self.format(
+                    "K2",
+                    Some(s.kind),
+                    s.offset,
+                    "NONACGT_SUMMARY without a sequence set".into(),
+                );
+            }
+            return;
+        }
+        if let Some(k) = want.iter().zip(&found).find(|(_, f)| f.is_none()).map(|(k, _)| *k) {
+            self.format(
+                "K2",
+                None,
+                h.directory_offset,
+                format!("the sequence set has no {}", section_name(k)),
+            );
+            return;
+        }
+        let es: Vec<DirectoryEntry> = found.into_iter().flatten().chain(summary).collect();
+        if es.iter().any(|e| e.group != es[0].group) {
+            self.format(
+                "K3",
+                None,
+                h.directory_offset,
+                "sections of the sequence set have different groups".into(),
+            );
+        }
+        if let Some(mut s) = Seq::new(self, &es[..7], summary) {
+            s.check(self);
+        }
+    }
+}
+
+/// The sequence set being validated.
+struct Seq<'a> {
+    b: &'a [u8],
+    o: ByteOrder,
+    h: IndexHeader,
+    idx: DirectoryEntry,
+    names: DirectoryEntry,
+    hash: DirectoryEntry,
+    bidx: DirectoryEntry,
+    blocks: DirectoryEntry,
+    masks: DirectoryEntry,
+    exc: DirectoryEntry,
+    summary: Option<DirectoryEntry>,
+    records: Vec<Record>,
+    /// Records whose runs are sorted and in range, so per-position checks can walk them.
+    masks_ok: Vec<bool>,
+    exc_ok: Vec<bool>,
+}
+
+impl<'a> Seq<'a> {
+    fn new(v: &mut V<'a>, es: &[DirectoryEntry], summary: Option<DirectoryEntry>) -> Option<Seq<'a>> {
+        let (b, o) = (v.b, v.o);
+        let [idx, names, hash, bidx, blocks, masks, exc] = [es[0], es[1], es[2], es[3], es[4], es[5], es[6]];
+        let si = Some(idx.kind);
+        if idx.length < 64 {
+            v.format(
+                "X7",
+                si,
+                idx.offset,
+                "SEQUENCE_INDEX is shorter than its 64-byte header".into(),
+            );
+            return None;
+        }
+        let at = idx.offset as usize;
+        let hd: IndexHeader = from_bytes(&b[at..at + 64], o, si, idx.offset).ok()?;
+        let mut fatal = false;
+        if hd.block_bases == 0 || hd.block_bases as u64 % 512 != 0 {
+            v.format(
+                "X2",
+                si,
+                idx.offset + 16,
+                format!("block_bases {} is not a positive multiple of 512", hd.block_bases),
+            );
+            fatal = true;
+        }
+        if hd.record_len < spec::SEQUENCE_RECORD_LEN {
+            v.format(
+                "X3",
+                si,
+                idx.offset + 20,
+                format!("record_len {} is below 128", hd.record_len),
+            );
+            fatal = true;
+        }
+        if !fatal && hd.block_count != hd.stream_len.div_ceil(hd.block_bases as u64) {
+            v.format(
+                "X4",
+                si,
+                idx.offset + 24,
+                format!("block_count {} is not ceil(stream_len / block_bases)", hd.block_count),
+            );
+            fatal = true;
+        }
+        v.reserved(
+            "X5",
+            si,
+            idx.offset + 32,
+            hd.flags & !spec::SEQUENCE_FLAG_REFGET != 0,
+            "index flag bits 1-63",
+        );
+        v.reserved(
+            "X6",
+            si,
+            idx.offset + 40,
+            hd.reserved.iter().any(|&x| x != 0),
+            "index header bytes 40-63",
+        );
+        let want = hd
+            .sequence_count
+            .checked_mul(hd.record_len as u64)
+            .and_then(|n| n.checked_add(64));
+        if want != Some(idx.length) {
+            v.format(
+                "X7",
+                si,
+                idx.offset,
+                format!(
+                    "{} records do not fill the {}-byte section",
+                    hd.sequence_count, idx.length
+                ),
+            );
+            fatal = true;
+        }
+        if fatal {
+            return None;
+        }
+        let mut records = Vec::with_capacity(hd.sequence_count as usize);
+        for i in 0..hd.sequence_count {
+            let at = idx.offset + 64 + i * hd.record_len as u64;
+            records.push(from_bytes::<Record>(&b[at as usize..at as usize + 128], o, si, at).ok()?);
+        }
+        let n = records.len();
+        Some(Seq {
+            b,
+            o,
+            h: hd,
+            idx,
+            names,
+            hash,
+            bidx,
+            blocks,
+            masks,
+            exc,
+            summary,
+            records,
+            masks_ok: vec![false; n],
+            exc_ok: vec![false; n],
+        })
+    }
+
+    fn record_at(&self, i: usize) -> u64 {
+        self.idx.offset + 64 + i as u64 * self.h.record_len as u64
+    }
+
+    fn check(&mut self, v: &mut V<'_>) {
+        let records_ok = self.records_and_names(v);
+        self.name_hash(v);
+        self.runs(v);
+        let blocks_ok = self.block_index(v);
+        if records_ok && blocks_ok {
+            self.stream(v);
+        }
+    }
+
+    /// [R1] [R3]–[R7] [R11] [R12] [X1].
+    fn records_and_names(&mut self, v: &mut V<'_>) -> bool {
+        let si = Some(kind::SEQUENCE_INDEX);
+        let names = &self.b[self.names.offset as usize..(self.names.offset + self.names.length) as usize];
+        let n_masks = self.masks.length / 16;
+        let n_exc = self.exc.length / 16;
+        let (mut start, mut hoff, mut mfirst, mut efirst) = (0u64, 0u64, 0u64, 0u64);
+        let mut ok = true;
+        let mut seen = HashSet::new();
+        let last = self.records.len().saturating_sub(1);
+        for (i, r) in self.records.iter().enumerate() {
+            let at = self.record_at(i);
+            if r.start != start {
+                v.format(
+                    "R1",
+                    si,
+                    at,
+                    format!("record {i} starts at {}, expected {start}", r.start),
+                );
+                ok = false;
+            }
+            start = r.start.saturating_add(r.length).saturating_add(1);
+            if r.header_offset != hoff {
+                v.format(
+                    "R3",
+                    si,
+                    at + 16,
+                    format!("record {i} header at {}, expected {hoff}", r.header_offset),
+                );
+            }
+            hoff = r.header_offset.saturating_add(r.header_len as u64);
+            match u64_range(r.header_offset, r.header_len as u64, names.len() as u64) {
+                None => {
+                    v.format(
+                        "R3",
+                        si,
+                        at + 16,
+                        format!("record {i} header lies outside SEQUENCE_NAMES"),
+                    );
+                    ok = false;
+                }
+                Some(hr) => {
+                    let hl = &names[hr];
+                    let (ns, nl) = (r.name_start as usize, r.name_len as usize);
+                    let ws = |c: &u8| *c == b' ' || *c == b'\t';
+                    let bad = nl == 0
+                        || ns + nl > hl.len()
+                        || !hl[..ns].iter().all(ws)
+                        || hl[ns..ns + nl].iter().any(|c| ws(c) || *c == b'\r' || *c == b'\n')
+                        || (ns + nl < hl.len() && !ws(&hl[ns + nl]))
+                        || hl.iter().any(|&c| c == b'\r' || c == b'\n');
+                    if bad {
+                        v.format(
+                            "R4",
+                            si,
+                            at + 24,
+                            format!("record {i}: name placement breaks SPEC §6.1 [R4]"),
+                        );
+                        if nl == 0 || ns + nl > hl.len() {
+                            ok = false;
+                        }
+                    } else if !seen.insert(&hl[ns..ns + nl]) {
+                        let name = String::from_utf8_lossy(&hl[ns..ns + nl]).into_owned();
+                        v.format("R12", si, at, format!("duplicate name '{name}'"));
+                    }
+                }
+            }
+            if (r.length == 0) != (r.line_width == 0) {
+                v.format(
+                    "R5",
+                    si,
+                    at + 32,
+                    format!("record {i}: line_width {} with length {}", r.line_width, r.length),
+                );
+            }
+            if r.mask_first != mfirst {
+                v.format(
+                    "R6",
+                    si,
+                    at + 40,
+                    format!("record {i}: mask_first {}, expected {mfirst}", r.mask_first),
+                );
+            }
+            mfirst = r.mask_first.saturating_add(r.mask_count);
+            if r.exception_first != efirst {
+                v.format(
+                    "R7",
+                    si,
+                    at + 56,
+                    format!("record {i}: exception_first {}, expected {efirst}", r.exception_first),
+                );
+            }
+            efirst = r.exception_first.saturating_add(r.exception_count);
+            let r11 = r.flags & !(spec::RECORD_FLAG_CRLF | spec::RECORD_FLAG_NO_FINAL_NEWLINE) != 0;
+            v.reserved("R11", si, at + 124, r11, "record flag bits 2-31");
+            if r.flags & spec::RECORD_FLAG_NO_FINAL_NEWLINE != 0 && i != last {
+                v.format(
+                    "R11",
+                    si,
+                    at + 124,
+                    format!("record {i} is not the last but has flag bit 0"),
+                );
+            }
+            if self.h.flags & spec::SEQUENCE_FLAG_REFGET == 0 && r.refget != [0; 24] {
+                v.format(
+                    "R10",
+                    si,
+                    at + 96,
+                    format!("record {i}: refget must be zero when the index flag is clear"),
+                );
+            }
+            if r.mask_first.checked_add(r.mask_count).is_none_or(|e| e > n_masks)
+                || r.exception_first
+                    .checked_add(r.exception_count)
+                    .is_none_or(|e| e > n_exc)
+            {
+                ok = false;
+            }
+        }
+        if hoff != self.names.length {
+            v.format(
+                "R3",
+                Some(kind::SEQUENCE_NAMES),
+                self.names.offset,
+                format!("header lines fill {hoff} of {} bytes", self.names.length),
+            );
+        }
+        if mfirst != n_masks {
+            v.format(
+                "R6",
+                Some(kind::MASKS),
+                self.masks.offset,
+                format!("records use {mfirst} of {n_masks} mask runs"),
+            );
+        }
+        if efirst != n_exc {
+            v.format(
+                "R7",
+                Some(kind::EXCEPTIONS),
+                self.exc.offset,
+                format!("records use {efirst} of {n_exc} exception runs"),
+            );
+        }
+        if self.masks.length % 16 != 0 || self.exc.length % 16 != 0 {
+            let e = if self.masks.length % 16 != 0 {
+                self.masks
+            } else {
+                self.exc
+            };
+            v.format(
+                "E1",
+                Some(e.kind),
+                e.offset,
+                format!("{} length is not a multiple of 16", section_name(e.kind)),
+            );
+            ok = false;
+        }
+        if start != self.h.stream_len {
+            v.format(
+                "X1",
+                si,
+                self.idx.offset + 8,
+                format!("stream_len {} but the records need {start}", self.h.stream_len),
+            );
+            ok = false;
+        }
+        ok
+    }
+
+    fn name_of(&self, r: &Record) -> Option<&'a [u8]> {
+        let s = self
+            .names
+            .offset
+            .checked_add(r.header_offset)?
+            .checked_add(r.name_start as u64)?;
+        let e = s.checked_add(r.name_len as u64)?;
+        (e <= self.names.offset + self.names.length && r.header_offset + r.header_len as u64 <= self.names.length)
+            .then(|| &self.b[s as usize..e as usize])
+    }
+
+    /// [NH1]–[NH5].
+    fn name_hash(&self, v: &mut V<'_>) {
+        let (e, o, b) = (self.hash, self.o, self.b);
+        let s = Some(e.kind);
+        if e.length < 16 {
+            v.format(
+                "NH1",
+                s,
+                e.offset,
+                "SEQUENCE_NAME_HASH is shorter than its header".into(),
+            );
+            return;
+        }
+        let at = e.offset as usize;
+        let slots = o.u64_at(b, at);
+        v.reserved("NH2", s, e.offset + 8, o.u64_at(b, at + 8) != 0, "name hash bytes 8-15");
+        let n = self.records.len() as u64;
+        let fits = slots.checked_mul(16).and_then(|x| x.checked_add(16)) == Some(e.length);
+        if !slots.is_power_of_two() || slots <= n || !fits {
+            v.format(
+                "NH1",
+                s,
+                e.offset,
+                format!("slot_count {slots} must be a power of two above {n} filling the section"),
+            );
+            return;
+        }
+        let slot = |k: u64| {
+            (
+                o.u64_at(b, at + 16 + 16 * k as usize),
+                o.u64_at(b, at + 24 + 16 * k as usize),
+            )
+        };
+        let mut seen = vec![false; n as usize];
+        for k in 0..slots {
+            let (hash, rec) = slot(k);
+            let off = e.offset + 16 + 16 * k;
+            if rec == spec::NAME_HASH_EMPTY {
+                if hash != 0 {
+                    v.format("NH4", s, off, format!("empty slot {k} has a non-zero hash"));
+                }
+                continue;
+            }
+            if rec >= n || seen[rec as usize] {
+                v.format(
+                    "NH4",
+                    s,
+                    off,
+                    format!("slot {k} holds record {rec}, out of range or seen before"),
+                );
+                continue;
+            }
+            seen[rec as usize] = true;
+            if let Some(name) = self.name_of(&self.records[rec as usize]) {
+                if checksum(name) != hash {
+                    v.format(
+                        "NH3",
+                        s,
+                        off,
+                        format!("slot {k}: hash is not xxh3-64 of the name of record {rec}"),
+                    );
+                }
+            }
+            let mut j = hash & (slots - 1);
+            while j != k {
+                if slot(j).1 == spec::NAME_HASH_EMPTY {
+                    v.format(
+                        "NH5",
+                        s,
+                        off,
+                        format!("slot {k} is not reachable from its home slot {}", hash & (slots - 1)),
+                    );
+                    break;
+                }
+                j = (j + 1) & (slots - 1);
+            }
+        }
+        if let Some(missing) = seen.iter().position(|&x| !x) {
+            v.format("NH4", s, e.offset, format!("record {missing} has no slot"));
+        }
+    }
+
+    fn mask(&self, k: u64) -> MaskRun {
+        MaskRun::decode(&self.b[(self.masks.offset + 16 * k) as usize..][..16], self.o)
+    }
+
+    fn exception(&self, k: u64) -> ExceptionRun {
+        ExceptionRun::decode(&self.b[(self.exc.offset + 16 * k) as usize..][..16], self.o)
+    }
+
+    /// [M1] [M2] [E1] [E2] [E4] [E5] [E6].
+    fn runs(&mut self, v: &mut V<'_>) {
+        let (nm, ne) = (self.masks.length / 16, self.exc.length / 16);
+        for i in 0..self.records.len() {
+            let r = self.records[i];
+            if r.mask_first.checked_add(r.mask_count).is_some_and(|e| e <= nm) {
+                let mut ok = true;
+                let mut prev_end = None;
+                for k in r.mask_first..r.mask_first + r.mask_count {
+                    let m = self.mask(k);
+                    let at = self.masks.offset + 16 * k;
+                    if !(m.start < m.end && m.end <= r.length) {
+                        v.format(
+                            "M1",
+                            Some(kind::MASKS),
+                            at,
+                            format!("run [{}, {}) of record {i} (length {})", m.start, m.end, r.length),
+                        );
+                        ok = false;
+                    }
+                    if prev_end.is_some_and(|p| p >= m.start) {
+                        v.format(
+                            "M2",
+                            Some(kind::MASKS),
+                            at,
+                            format!("run at {} of record {i} is unsorted, overlapping or adjacent", m.start),
+                        );
+                        ok = false;
+                    }
+                    prev_end = Some(m.end);
+                }
+                self.masks_ok[i] = ok;
+            }
+            if r.exception_first
+                .checked_add(r.exception_count)
+                .is_some_and(|e| e <= ne)
+            {
+                let mut ok = true;
+                let mut prev: Option<ExceptionRun> = None;
+                for k in r.exception_first..r.exception_first + r.exception_count {
+                    let x = self.exception(k);
+                    let at = self.exc.offset + 16 * k;
+                    if x.length == 0 || x.start.checked_add(x.length as u64).is_none_or(|e| e > r.length) {
+                        v.format(
+                            "E1",
+                            Some(kind::EXCEPTIONS),
+                            at,
+                            format!("run at {} length {} of record {i}", x.start, x.length),
+                        );
+                        ok = false;
+                    }
+                    if let Some(p) = prev {
+                        if p.end() > x.start {
+                            v.format(
+                                "E2",
+                                Some(kind::EXCEPTIONS),
+                                at,
+                                format!("run at {} of record {i} is unsorted or overlapping", x.start),
+                            );
+                            ok = false;
+                        } else if p.end() == x.start && p.letter == x.letter && p.length < u32::MAX {
+                            v.format(
+                                "E5",
+                                Some(kind::EXCEPTIONS),
+                                at,
+                                format!("run at {} continues the previous run", x.start),
+                            );
+                        }
+                    }
+                    if !spec::EXCEPTION_LETTERS.contains(&x.letter) {
+                        v.format(
+                            "E4",
+                            Some(kind::EXCEPTIONS),
+                            at + 12,
+                            format!("letter 0x{:02x} is not an exception letter", x.letter),
+                        );
+                        ok = false;
+                    }
+                    let raw = &self.b[at as usize + 13..at as usize + 16];
+                    v.reserved(
+                        "E6",
+                        Some(kind::EXCEPTIONS),
+                        at + 13,
+                        raw.iter().any(|&c| c != 0),
+                        "exception bytes 13-15",
+                    );
+                    prev = Some(x);
+                }
+                self.exc_ok[i] = ok;
+            }
+        }
+    }
+
+    /// [BI0]–[BI9], [B1], [S1] [S3], the per-block checksums.
+    fn block_index(&self, v: &mut V<'_>) -> bool {
+        let (bi, o, b) = (self.bidx, self.o, self.b);
+        let s = Some(bi.kind);
+        let count = self.h.block_count;
+        if Some(bi.length) != count.checked_mul(spec::BLOCK_ENTRY_LEN) {
+            v.format(
+                "BI0",
+                s,
+                bi.offset,
+                format!("{} bytes for {count} blocks of 48", bi.length),
+            );
+            return false;
+        }
+        let bb = self.h.block_bases as u64;
+        let mut ok = true;
+        let mut prev_end = 0u64;
+        let (mask_hint, exc_hint) = self.expected_hints();
+        for k in 0..count {
+            let at = bi.offset + k * spec::BLOCK_ENTRY_LEN;
+            let e = BlockEntry::decode(&b[at as usize..at as usize + 48], o);
+            let want = bb.min(self.h.stream_len - k * bb);
+            v.reserved(
+                "BI5",
+                s,
+                at + 29,
+                b[at as usize + 29..at as usize + 32].iter().any(|&c| c != 0),
+                "block entry bytes 29-31",
+            );
+            if e.encoding != spec::ENCODING_RAW {
+                v.add(
+                    "BI2",
+                    Class::Unsupported,
+                    s,
+                    at + 28,
+                    format!("block {k} has encoding {}", e.encoding),
+                );
+                ok = false;
+                continue;
+            }
+            if e.bases as u64 != want {
+                v.format(
+                    "BI4",
+                    s,
+                    at + 24,
+                    format!("block {k} holds {} positions, expected {want}", e.bases),
+                );
+                ok = false;
+                continue;
+            }
+            let pb = plane_bytes(want);
+            if e.stored_len != 3 * pb {
+                v.format(
+                    "BI2",
+                    s,
+                    at + 8,
+                    format!("block {k} stored_len {} is not {}", e.stored_len, 3 * pb),
+                );
+                ok = false;
+                continue;
+            }
+            if e.offset % 64 != 0 {
+                v.format(
+                    "BI1",
+                    s,
+                    at,
+                    format!("block {k} offset {} is not a multiple of 64", e.offset),
+                );
+                ok = false;
+                continue;
+            }
+            let Some(range) = u64_range(e.offset, e.stored_len, self.blocks.length) else {
+                v.format("BI6", s, at, format!("block {k} lies outside BLOCKS"));
+                ok = false;
+                continue;
+            };
+            if e.offset < prev_end {
+                v.format(
+                    "BI7",
+                    s,
+                    at,
+                    format!(
+                        "block {k} at {} overlaps or precedes block {}",
+                        e.offset,
+                        k.saturating_sub(1)
+                    ),
+                );
+            } else if b[(self.blocks.offset + prev_end) as usize..(self.blocks.offset + e.offset) as usize]
+                .iter()
+                .any(|&c| c != 0)
+            {
+                v.format(
+                    "BI7",
+                    Some(kind::BLOCKS),
+                    self.blocks.offset + prev_end,
+                    format!("bytes before block {k} are not zero"),
+                );
+            }
+            prev_end = e.offset + e.stored_len;
+            let base = self.blocks.offset as usize;
+            let data = &b[base + range.start..base + range.end];
+            v.sum(
+                "BI3",
+                Some(kind::BLOCKS),
+                self.blocks.offset + e.offset,
+                data,
+                e.checksum,
+                &format!("block {k}"),
+            );
+            // [B1]: bits of positions past the block's end are zero in every plane.
+            if want < pb * 8 {
+                let (fb, bit) = ((want / 8) as usize, want % 8);
+                for p in 0..3 {
+                    let plane = &data[(p * pb) as usize..((p + 1) * pb) as usize];
+                    let partial = bit != 0 && plane[fb] >> bit != 0;
+                    let rest = if bit != 0 { fb + 1 } else { fb };
+                    if partial || plane[rest..].iter().any(|&c| c != 0) {
+                        let msg = format!("block {k} plane {p}: padding bits are not zero");
+                        v.format("B1", Some(kind::BLOCKS), self.blocks.offset + e.offset, msg);
+                    }
+                }
+            }
+            if let Some(&m) = mask_hint.get(k as usize) {
+                if e.first_mask != m {
+                    v.format(
+                        "BI8",
+                        s,
+                        at + 32,
+                        format!("block {k} first_mask {}, expected {m}", e.first_mask),
+                    );
+                }
+            }
+            if let Some(&x) = exc_hint.get(k as usize) {
+                if e.first_exception != x {
+                    v.format(
+                        "BI9",
+                        s,
+                        at + 40,
+                        format!("block {k} first_exception {}, expected {x}", e.first_exception),
+                    );
+                }
+            }
+        }
+        if let Some(sm) = self.summary {
+            let lines = self.h.stream_len.div_ceil(512);
+            if sm.length != lines.div_ceil(64) * 8 {
+                v.format(
+                    "S1",
+                    Some(sm.kind),
+                    sm.offset,
+                    format!("{} bytes for {lines} lines", sm.length),
+                );
+            } else {
+                let bits = &b[sm.offset as usize..(sm.offset + sm.length) as usize];
+                for l in lines..sm.length * 8 {
+                    if bits[(l / 8) as usize] >> (l % 8) & 1 != 0 {
+                        v.format(
+                            "S3",
+                            Some(sm.kind),
+                            sm.offset + l / 8,
+                            format!("bit {l} past the last line is set"),
+                        );
+                        break;
+                    }
+                }
+            }
+        }
+        ok
+    }
+
+    /// first_mask and first_exception as SPEC §5.1 [BI8] [BI9] define them,
+    /// or empty when the records do not allow computing them.
+    fn expected_hints(&self) -> (Vec<u64>, Vec<u64>) {
+        let bb = self.h.block_bases as u64;
+        let count = self.h.block_count as usize;
+        let (nm, ne) = (self.masks.length / 16, self.exc.length / 16);
+        let mut mask_ends = Vec::new();
+        let mut exc_ends = Vec::new();
+        for r in &self.records {
+            if r.mask_first.checked_add(r.mask_count).is_none_or(|e| e > nm)
+                || r.exception_first.checked_add(r.exception_count).is_none_or(|e| e > ne)
+            {
+                return (Vec::new(), Vec::new());
+            }
+            for k in r.mask_first..r.mask_first + r.mask_count {
+                mask_ends.push(r.start.saturating_add(self.mask(k).end));
+            }
+            for k in r.exception_first..r.exception_first + r.exception_count {
+                exc_ends.push(r.start.saturating_add(self.exception(k).end()));
+            }
+        }
+        if mask_ends.windows(2).any(|w| w[0] > w[1]) || exc_ends.windows(2).any(|w| w[0] > w[1]) {
+            return (Vec::new(), Vec::new());
+        }
+        let fast = |ends: &[u64]| -> Vec<u64> {
+            let mut out = Vec::with_capacity(count);
+            let mut i = 0;
+            for k in 0..count as u64 {
+                while i < ends.len() && ends[i] <= k * bb {
+                    i += 1;
+                }
+                out.push(i as u64);
+            }
+            out
+        };
+        (fast(&mask_ends), fast(&exc_ends))
+    }
+
+    /// One pass over every code: [R2] [R8] [R9] [R10] [E3] [M3] [S2] [C1].
+    fn stream(&self, v: &mut V<'_>) {
+        let bb = self.h.block_bases as u64;
+        let (b, o) = (self.b, self.o);
+        let si = Some(kind::SEQUENCE_INDEX);
+        let refget = self.h.flags & spec::SEQUENCE_FLAG_REFGET != 0;
+        let summary = self
+            .summary
+            .filter(|s| s.length == self.h.stream_len.div_ceil(512).div_ceil(64) * 8);
+        let mut rec = 0usize;
+        let mut pos = 0u64; // position in the current record
+        let mut state = RecordState::new(refget);
+        let mut codes = Vec::with_capacity(bb as usize);
+        for k in 0..self.h.block_count {
+            let at = self.bidx.offset + k * 48;
+            let e = BlockEntry::decode(&b[at as usize..at as usize + 48], o);
+            let pb = plane_bytes(e.bases as u64) as usize;
+            let base = (self.blocks.offset + e.offset) as usize;
+            let (p0, p1, p2) = (
+                &b[base..base + pb],
+                &b[base + pb..base + 2 * pb],
+                &b[base + 2 * pb..base + 3 * pb],
+            );
+            if let Some(sm) = summary {
+                for (l, line) in p2.chunks_exact(64).enumerate() {
+                    let g = k * bb / 512 + l as u64;
+                    let bit = b[(sm.offset + g / 8) as usize] >> (g % 8) & 1 != 0;
+                    if bit != line.iter().any(|&x| x != 0) {
+                        v.format(
+                            "S2",
+                            Some(sm.kind),
+                            sm.offset + g / 8,
+                            format!("bit of line {g} does not match plane 2"),
+                        );
+                    }
+                }
+            }
+            codes.clear();
+            for j in 0..pb {
+                codes.extend_from_slice(&codes8(p0[j], p1[j], p2[j]).to_le_bytes());
+            }
+            codes.truncate(e.bases as usize);
+            for &c in &codes {
+                let Some(r) = self.records.get(rec) else { return };
+                if pos == r.length {
+                    if c != code::END {
+                        v.format(
+                            "R2",
+                            si,
+                            self.record_at(rec),
+                            format!("record {rec}: code {c} where END belongs"),
+                        );
+                    }
+                    self.finish_record(v, rec, state);
+                    state = RecordState::new(refget);
+                    rec += 1;
+                    pos = 0;
+                    continue;
+                }
+                let letter = match c {
+                    code::END => {
+                        v.format(
+                            "R2",
+                            si,
+                            self.record_at(rec),
+                            format!("record {rec}: END code at position {pos}"),
+                        );
+                        b'?'
+                    }
+                    code::REFERENCE => {
+                        v.add(
+                            "C1",
+                            Class::Unsupported,
+                            Some(kind::BLOCKS),
+                            self.blocks.offset + e.offset,
+                            format!("record {rec} position {pos} is reference-escaped"),
+                        );
+                        b'?'
+                    }
+                    code::N => {
+                        state.n += 1;
+                        b'N'
+                    }
+                    _ => DECODE[c as usize],
+                };
+                let letter = self.exception_at(v, rec, pos, c, &mut state).unwrap_or(letter);
+                if self.masks_ok[rec] && letter == b'-' && self.masked(rec, pos, &mut state) {
+                    v.format(
+                        "M3",
+                        Some(kind::MASKS),
+                        self.masks.offset,
+                        format!("record {rec}: masked '-' at {pos}"),
+                    );
+                }
+                state.letter(letter);
+                pos += 1;
+            }
+        }
+    }
+
+    /// The exception letter at `pos` of record `rec`; reports [E3] where
+    /// runs and code-7 positions disagree.
+    fn exception_at(&self, v: &mut V<'_>, rec: usize, pos: u64, c: u8, st: &mut RecordState) -> Option<u8> {
+        if !self.exc_ok[rec] {
+            return None;
+        }
+        let r = &self.records[rec];
+        while st.exc < r.exception_count && self.exception(r.exception_first + st.exc).end() <= pos {
+            st.exc += 1;
+        }
+        let run = (st.exc < r.exception_count)
+            .then(|| self.exception(r.exception_first + st.exc))
+            .filter(|x| x.start <= pos);
+        match (run, c == code::EXCEPTION) {
+            (Some(x), true) => Some(x.letter),
+            (None, true) => {
+                v.format(
+                    "E3",
+                    Some(kind::EXCEPTIONS),
+                    self.exc.offset,
+                    format!("record {rec} position {pos} has code 7 and no run"),
+                );
+                Some(b'?')
+            }
+            (Some(_), false) => {
+                v.format(
+                    "E3",
+                    Some(kind::EXCEPTIONS),
+                    self.exc.offset,
+                    format!("record {rec} position {pos} is in a run but has code {c}"),
+                );
+                None
+            }
+            (None, false) => None,
+        }
+    }
+
+    fn masked(&self, rec: usize, pos: u64, st: &mut RecordState) -> bool {
+        let r = &self.records[rec];
+        while st.mask < r.mask_count && self.mask(r.mask_first + st.mask).end <= pos {
+            st.mask += 1;
+        }
+        st.mask < r.mask_count && self.mask(r.mask_first + st.mask).start <= pos
+    }
+
+    fn finish_record(&self, v: &mut V<'_>, rec: usize, st: RecordState) {
+        let r = &self.records[rec];
+        let at = self.record_at(rec);
+        let si = Some(kind::SEQUENCE_INDEX);
+        if st.n != r.n_count {
+            v.format(
+                "R8",
+                si,
+                at + 72,
+                format!("record {rec}: n_count {}, counted {}", r.n_count, st.n),
+            );
+        }
+        let (md5, sha) = st.finish();
+        if md5 != r.md5 {
+            v.format(
+                "R9",
+                si,
+                at + 80,
+                format!("record {rec}: md5 does not match the sequence"),
+            );
+        }
+        if let Some(sha) = sha {
+            if sha != r.refget {
+                v.format(
+                    "R10",
+                    si,
+                    at + 96,
+                    format!("record {rec}: refget does not match the sequence"),
+                );
+            }
+        }
+    }
+}
+
+/// Running state of the record being decoded.
+struct RecordState {
+    n: u64,
+    exc: u64,
+    mask: u64,
+    buf: Vec<u8>,
+    md5: Md5,
+    sha: Option<Sha512>,
+}
+
+impl RecordState {
+    fn new(refget: bool) -> Self {
+        RecordState {
+            n: 0,
+            exc: 0,
+            mask: 0,
+            buf: Vec::new(),
+            md5: Md5::new(),
+            sha: refget.then(Sha512::new),
+        }
+    }
+
+    fn letter(&mut self, l: u8) {
+        self.buf.push(l);
+        if self.buf.len() >= 1 << 16 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.md5.update(&self.buf);
+        if let Some(s) = self.sha.as_mut() {
+            s.update(&self.buf);
+        }
+        self.buf.clear();
+    }
+
+    fn finish(mut self) -> ([u8; 16], Option<[u8; 24]>) {
+        self.flush();
+        let sha = self.sha.map(|s| {
+            let mut d = [0u8; 24];
+            d.copy_from_slice(&s.finalize()[..24]);
+            d
+        });
+        (self.md5.finalize().into(), sha)
+    }
+}
