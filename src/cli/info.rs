@@ -63,19 +63,6 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// GA4GH refget identifier: "SQ." + base64url (no padding) of the digest.
-pub(crate) fn refget_id(d: &[u8; 24]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut s = String::from("SQ.");
-    for c in d.chunks(3) {
-        let n = (c[0] as u32) << 16 | (c[1] as u32) << 8 | c[2] as u32;
-        for k in (0..4).rev() {
-            s.push(A[(n >> (6 * k) & 63) as usize] as char);
-        }
-    }
-    s
-}
-
 fn collect(r: &Reader, path: &std::path::Path) -> Result<InfoJson> {
     let c = r.container();
     let refget = r
@@ -95,7 +82,7 @@ fn collect(r: &Reader, path: &std::path::Path) -> Result<InfoJson> {
             masked,
             exceptions,
             md5: hex(&s.record.md5),
-            refget: refget.then(|| refget_id(&s.record.refget)),
+            refget: refget.then(|| crate::sequence::refget_id(&s.record.refget)),
         });
     }
     let total_bases: u64 = sequences.iter().map(|s| s.length).sum();

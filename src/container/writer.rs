@@ -101,6 +101,25 @@ impl<W: Write + Seek> ContainerWriter<W> {
         Ok(())
     }
 
+    /// Appends `n` zero bytes to the open section by seeking over them, so
+    /// that a file output gets a hole (a sparse file) rather than written
+    /// zeros. The checksum covers them as zeros.
+    pub fn write_zeros(&mut self, n: u64) -> Result<()> {
+        if let Some(s) = self.open.as_mut() {
+            let zeros = [0u8; 1 << 16];
+            let mut left = n;
+            while left > 0 {
+                let k = left.min(zeros.len() as u64) as usize;
+                s.hasher.update(&zeros[..k]);
+                left -= k as u64;
+            }
+        }
+        let step = i64::try_from(n).map_err(|_| Error::new(crate::ErrorKind::Io, "cannot skip 2^63 bytes"))?;
+        self.out.seek(SeekFrom::Current(step)).map_err(write_err)?;
+        self.pos += n;
+        Ok(())
+    }
+
     /// Bytes written so far in the open section.
     pub fn section_position(&self) -> u64 {
         self.open.as_ref().map_or(0, |s| self.pos - s.offset)

@@ -157,3 +157,22 @@ impl Pool {
         Ok(all)
     }
 }
+
+/// The GA4GH refget identifier of a stored digest: "SQ." + base64url
+/// (RFC 4648 §5, no padding) of the 24 bytes (SPEC §6.1).
+///
+/// ```
+/// let d = [0u8; 24];
+/// assert_eq!(tribit::sequence::refget_id(&d), "SQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+/// ```
+pub fn refget_id(d: &[u8; 24]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut s = String::from("SQ.");
+    for c in d.chunks(3) {
+        let n = (c[0] as u32) << 16 | (c[1] as u32) << 8 | c[2] as u32;
+        for k in (0..4).rev() {
+            s.push(A[(n >> (6 * k) & 63) as usize] as char);
+        }
+    }
+    s
+}

@@ -8,7 +8,7 @@ mod reader;
 mod region;
 mod writer;
 
-pub use digest::Digests;
+pub use digest::{refget_id, Digests};
 pub use reader::{Reader, Sequence};
 pub use region::Region;
 pub use writer::{name_span, InvalidLetter, PushError, TextLayout, Writer, WriterBuilder};

@@ -100,13 +100,21 @@ impl WriterBuilder {
 
     /// Starts writing to `out`.
     pub fn build<W: Write + Seek>(self, out: W) -> Result<Writer<W>> {
+        let c = ContainerWriter::new(out, self.order)?;
+        self.build_with(c)
+    }
+
+    /// Starts writing the sequence sections into a container that may
+    /// already hold other sections (written before the sequences). The
+    /// container's byte order wins over [`WriterBuilder::set_byte_order`].
+    pub fn build_with<W: Write + Seek>(mut self, mut c: ContainerWriter<W>) -> Result<Writer<W>> {
         if self.block_bases == 0 || self.block_bases as u64 % spec::PLANE_LINE_BASES != 0 {
             return Err(Error::input(format!(
                 "block size {} is not a positive multiple of 512",
                 self.block_bases
             )));
         }
-        let mut c = ContainerWriter::new(out, self.order)?;
+        self.order = c.order();
         c.begin_section(kind::BLOCKS, true, 0)?;
         let b = self.block_bases as usize;
         Ok(Writer {

@@ -74,35 +74,8 @@ impl Rng {
     }
 }
 
-/// Recomputes every section checksum, the directory checksum and the header
-/// checksum of a little-endian file, so a test can plant one defect behind
-/// valid checksums.
-pub fn reseal(b: &mut [u8]) {
-    use xxhash_rust::xxh3::xxh3_64;
-    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
-    let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
-    let dir = u64_at(b, 32) as usize;
-    let count = u32_at(b, 40) as usize;
-    for i in 0..count {
-        let e = dir + 48 * i;
-        let (off, len) = (u64_at(b, e + 8) as usize, u64_at(b, e + 16) as usize);
-        let sum = xxh3_64(&b[off..off + len]);
-        b[e + 24..e + 32].copy_from_slice(&sum.to_le_bytes());
-    }
-    let sum = xxh3_64(&b[dir..dir + 48 * count]);
-    b[48..56].copy_from_slice(&sum.to_le_bytes());
-    let sum = xxh3_64(&b[..56]);
-    b[56..64].copy_from_slice(&sum.to_le_bytes());
-}
+#[path = "../../conformance/generate.rs"]
+pub mod generate;
 
-/// Offset and length of the first section of `kind` in a little-endian file.
-pub fn section(b: &[u8], kind: u32) -> (usize, usize) {
-    let u64_at = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap()) as usize;
-    let dir = u64_at(32);
-    let count = u32::from_le_bytes(b[40..44].try_into().unwrap()) as usize;
-    (0..count)
-        .map(|i| dir + 48 * i)
-        .find(|&e| u32::from_le_bytes(b[e..e + 4].try_into().unwrap()) == kind)
-        .map(|e| (u64_at(e + 8), u64_at(e + 16)))
-        .expect("section present")
-}
+#[allow(unused_imports)]
+pub use generate::{reseal, section};

@@ -1,0 +1,581 @@
+//! The conformance vector generator, shared by `examples/gen_conformance.rs`
+//! (which writes conformance/) and `tests/conformance.rs` (which checks that
+//! the committed vectors are exactly what this code makes).
+//!
+//! Valid vectors are written by the reference writer; each invalid vector is
+//! a valid file with one planted defect, its checksums recomputed unless the
+//! defect is a checksum. Numbers follow dependency order: 0xx valid, 1xx
+//! container defects, 2xx sequence defects.
+#![allow(dead_code)]
+
+use std::io::Cursor;
+
+use tribit::container::{ByteOrder, ContainerWriter};
+use tribit::convert::fasta;
+use tribit::spec::kind;
+use tribit::WriterBuilder;
+
+/// One vector: its file name stem, bytes and manifest fields.
+pub struct Vector {
+    pub name: &'static str,
+    pub bytes: Vec<u8>,
+    /// None for a valid vector; Some((class, label)) for an invalid one.
+    pub invalid: Option<(&'static str, &'static str)>,
+    pub spec: &'static str,
+    pub description: &'static str,
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+/// Byte offset of the directory entry of the first section of `kind` in a
+/// little-endian file.
+pub fn entry(b: &[u8], kind: u32) -> usize {
+    let dir = u64_at(b, 32) as usize;
+    let count = u32_at(b, 40) as usize;
+    (0..count)
+        .map(|i| dir + 48 * i)
+        .find(|&e| u32_at(b, e) == kind)
+        .expect("section present")
+}
+
+/// Offset and length of the first section of `kind` in a little-endian file.
+pub fn section(b: &[u8], kind: u32) -> (usize, usize) {
+    let e = entry(b, kind);
+    (u64_at(b, e + 8) as usize, u64_at(b, e + 16) as usize)
+}
+
+/// Recomputes every section checksum, the directory checksum and the header
+/// checksum of a little-endian file, so one planted defect hides behind
+/// valid checksums.
+pub fn reseal(b: &mut [u8]) {
+    use xxhash_rust::xxh3::xxh3_64;
+    let dir = u64_at(b, 32) as usize;
+    let count = u32_at(b, 40) as usize;
+    let has = |k: u32| (0..count).any(|i| u32_at(b, dir + 48 * i) == k);
+    if has(kind::BLOCK_INDEX) && has(kind::BLOCKS) {
+        let (bi, bl) = (section(b, kind::BLOCK_INDEX), section(b, kind::BLOCKS));
+        for e in (bi.0..bi.0 + bi.1).step_by(48) {
+            let (off, len) = (u64_at(b, e) as usize, u64_at(b, e + 8) as usize);
+            if off + len <= bl.1 {
+                let sum = xxh3_64(&b[bl.0 + off..bl.0 + off + len]);
+                b[e + 16..e + 24].copy_from_slice(&sum.to_le_bytes());
+            }
+        }
+    }
+    for i in 0..count {
+        let e = dir + 48 * i;
+        let (off, len) = (u64_at(b, e + 8) as usize, u64_at(b, e + 16) as usize);
+        if off + len <= b.len() {
+            let sum = xxh3_64(&b[off..off + len]);
+            b[e + 24..e + 32].copy_from_slice(&sum.to_le_bytes());
+        }
+    }
+    reseal_directory(b);
+}
+
+/// Recomputes only the directory and header checksums.
+pub fn reseal_directory(b: &mut [u8]) {
+    use xxhash_rust::xxh3::xxh3_64;
+    let dir = u64_at(b, 32) as usize;
+    let count = u32_at(b, 40) as usize;
+    let sum = xxh3_64(&b[dir..dir + 48 * count]);
+    b[48..56].copy_from_slice(&sum.to_le_bytes());
+    reseal_header(b);
+}
+
+/// Recomputes only the header checksum.
+pub fn reseal_header(b: &mut [u8]) {
+    let sum = xxhash_rust::xxh3::xxh3_64(&b[..56]);
+    b[56..64].copy_from_slice(&sum.to_le_bytes());
+}
+
+/// FASTA → tribit bytes with the reference writer.
+pub fn import(text: &[u8], order: ByteOrder, block_bases: u32, refget: bool) -> Vec<u8> {
+    let mut w = WriterBuilder::default()
+        .set_byte_order(order)
+        .set_block_bases(block_bases)
+        .set_refget(refget)
+        .build(Cursor::new(Vec::new()))
+        .expect("writer");
+    fasta::read_fasta(text, &mut w).expect("valid FASTA");
+    w.finish().expect("finish").into_inner()
+}
+
+/// A FASTA whose sequences cross 512-position block boundaries, with masks
+/// and exceptions on both sides of them (deterministic).
+fn boundaries_fasta() -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for (i, len) in [511usize, 512, 0, 1100, 3].into_iter().enumerate() {
+        out.extend_from_slice(format!(">b{i} len={len}\n").as_bytes());
+        let mut seq = Vec::with_capacity(len);
+        for p in 0..len {
+            let r = next();
+            let mut c = b"ACGT"[(r & 3) as usize];
+            if (500..520).contains(&p) && r % 7 == 0 {
+                c = b"RYN"[(r % 3) as usize];
+            }
+            if (p / 37) % 3 == 1 {
+                c = c.to_ascii_lowercase();
+            }
+            seq.push(c);
+        }
+        for line in seq.chunks(61) {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+const EVERY_CODE: &[u8] = b">all every code\nACGTNnacgtRYKMSWBDHVU-ryk\nmswbdhvu\n";
+const TWO: &[u8] = b">a one\nACGTNNacgtRYRY\n>b\nGATTACA\n";
+
+/// Position (relative to BLOCKS) of plane `p`, byte `j` of block 0 of a file
+/// with 512-position blocks.
+fn plane_byte(b: &[u8], p: usize, j: usize) -> usize {
+    let (off, _) = section(b, kind::BLOCKS);
+    off + 64 * p + j
+}
+
+/// Sets the 3-bit code of stream position `pos` (< 512) in block 0.
+fn set_code(b: &mut [u8], pos: usize, code: u8) {
+    for p in 0..3 {
+        let at = plane_byte(b, p, pos / 8);
+        if code >> p & 1 == 1 {
+            b[at] |= 1 << (pos % 8);
+        } else {
+            b[at] &= !(1 << (pos % 8));
+        }
+    }
+}
+
+/// Every vector, in manifest order.
+pub fn vectors() -> Vec<Vector> {
+    let mut v = Vec::new();
+    let mut valid = |name, bytes, spec, description| {
+        v.push(Vector {
+            name,
+            bytes,
+            invalid: None,
+            spec,
+            description,
+        });
+    };
+
+    let empty = ContainerWriter::new(Cursor::new(Vec::new()), ByteOrder::Little)
+        .and_then(|c| c.finish())
+        .expect("empty")
+        .into_inner();
+    valid(
+        "000_empty_container",
+        empty.clone(),
+        "§2, §3",
+        "a 64-byte header and an empty directory: no sequences",
+    );
+    valid(
+        "001_one_sequence",
+        import(b">s\nACGT\n", ByteOrder::Little, 512, false),
+        "§4–§6",
+        "one sequence of four bases",
+    );
+    let every = import(EVERY_CODE, ByteOrder::Little, 512, false);
+    valid(
+        "002_every_code",
+        every.clone(),
+        "§4, §6.3, §6.4",
+        "every stored letter in both cases: A C G T N, the twelve exception letters, masks",
+    );
+    valid(
+        "003_big_endian",
+        import(EVERY_CODE, ByteOrder::Big, 512, false),
+        "§2.2",
+        "002 written big-endian: integer fields swapped, planes identical",
+    );
+    valid("004_block_boundaries", import(&boundaries_fasta(), ByteOrder::Little, 512, false), "§5, §5.1", "sequences of 511, 512, 0, 1100 and 3 bases across 512-position blocks, with masks and exceptions at block edges");
+    let layout = b"> s1\tdescription after a tab\r\nACGT\r\nAC\r\n\r\n\r\n>s2 x\r\nGG";
+    valid("005_fasta_layout", import(layout, ByteOrder::Little, 512, false), "§6.1, §7", "CR LF endings, a space before the name, a tab before the description, blank lines after a record, no final newline");
+    valid(
+        "006_refget",
+        import(TWO, ByteOrder::Little, 512, true),
+        "§6.1",
+        "refget digests present (index flag bit 0)",
+    );
+    let with_private = {
+        let mut c = ContainerWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).expect("container");
+        c.add_section(0x8000_0001, false, 7, b"an application's own bytes")
+            .expect("private");
+        let mut w = WriterBuilder::default()
+            .set_block_bases(512)
+            .build_with(c)
+            .expect("writer");
+        fasta::read_fasta(TWO, &mut w).expect("fasta");
+        w.finish().expect("finish").into_inner()
+    };
+    valid(
+        "007_unknown_optional_section",
+        with_private.clone(),
+        "§3.1, §10",
+        "a private optional section before the sequences: readers skip it",
+    );
+    let newer_minor = {
+        let mut c = ContainerWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).expect("container");
+        c.add_section(0x0110, false, 9, b"defined by a later minor version")
+            .expect("future");
+        let mut w = WriterBuilder::default()
+            .set_block_bases(512)
+            .build_with(c)
+            .expect("writer");
+        fasta::read_fasta(TWO, &mut w).expect("fasta");
+        let mut b = w.finish().expect("finish").into_inner();
+        b[14] = 1; // minor = 1
+        reseal_header(&mut b);
+        b
+    };
+    valid(
+        "008_newer_minor_version",
+        newer_minor,
+        "§2.3, §10",
+        "minor version 1 with an optional section kind this version does not define",
+    );
+    let shorties = include_bytes!("../testdata/shorties.fa");
+    valid(
+        "009_real_shorties",
+        import(shorties, ByteOrder::Little, 1 << 14, false),
+        "all",
+        "20 real sequences (lastz-examples shorties.fa, MIT)",
+    );
+    let many: Vec<u8> = (0..300)
+        .flat_map(|i| format!(">contig_{i}\nAC{}\n", "GT".repeat(i % 5)).into_bytes())
+        .collect();
+    valid(
+        "010_many_names",
+        import(&many, ByteOrder::Little, 512, false),
+        "§6.2",
+        "300 names: the name hash has probe chains",
+    );
+
+    let two = import(TWO, ByteOrder::Little, 512, false);
+    let mut bad = |name, class, label, spec, description, bytes: Vec<u8>| {
+        v.push(Vector {
+            name,
+            bytes,
+            invalid: Some((class, label)),
+            spec,
+            description,
+        });
+    };
+    let edit = |base: &[u8], f: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = base.to_vec();
+        f(&mut b);
+        b
+    };
+    bad(
+        "100_empty_file",
+        "format",
+        "H6",
+        "§2.4 step 1",
+        "zero bytes",
+        Vec::new(),
+    );
+    bad(
+        "101_bad_magic",
+        "format",
+        "H1",
+        "§2.4 step 2",
+        "first byte 0x88",
+        edit(&two, &|b| b[0] = 0x88),
+    );
+    bad(
+        "102_bad_signature",
+        "format",
+        "H2",
+        "§2.4 step 3",
+        "byte-order signature neither order",
+        edit(&two, &|b| b[8] = 0),
+    );
+    bad(
+        "103_unknown_major_version",
+        "unsupported",
+        "H3",
+        "§2.4 step 5",
+        "major version 2",
+        edit(&two, &|b| {
+            b[12] = 2;
+            reseal_header(b);
+        }),
+    );
+    bad(
+        "104_header_checksum",
+        "checksum",
+        "H10",
+        "§2.4 step 6",
+        "a header byte changed without its checksum",
+        edit(&two, &|b| b[20] ^= 1),
+    );
+    bad(
+        "105_truncated",
+        "format",
+        "H6",
+        "§2.4 step 8",
+        "the last 48 bytes cut off",
+        edit(&two, &|b| b.truncate(b.len() - 48)),
+    );
+    bad(
+        "106_trailing_bytes",
+        "format",
+        "H6",
+        "§2.4 step 8",
+        "64 zero bytes appended",
+        edit(&two, &|b| b.extend_from_slice(&[0; 64])),
+    );
+    bad(
+        "107_directory_checksum",
+        "checksum",
+        "H9",
+        "§2.4 step 11",
+        "a reserved directory byte changed without the directory checksum",
+        edit(&two, &|b| {
+            let e = entry(b, kind::MASKS);
+            b[e + 40] ^= 1;
+        }),
+    );
+    bad(
+        "108_section_checksum",
+        "checksum",
+        "D5",
+        "§2.4 step 16",
+        "a SEQUENCE_NAMES byte changed without its checksum",
+        edit(&two, &|b| {
+            let (off, _) = section(b, kind::SEQUENCE_NAMES);
+            b[off] = b'z';
+        }),
+    );
+    bad(
+        "109_block_checksum",
+        "checksum",
+        "BI3",
+        "§2.4 step 23, §5.1",
+        "a plane bit flipped without the block checksum",
+        edit(&two, &|b| {
+            let at = plane_byte(b, 0, 0);
+            b[at] ^= 1;
+        }),
+    );
+    bad(
+        "110_section_out_of_bounds",
+        "format",
+        "D4",
+        "§2.4 step 12b",
+        "a section length reaching past the directory",
+        edit(&two, &|b| {
+            let e = entry(b, kind::MASKS);
+            b[e + 16..e + 24].copy_from_slice(&(1u64 << 40).to_le_bytes());
+            reseal_directory(b);
+        }),
+    );
+    bad(
+        "111_misaligned_section",
+        "format",
+        "D3",
+        "§2.4 step 12b",
+        "a section offset not a multiple of 64",
+        edit(&two, &|b| {
+            let e = entry(b, kind::SEQUENCE_NAMES);
+            let off = u64_at(b, e + 8) + 8;
+            b[e + 8..e + 16].copy_from_slice(&off.to_le_bytes());
+            reseal_directory(b);
+        }),
+    );
+    bad(
+        "112_overlapping_sections",
+        "format",
+        "D7",
+        "§2.4 step 13",
+        "SEQUENCE_NAMES placed over BLOCK_INDEX",
+        edit(&two, &|b| {
+            let (bi, _) = section(b, kind::BLOCK_INDEX);
+            let e = entry(b, kind::SEQUENCE_NAMES);
+            b[e + 8..e + 16].copy_from_slice(&(bi as u64).to_le_bytes());
+            reseal_directory(b);
+        }),
+    );
+    bad(
+        "113_unknown_required_section",
+        "unsupported",
+        "D10",
+        "§2.4 step 12c, §10",
+        "a private section marked required",
+        edit(&with_private, &|b| {
+            let e = entry(b, 0x8000_0001);
+            b[e + 4] = 1;
+            reseal_directory(b);
+        }),
+    );
+    bad(
+        "114_missing_sequence_section",
+        "format",
+        "K2",
+        "§2.4 step 15, §3.1",
+        "EXCEPTIONS relabelled as an optional private kind",
+        edit(&two, &|b| {
+            let e = entry(b, kind::EXCEPTIONS);
+            b[e..e + 4].copy_from_slice(&0x8000_0107u32.to_le_bytes());
+            b[e + 4] = 0;
+            reseal_directory(b);
+        }),
+    );
+    bad(
+        "200_bad_block_bases",
+        "format",
+        "X2",
+        "§2.4 step 17, §6",
+        "block_bases 500",
+        edit(&two, &|b| {
+            let (off, _) = section(b, kind::SEQUENCE_INDEX);
+            b[off + 16..off + 20].copy_from_slice(&500u32.to_le_bytes());
+            reseal(b);
+        }),
+    );
+    bad(
+        "201_record_outside_names",
+        "format",
+        "R3",
+        "§2.4 step 22, §6.1",
+        "a header line past the end of SEQUENCE_NAMES",
+        edit(&two, &|b| {
+            let (off, _) = section(b, kind::SEQUENCE_INDEX);
+            b[off + 64 + 128 + 16] = 200;
+            reseal(b);
+        }),
+    );
+    bad(
+        "202_end_inside_sequence",
+        "format",
+        "R2",
+        "§6.5, §4",
+        "an END code at position 1 of the first sequence",
+        edit(&two, &|b| {
+            set_code(b, 1, 5);
+            reseal(b);
+        }),
+    );
+    bad(
+        "203_exception_without_run",
+        "format",
+        "E3",
+        "§6.5, §6.4",
+        "code 7 at a position no exception run covers",
+        edit(&two, &|b| {
+            set_code(b, 0, 7);
+            reseal(b);
+        }),
+    );
+    bad(
+        "204_bad_exception_letter",
+        "format",
+        "E4",
+        "§6.5, §6.4",
+        "exception letter 'X'",
+        edit(&two, &|b| {
+            let (off, _) = section(b, kind::EXCEPTIONS);
+            b[off + 12] = b'X';
+            reseal(b);
+        }),
+    );
+    bad(
+        "205_unsupported_block_encoding",
+        "unsupported",
+        "BI2",
+        "§2.4 step 23, §5.1",
+        "block encoding 1",
+        edit(&two, &|b| {
+            let (off, _) = section(b, kind::BLOCK_INDEX);
+            b[off + 28] = 1;
+            reseal(b);
+        }),
+    );
+    bad(
+        "206_reference_escape",
+        "unsupported",
+        "C1",
+        "§4, §9",
+        "code 6 (reference escape) at position 2",
+        edit(&two, &|b| {
+            set_code(b, 2, 6);
+            reseal(b);
+        }),
+    );
+    bad(
+        "207_block_count_mismatch",
+        "format",
+        "X4",
+        "§2.4 step 17",
+        "block_count 2 for a one-block stream",
+        edit(&two, &|b| {
+            let (off, _) = section(b, kind::SEQUENCE_INDEX);
+            b[off + 24] = 2;
+            reseal(b);
+        }),
+    );
+    v
+}
+
+/// The manifest for `vectors`, as pretty JSON with a final newline.
+pub fn manifest(vs: &[Vector]) -> String {
+    let items: Vec<serde_json::Value> = vs
+        .iter()
+        .map(|x| {
+            let dir = if x.invalid.is_some() { "invalid" } else { "valid" };
+            let mut m = serde_json::json!({
+                "name": x.name,
+                "file": format!("vectors/{dir}/{}.tbit", x.name),
+                "expect": if x.invalid.is_some() { "invalid" } else { "valid" },
+                "spec": x.spec,
+                "description": x.description,
+            });
+            match x.invalid {
+                Some((class, label)) => {
+                    m["class"] = class.into();
+                    m["label"] = label.into();
+                }
+                None => m["json"] = format!("vectors/valid/{}.json", x.name).into(),
+            }
+            m
+        })
+        .collect();
+    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.0", "vectors": items });
+    serde_json::to_string_pretty(&doc).expect("json") + "\n"
+}
+
+/// Every file of the suite: (path relative to conformance/, bytes). Expected
+/// JSON comes from the reference reader; the independent Python reader in
+/// conformance/python/ checks it against SPEC.md.
+pub fn files(vs: &[Vector]) -> tribit::Result<Vec<(String, Vec<u8>)>> {
+    let mut out = vec![("manifest.json".to_string(), manifest(vs).into_bytes())];
+    for x in vs {
+        match x.invalid {
+            Some(_) => out.push((format!("vectors/invalid/{}.tbit", x.name), x.bytes.clone())),
+            None => {
+                out.push((format!("vectors/valid/{}.tbit", x.name), x.bytes.clone()));
+                let r = tribit::Reader::from_bytes(x.bytes.clone())?;
+                let j = tribit::convert::canonical::to_json(&r)?;
+                let text = serde_json::to_string_pretty(&j).expect("json") + "\n";
+                out.push((format!("vectors/valid/{}.json", x.name), text.into_bytes()));
+            }
+        }
+    }
+    Ok(out)
+}
