@@ -1,0 +1,5 @@
+#![no_main]
+
+mod bodies;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::validate_bytes(data));
