@@ -503,7 +503,7 @@ impl Reader {
             let (w, bit) = ((b / 64) as usize, 1u64 << (b % 64));
             if self.verified[w].load(Ordering::Relaxed) & bit == 0 {
                 let got = checksum(data);
-                if got != e.checksum {
+                if !crate::container::checksum_matches(e.checksum, got) {
                     return Err(Error::new(
                         ErrorKind::Checksum,
                         format!(
