@@ -118,6 +118,7 @@ fn regions_use_samtools_coordinates() {
     assert_eq!(g("chr1").unwrap(), (0, 0, 10, false));
     assert_eq!(g("chr1:3").unwrap(), (0, 2, 10, false));
     assert_eq!(g("chr1:3-").unwrap(), (0, 2, 10, false));
+    assert_eq!(g("chr1:-4").unwrap(), (0, 0, 4, false));
     assert_eq!(g("chr1:1,0-10").unwrap(), (0, 9, 10, false));
     assert_eq!(g("chr1:2-20").unwrap(), (0, 1, 10, true));
     assert_eq!(g("chr1:5").unwrap(), (1, 0, 4, false), "a whole name wins");

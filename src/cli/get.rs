@@ -13,8 +13,8 @@ use crate::sequence::{Reader, Region};
 
 /// Print regions as FASTA.
 ///
-/// A region is NAME, NAME:START or NAME:START-END, 1-based and inclusive as in
-/// samtools faidx; commas in numbers are ignored. An end past the sequence is
+/// A region is NAME, NAME:START, NAME:START-, NAME:-END or NAME:START-END,
+/// 1-based and inclusive as in samtools faidx; commas in numbers are ignored. An end past the sequence is
 /// clipped to its length. Letters come out exactly as imported (case, N,
 /// IUPAC codes).
 #[derive(Args, Debug)]

@@ -69,6 +69,8 @@ impl Region {
         };
         let len = reader.sequence(i)?.len();
         let (s, e) = match coords.split_once('-') {
+            Some(("", "")) => return Err(Error::input(format!("region '{text}': no coordinates after ':'"))),
+            Some(("", e)) => (1, Some(number(e, "end", text)?)),
             Some((s, "")) => (number(s, "start", text)?, None),
             Some((s, e)) => (number(s, "start", text)?, Some(number(e, "end", text)?)),
             None => (number(coords, "start", text)?, None),
