@@ -65,6 +65,18 @@ pub mod kind {
     pub const PRIVATE_FIRST: u32 = 0x8000_0000;
 }
 
+/// SPEC §3.1 "Sequence set": the seven kinds a sequence set must have, in
+/// the order SPEC §2.4 step 16 verifies their checksums (BLOCKS excepted).
+pub const SEQUENCE_SET: [u32; 7] = [
+    kind::SEQUENCE_INDEX,
+    kind::SEQUENCE_NAMES,
+    kind::SEQUENCE_NAME_HASH,
+    kind::BLOCK_INDEX,
+    kind::BLOCKS,
+    kind::MASKS,
+    kind::EXCEPTIONS,
+];
+
 /// SPEC §4 "Codes": the 3-bit code of each symbol.
 pub mod code {
     /// Adenine.

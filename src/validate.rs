@@ -348,16 +348,7 @@ impl V<'_> {
             }
             pos = pos.max(e);
         }
-        let seq_kinds = [
-            kind::SEQUENCE_INDEX,
-            kind::SEQUENCE_NAMES,
-            kind::SEQUENCE_NAME_HASH,
-            kind::BLOCK_INDEX,
-            kind::BLOCKS,
-            kind::MASKS,
-            kind::EXCEPTIONS,
-            kind::NONACGT_SUMMARY,
-        ];
+        let seq_kinds = spec::SEQUENCE_SET.iter().copied().chain([kind::NONACGT_SUMMARY]);
         for k in seq_kinds {
             let n = sections.iter().filter(|e| e.kind == k).count();
             if n > 1 {
@@ -370,15 +361,7 @@ impl V<'_> {
     /// SPEC §5–§6: the sequence set.
     fn sequences(&mut self, h: &FileHeader, sections: &[DirectoryEntry]) {
         let find = |k: u32| sections.iter().find(|e| e.kind == k).copied();
-        let want = [
-            kind::SEQUENCE_INDEX,
-            kind::SEQUENCE_NAMES,
-            kind::SEQUENCE_NAME_HASH,
-            kind::BLOCK_INDEX,
-            kind::BLOCKS,
-            kind::MASKS,
-            kind::EXCEPTIONS,
-        ];
+        let want = spec::SEQUENCE_SET;
         let found: Vec<Option<DirectoryEntry>> = want.iter().map(|&k| find(k)).collect();
         let summary = find(kind::NONACGT_SUMMARY);
         if found.iter().all(Option::is_none) {

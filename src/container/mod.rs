@@ -32,18 +32,7 @@ pub fn checksum_matches(stored: u64, computed: u64) -> bool {
 
 /// Whether this implementation knows a section kind (SPEC §3.1).
 pub fn known_kind(kind: u32) -> bool {
-    use spec::kind as k;
-    matches!(
-        kind,
-        k::SEQUENCE_INDEX
-            | k::SEQUENCE_NAMES
-            | k::SEQUENCE_NAME_HASH
-            | k::BLOCK_INDEX
-            | k::BLOCKS
-            | k::MASKS
-            | k::EXCEPTIONS
-            | k::NONACGT_SUMMARY
-    )
+    spec::SEQUENCE_SET.contains(&kind) || kind == spec::kind::NONACGT_SUMMARY
 }
 
 /// A parsed and checked header and directory (SPEC §2–3).

@@ -122,15 +122,7 @@ impl Reader {
 
     /// Checks the sequence sections' presence, checksums and sizes.
     fn layout(c: &Container, bytes: &[u8]) -> Result<Option<Layout>> {
-        let kinds = [
-            kind::SEQUENCE_INDEX,
-            kind::SEQUENCE_NAMES,
-            kind::SEQUENCE_NAME_HASH,
-            kind::BLOCK_INDEX,
-            kind::BLOCKS,
-            kind::MASKS,
-            kind::EXCEPTIONS,
-        ];
+        let kinds = spec::SEQUENCE_SET;
         let mut found = Vec::with_capacity(kinds.len());
         for k in kinds {
             found.push(c.find(k)?);

@@ -1,0 +1,718 @@
+#!/usr/bin/env python3
+"""An independent tribit 1.0 reader, written from SPEC.md alone.
+
+Usage:
+    python3 conformance/python/tribit_reader.py FILE
+
+Prints the canonical JSON of FILE (conformance/README.md) and exits 0, or
+prints {"error": CLASS, "message": ...} and exits 2, where CLASS is one of
+the error classes of SPEC §1: "format", "checksum" or "unsupported".
+
+Requirements: Python 3.8+ and the `xxhash` package from PyPI, for xxh3-64
+(SPEC §1 "Checksums and hashes"):
+
+    pip install xxhash
+
+Everything else is the standard library. The reader opens the file through
+a read-only memory map (SPEC §13.1 rule 11), so it only touches the bytes it
+needs; files past 4 GiB (sparse or not) are fine on a 64-bit Python.
+
+What it checks, and in which order (SPEC §2.4, §13.1):
+  * steps 1-13, the container: header, directory, section placement;
+  * steps 14-21, the sequence set, at open;
+  * step 22, each sequence record's "checked on use" rules (§6.1), just
+    before the record is used;
+  * step 23, each block's "checked on use" rules (§5.1), including its
+    checksum, the first time a byte of the block is needed;
+  * §6.5 while decoding bases: END or an uncovered code 7 inside a sequence
+    is a format error, code 6 is unsupported, and mask and exception runs
+    must be sorted, non-overlapping and inside their sequence.
+After the sequences have been decoded, blocks that no sequence touched
+(blocks holding nothing but END codes) are verified too, so every block's
+checksum is checked once.
+
+The block index's first_mask/first_exception hints (§5.1) are used only after
+they have been confirmed; a wrong hint makes the reader search from the
+record's first run instead, so it costs time, never correctness.
+
+Whatever the bytes contain, the reader never reads outside the file or a
+section (every offset is checked before use; Python slicing would silently
+clip, so each read goes through a bounds-checked helper), every loop is
+bounded by a checked count, and any unexpected exception is reported as a
+"format" error instead of a traceback (SPEC §13.1 rule 6).
+"""
+
+import base64
+import json
+import mmap
+import os
+import re
+import struct
+import sys
+
+try:
+    import xxhash
+except ImportError:  # pragma: no cover - reported as a usage problem
+    sys.stderr.write("tribit_reader.py needs the xxhash package: pip install xxhash\n")
+    sys.exit(3)
+
+
+# --------------------------------------------------------------------------
+# Constants from the specification
+# --------------------------------------------------------------------------
+
+MAGIC = b"\x89TBT\r\n\x1a\n"                      # §2 [H1]
+SIGNATURE_LITTLE = b"\x3d\x2c\x1b\x0a"             # §2.2
+SIGNATURE_BIG = b"\x0a\x1b\x2c\x3d"                # §2.2
+HEADER_LEN_1_0 = 64                               # §2
+DIRECTORY_ENTRY_LEN_1_0 = 48                      # §3
+RECORD_LEN_1_0 = 128                              # §6
+INDEX_HEADER_LEN = 64                             # §6
+BLOCK_INDEX_ENTRY_LEN = 48                        # §5.1
+RUN_ENTRY_LEN = 16                                # §6.3, §6.4
+PLANE_LINE = 512                                  # positions per 64-byte plane line, §5
+U64_MAX = 0xFFFFFFFFFFFFFFFF
+
+# Section kinds a 1.0 reader knows (§3.1: the ones marked "defined").
+SEQUENCE_INDEX = 0x0101
+SEQUENCE_NAMES = 0x0102
+SEQUENCE_NAME_HASH = 0x0103
+BLOCK_INDEX = 0x0104
+BLOCKS = 0x0105
+MASKS = 0x0106
+EXCEPTIONS = 0x0107
+NONACGT_SUMMARY = 0x0108
+KIND_NAMES = {
+    SEQUENCE_INDEX: "SEQUENCE_INDEX",
+    SEQUENCE_NAMES: "SEQUENCE_NAMES",
+    SEQUENCE_NAME_HASH: "SEQUENCE_NAME_HASH",
+    BLOCK_INDEX: "BLOCK_INDEX",
+    BLOCKS: "BLOCKS",
+    MASKS: "MASKS",
+    EXCEPTIONS: "EXCEPTIONS",
+    NONACGT_SUMMARY: "NONACGT_SUMMARY",
+}
+KNOWN_KINDS = frozenset(KIND_NAMES)
+# The seven kinds that must all be present, or all absent (§3.1 [K2], §2.4 step 15).
+SEQUENCE_SET_KINDS = (SEQUENCE_INDEX, SEQUENCE_NAMES, SEQUENCE_NAME_HASH,
+                      BLOCK_INDEX, BLOCKS, MASKS, EXCEPTIONS)
+# The names of the reserved kinds, only to make messages friendlier (§3.1).
+RESERVED_KIND_NAMES = {0x0109: "REFERENCES", 0x0201: "TABLE",
+                       0x0202: "DICTIONARY", 0x0203: "HASH_INDEX"}
+
+# Codes (§4).
+CODE_N = 4
+CODE_END = 5
+CODE_ESCAPE = 6
+CODE_EXCEPTION = 7
+EXCEPTION_LETTERS = frozenset(b"RYKMSWBDHVU-")    # §6.4 [E4]
+
+# Code -> output letter for codes 0-4; codes 5-7 map to themselves so that
+# they stay recognisable as control bytes after bytes.translate (§4).
+CODE_TO_LETTER = bytes(b"ACGTN"[c] if c < 5 else c for c in range(8)) + bytes(248)
+SPECIAL_CODE = re.compile(b"[\x05-\x07]")
+
+# SPREAD[v] is the 8 bytes 0/1 of the bits of v, bit 0 first: it turns one
+# plane byte into the bits of 8 consecutive positions (§5 "Raw encoding").
+SPREAD = [bytes((v >> bit) & 1 for bit in range(8)) for v in range(256)]
+
+
+# --------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------
+
+class TribitError(Exception):
+    """A failure of one of the three classes of SPEC §1."""
+
+    def __init__(self, error_class, message):
+        super().__init__(message)
+        self.error_class = error_class
+        self.message = message
+
+
+def format_error(message):
+    return TribitError("format", message)
+
+
+def checksum_error(message):
+    return TribitError("checksum", message)
+
+
+def unsupported_error(message):
+    return TribitError("unsupported", message)
+
+
+def xxh3_64(data):
+    """xxh3-64 with seed 0 and the default secret (§1)."""
+    return xxhash.xxh3_64_intdigest(data)
+
+
+def kind_name(kind):
+    return KIND_NAMES.get(kind) or RESERVED_KIND_NAMES.get(kind) or "kind 0x%X" % kind
+
+
+def ceil_div(a, b):
+    return -(-a // b)
+
+
+# --------------------------------------------------------------------------
+# The reader
+# --------------------------------------------------------------------------
+
+class Section:
+    """One directory entry (§3)."""
+
+    def __init__(self, entry_offset, kind, flags, offset, length, checksum, group):
+        self.entry_offset = entry_offset   # absolute offset of the directory entry
+        self.kind = kind
+        self.flags = flags
+        self.offset = offset
+        self.length = length
+        self.checksum = checksum
+        self.group = group
+
+    @property
+    def name(self):
+        return kind_name(self.kind)
+
+
+class Record:
+    """One sequence record of SEQUENCE_INDEX (§6.1), fields as stored."""
+
+    FORMAT = "QQQIIQQQQQQ16s24sHHI"   # without the byte-order prefix; 128 bytes
+
+    def __init__(self, index, offset, fields):
+        self.index = index
+        self.offset = offset            # absolute offset of the record
+        (self.start, self.length, self.header_offset, self.header_len,
+         self.name_len, self.line_width, self.mask_first, self.mask_count,
+         self.exception_first, self.exception_count, self.n_count, self.md5,
+         self.refget, self.name_start, self.blank_lines, self.flags) = fields
+
+
+class TribitReader:
+    def __init__(self, path):
+        self.path = path
+        self.display = os.path.basename(path)
+        self.data = b""
+        self._file = None
+        self._open_map()
+        self._verified_blocks = set()
+        self._cached_block = None                   # (k, codes) of the last block decoded
+
+    # ---- raw access ------------------------------------------------------
+
+    def _open_map(self):
+        self._file = open(self.path, "rb")
+        self.size = os.fstat(self._file.fileno()).st_size
+        # mmap refuses empty files; such a file fails §2.4 step 1 anyway.
+        if self.size > 0:
+            self.data = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def close(self):
+        if isinstance(self.data, mmap.mmap):
+            self.data.close()
+        if self._file is not None:
+            self._file.close()
+
+    def read(self, offset, length):
+        """The bytes [offset, offset + length) of the file, never clipped."""
+        if offset < 0 or length < 0 or offset + length > self.size:
+            raise format_error("%s: read of %d bytes at byte %d is outside the file"
+                               % (self.display, length, offset))
+        return self.data[offset:offset + length]
+
+    def unpack(self, fmt, offset):
+        """Integer fields in the file's byte order (§2.2)."""
+        fmt = self.order + fmt
+        return struct.unpack(fmt, self.read(offset, struct.calcsize(fmt)))
+
+    def error_at(self, offset, text):
+        return "%s: byte %d: %s" % (self.display, offset, text)
+
+    # ---- §2.4 steps 1-13: the container ----------------------------------
+
+    def open_container(self):
+        # Step 1: at least 64 bytes.
+        if self.size < HEADER_LEN_1_0:
+            raise format_error("%s: truncated or not a tribit file (%d bytes, a header is 64)"
+                               % (self.display, self.size))
+        header = self.read(0, HEADER_LEN_1_0)
+        # Step 2: the magic [H1].
+        if header[0:8] != MAGIC:
+            raise format_error(self.error_at(0, "not a tribit file (bad magic)"))
+        # Step 3: the byte order from the signature [H2] (§2.2).
+        signature = header[8:12]
+        if signature == SIGNATURE_LITTLE:
+            self.order, self.byte_order = "<", "little"
+        elif signature == SIGNATURE_BIG:
+            self.order, self.byte_order = ">", "big"
+        else:
+            raise format_error(self.error_at(8, "bad signature %s: byte order unknown"
+                                             % signature.hex()))
+        # Step 4: decode the header in that byte order (§2 table).
+        (_signature, self.major, self.minor, self.header_len, _flags, file_len,
+         self.directory_offset, self.directory_count, self.directory_entry_len,
+         directory_checksum, header_checksum) = struct.unpack(self.order + "IHHIIQQIIQQ", header[8:64])
+        # Step 5: the major version [H3]; before the checksum, because bytes
+        # from 16 on may mean something else in another major version (§2.3).
+        if self.major != 1:
+            raise unsupported_error(self.error_at(12, "major version %d is not supported (this reader implements 1)"
+                                                  % self.major))
+        # Step 6: header checksum over bytes [0, 56) as stored [H10].
+        if xxh3_64(header[0:56]) != header_checksum:
+            raise checksum_error(self.error_at(56, "header checksum mismatch"))
+        # Step 7: header_len >= 64 [H4]. Bytes [64, header_len) are an
+        # extension that a 1.0 reader ignores (§2).
+        if self.header_len < HEADER_LEN_1_0:
+            raise format_error(self.error_at(16, "header_len %d is less than 64" % self.header_len))
+        # Step 8: file_len is the actual length [H6].
+        if file_len > self.size:
+            raise format_error(self.error_at(24, "file is truncated: header says %d bytes, file has %d"
+                                             % (file_len, self.size)))
+        if file_len < self.size:
+            raise format_error(self.error_at(24, "trailing bytes: header says %d bytes, file has %d"
+                                             % (file_len, self.size)))
+        # Step 9: directory_entry_len >= 48 [H8].
+        if self.directory_entry_len < DIRECTORY_ENTRY_LEN_1_0:
+            raise format_error(self.error_at(44, "directory_entry_len %d is less than 48"
+                                             % self.directory_entry_len))
+        # Step 10: directory placement [H7]. Python integers do not overflow,
+        # so a sum past 2^64 simply fails the equality, as §1 requires.
+        if (self.directory_offset % 64 != 0 or self.directory_offset < self.header_len
+                or self.directory_offset + self.directory_count * self.directory_entry_len != file_len):
+            raise format_error(self.error_at(32, "directory (offset %d, %d entries of %d bytes) does not "
+                                             "end the file at a multiple of 64 after the header"
+                                             % (self.directory_offset, self.directory_count,
+                                                self.directory_entry_len)))
+        # Step 11: directory checksum over [directory_offset, file_len) [H9].
+        if xxh3_64(self.read(self.directory_offset, file_len - self.directory_offset)) != directory_checksum:
+            raise checksum_error(self.error_at(48, "directory checksum mismatch"))
+        # Step 12: every directory entry, in directory order (§3).
+        self.sections = []
+        for e in range(self.directory_count):
+            at = self.directory_offset + e * self.directory_entry_len
+            # The first 48 bytes; an extension after them is ignored (§3).
+            kind, flags, offset, length, checksum, group = self.unpack("IIQQQI", at)
+            # 12a [D1]
+            if kind == 0:
+                raise format_error(self.error_at(at, "directory entry %d has kind 0" % e))
+            # 12b [D3], [D4]
+            if offset % 64 != 0 or offset < self.header_len or offset + length > self.directory_offset:
+                raise format_error(self.error_at(at, "section %s (offset %d, length %d) is misplaced"
+                                                 % (kind_name(kind), offset, length)))
+            # 12c [D10]: unknown kinds are skipped, unless required. (Skipped
+            # sections still take part in the overlap check of step 13.)
+            if kind not in KNOWN_KINDS:
+                if flags & 1:
+                    raise unsupported_error(self.error_at(at, "required section %s is not supported"
+                                                          % kind_name(kind)))
+                continue
+            self.sections.append(Section(at, kind, flags, offset, length, checksum, group))
+        # Step 13: sections with bytes do not overlap [D7], whatever their kind.
+        placed = []
+        for e in range(self.directory_count):
+            at = self.directory_offset + e * self.directory_entry_len
+            kind, _flags, offset, length = self.unpack("IIQQ", at)
+            if length > 0:
+                placed.append((offset, length, kind, at))
+        placed.sort()
+        for (off_a, len_a, kind_a, _at_a), (off_b, _len_b, kind_b, at_b) in zip(placed, placed[1:]):
+            if off_a + len_a > off_b:
+                raise format_error(self.error_at(at_b, "section %s at %d overlaps section %s at %d"
+                                                 % (kind_name(kind_b), off_b, kind_name(kind_a), off_a)))
+
+    # ---- §2.4 steps 14-21: the sequence set ------------------------------
+
+    def section_bytes(self, section):
+        return self.read(section.offset, section.length)
+
+    def verify_section(self, section):
+        """A metadata section's directory checksum [D5]."""
+        if xxh3_64(self.section_bytes(section)) != section.checksum:
+            raise checksum_error(self.error_at(section.offset, "%s checksum mismatch" % section.name))
+
+    def open_sequence_set(self):
+        by_kind = {}
+        for s in self.sections:
+            by_kind.setdefault(s.kind, []).append(s)
+        # Step 14 [K1]: at most one of each of the seven kinds.
+        for kind in SEQUENCE_SET_KINDS:
+            if len(by_kind.get(kind, [])) > 1:
+                raise format_error(self.error_at(by_kind[kind][1].entry_offset,
+                                                 "more than one %s section" % kind_name(kind)))
+        # Step 15 [K2]: all seven, or none (then there are no sequences).
+        present = [k for k in SEQUENCE_SET_KINDS if k in by_kind]
+        if not present:
+            self.has_sequences = False
+            return
+        if len(present) != len(SEQUENCE_SET_KINDS):
+            missing = ", ".join(kind_name(k) for k in SEQUENCE_SET_KINDS if k not in by_kind)
+            raise format_error("%s: incomplete sequence set: missing %s" % (self.display, missing))
+        self.has_sequences = True
+        index, names, name_hash, block_index, blocks, masks, exceptions = (
+            by_kind[k][0] for k in SEQUENCE_SET_KINDS)
+        self.names_section, self.blocks_section = names, blocks
+        self.block_index_section, self.name_hash_section = block_index, name_hash
+        self.masks_section, self.exceptions_section = masks, exceptions
+        self.index_section = index
+        # Step 16: metadata checksums, in this order. BLOCKS is verified
+        # block by block instead (step 23).
+        for section in (index, names, name_hash, block_index, masks, exceptions):
+            self.verify_section(section)
+        # Step 17: SEQUENCE_INDEX header (§6), in this order.
+        if index.length < INDEX_HEADER_LEN:
+            raise format_error(self.error_at(index.offset, "SEQUENCE_INDEX is shorter than its 64-byte header"))
+        (self.sequence_count, self.stream_len, self.block_bases, self.record_len,
+         self.block_count, self.index_flags) = self.unpack("QQIIQQ", index.offset)
+        if self.record_len < RECORD_LEN_1_0:
+            raise format_error(self.error_at(index.offset + 20, "record_len %d is less than 128" % self.record_len))
+        if self.block_bases == 0 or self.block_bases % 512 != 0:
+            raise format_error(self.error_at(index.offset + 16, "block_bases %d is not a positive multiple of 512"
+                                             % self.block_bases))
+        if self.block_count != ceil_div(self.stream_len, self.block_bases):
+            raise format_error(self.error_at(index.offset + 24, "block_count %d is not ceil(%d / %d)"
+                                             % (self.block_count, self.stream_len, self.block_bases)))
+        if index.length != INDEX_HEADER_LEN + self.sequence_count * self.record_len:
+            raise format_error(self.error_at(index.offset, "SEQUENCE_INDEX length %d is not 64 + %d x %d"
+                                             % (index.length, self.sequence_count, self.record_len)))
+        if self.stream_len < self.sequence_count:
+            raise format_error(self.error_at(index.offset + 8, "stream_len %d is less than sequence_count %d"
+                                             % (self.stream_len, self.sequence_count)))
+        # Step 18 [BI0].
+        if block_index.length != BLOCK_INDEX_ENTRY_LEN * self.block_count:
+            raise format_error(self.error_at(block_index.offset, "BLOCK_INDEX length %d is not 48 x %d"
+                                             % (block_index.length, self.block_count)))
+        # Step 19.
+        for section in (masks, exceptions):
+            if section.length % RUN_ENTRY_LEN != 0:
+                raise format_error(self.error_at(section.offset, "%s length %d is not a multiple of 16"
+                                                 % (section.name, section.length)))
+        self.mask_total = masks.length // RUN_ENTRY_LEN
+        self.exception_total = exceptions.length // RUN_ENTRY_LEN
+        # Step 20 [NH1].
+        if name_hash.length < 16:
+            raise format_error(self.error_at(name_hash.offset, "SEQUENCE_NAME_HASH is shorter than 16 bytes"))
+        (self.slot_count,) = self.unpack("Q", name_hash.offset)
+        if (self.slot_count & (self.slot_count - 1) != 0 or self.slot_count == 0
+                or self.slot_count <= self.sequence_count
+                or name_hash.length != 16 + 16 * self.slot_count):
+            raise format_error(self.error_at(name_hash.offset, "bad SEQUENCE_NAME_HASH size (%d slots, %d bytes)"
+                                             % (self.slot_count, name_hash.length)))
+        # Step 21 [K1], [S1]: the optional summary. This reader does not
+        # otherwise use it, but checks it as every reader must.
+        summaries = by_kind.get(NONACGT_SUMMARY, [])
+        if len(summaries) > 1:
+            raise format_error(self.error_at(summaries[1].entry_offset, "more than one NONACGT_SUMMARY section"))
+        if summaries:
+            summary = summaries[0]
+            lines = ceil_div(self.stream_len, PLANE_LINE)
+            if summary.length != 8 * ceil_div(lines, 64):
+                raise format_error(self.error_at(summary.offset, "NONACGT_SUMMARY length %d, expected %d"
+                                                 % (summary.length, 8 * ceil_div(lines, 64))))
+            self.verify_section(summary)
+
+    # ---- §2.4 step 22, §6.1: records -------------------------------------
+
+    def record(self, i):
+        """Record i, after the "checked on use" rules of §6.1."""
+        at = self.index_section.offset + INDEX_HEADER_LEN + i * self.record_len
+        r = Record(i, at, self.unpack(Record.FORMAT, at))   # extension bytes after 128 ignored
+        where = "record %d" % i
+        if r.header_offset + r.header_len > self.names_section.length:
+            raise format_error(self.error_at(at + 16, "%s: header line outside SEQUENCE_NAMES" % where))
+        if r.name_len < 1:
+            raise format_error(self.error_at(at + 28, "%s: name_len is 0" % where))
+        if r.name_start + r.name_len > r.header_len:
+            raise format_error(self.error_at(at + 120, "%s: name outside the header line" % where))
+        if r.start + r.length >= self.stream_len:
+            raise format_error(self.error_at(at, "%s: start %d + length %d leaves no END in a stream of %d"
+                                             % (where, r.start, r.length, self.stream_len)))
+        if r.mask_first + r.mask_count > self.mask_total:
+            raise format_error(self.error_at(at + 40, "%s: mask runs outside MASKS" % where))
+        if r.exception_first + r.exception_count > self.exception_total:
+            raise format_error(self.error_at(at + 56, "%s: exception runs outside EXCEPTIONS" % where))
+        return r
+
+    def header_line(self, r):
+        return self.read(self.names_section.offset + r.header_offset, r.header_len)
+
+    # ---- §6.3, §6.4: runs ------------------------------------------------
+
+    def mask_runs(self, r):
+        """The record's mask runs as (start, end), checked: non-empty and inside
+        the sequence [M1], sorted and non-overlapping [M2]. §6.5 lets a reader
+        that detects out-of-range, unsorted or overlapping runs report format;
+        this one does. Adjacent runs break only [M2]'s canonical form, not the
+        letters, so they are accepted.
+
+        This reader reads whole sequences, so it loads and checks all of a
+        record's runs; a reader of small regions would check only the runs
+        it touches (§6.5)."""
+        runs = []
+        base = self.masks_section.offset + r.mask_first * RUN_ENTRY_LEN
+        previous_end = 0
+        for m in range(r.mask_count):
+            at = base + m * RUN_ENTRY_LEN
+            start, end = self.unpack("QQ", at)
+            if not start < end <= r.length:
+                raise format_error(self.error_at(at, "record %d: mask run [%d, %d) outside [0, %d) or empty"
+                                                 % (r.index, start, end, r.length)))
+            if start < previous_end:
+                raise format_error(self.error_at(at, "record %d: mask runs unsorted or overlapping" % r.index))
+            previous_end = end
+            runs.append((start, end))
+        return runs
+
+    def exception_runs(self, r):
+        """The record's exception runs as (start, end, letter), checked: non-empty
+        and inside the sequence [E1], sorted and non-overlapping [E2], with a
+        letter of §4 [E4] (§6.5). Unmerged runs ([E5]) and non-zero reserved
+        bytes ([E6]) do not change the letters and are accepted."""
+        runs = []
+        base = self.exceptions_section.offset + r.exception_first * RUN_ENTRY_LEN
+        previous_end = 0
+        for e in range(r.exception_count):
+            at = base + e * RUN_ENTRY_LEN
+            start, length, letter = self.unpack("QIB", at)   # 3 reserved bytes ignored
+            if length < 1 or start + length > r.length:
+                raise format_error(self.error_at(at, "record %d: exception run (%d, %d) outside [0, %d) or empty"
+                                                 % (r.index, start, length, r.length)))
+            if start < previous_end:
+                raise format_error(self.error_at(at, "record %d: exception runs unsorted or overlapping" % r.index))
+            if letter not in EXCEPTION_LETTERS:
+                raise format_error(self.error_at(at + 12, "record %d: exception letter 0x%02X is not one of RYKMSWBDHVU-"
+                                                 % (r.index, letter)))
+            previous_end = start + length
+            runs.append((start, start + length, letter))
+        return runs
+
+    def first_run_from_hint(self, runs, hint, first, position_in_sequence, block_start_in_sequence):
+        """Index of the first run (of the record's `runs`, sorted) whose end is
+        > position_in_sequence, starting from a block-index hint (§5.1, §6.5).
+
+        The hint is a MASKS/EXCEPTIONS index; the candidate run number is
+        min(max(hint, first) - first, count). It is confirmed before use: the
+        run just before it must end at or before the block's first position.
+        A wrong hint falls back to a search from the record's first run.
+        """
+        count = len(runs)
+        j = min(max(hint, first) - first, count)
+        if j > 0 and runs[j - 1][1] > block_start_in_sequence:
+            j = 0                                     # wrong hint: ignore it
+        # Binary search in [j, count) for the first run ending after the position.
+        lo, hi = j, count
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if runs[mid][1] <= position_in_sequence:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    # ---- §2.4 step 23, §5, §5.1: blocks ----------------------------------
+
+    def block_entry(self, k):
+        at = self.block_index_section.offset + k * BLOCK_INDEX_ENTRY_LEN
+        offset, stored_len, checksum, bases, encoding, first_mask, first_exception = \
+            self.unpack("QQQIB3xQQ", at)
+        return at, offset, stored_len, checksum, bases, encoding, first_mask, first_exception
+
+    def block_codes(self, k):
+        """The codes of block k, one byte per position, after the checks of
+        §5.1 "checked on use", in their order."""
+        if self._cached_block is not None and self._cached_block[0] == k:
+            return self._cached_block[1]            # already checked and decoded
+        at, offset, stored_len, checksum, bases, encoding, _fm, _fe = self.block_entry(k)
+        if encoding != 0:
+            raise unsupported_error(self.error_at(at + 28, "block %d uses encoding %d, not implemented"
+                                                  % (k, encoding)))
+        expected_bases = min(self.block_bases, self.stream_len - k * self.block_bases)
+        if bases != expected_bases:                                             # [BI4]
+            raise format_error(self.error_at(at + 24, "block %d has %d bases, expected %d" % (k, bases, expected_bases)))
+        plane_len = ceil_div(bases, PLANE_LINE) * 64
+        if stored_len != 3 * plane_len:                                         # [BI2]
+            raise format_error(self.error_at(at + 8, "block %d stored_len %d, expected %d"
+                                             % (k, stored_len, 3 * plane_len)))
+        if offset % 64 != 0 or offset + stored_len > self.blocks_section.length:  # [BI1], [BI6]
+            raise format_error(self.error_at(at, "block %d (offset %d, %d bytes) outside BLOCKS or misaligned"
+                                             % (k, offset, stored_len)))
+        stored = self.read(self.blocks_section.offset + offset, stored_len)
+        if k not in self._verified_blocks:                                      # [BI3]
+            if xxh3_64(stored) != checksum:
+                raise checksum_error(self.error_at(at + 16, "block %d checksum mismatch" % k))
+            self._verified_blocks.add(k)
+        # Raw encoding (§5): bit p mod 8 of byte p div 8 of each plane.
+        planes = [int.from_bytes(b"".join(map(SPREAD.__getitem__, stored[i * plane_len:(i + 1) * plane_len])),
+                                 "little") for i in range(3)]
+        codes = (planes[0] | (planes[1] << 1) | (planes[2] << 2)).to_bytes(plane_len * 8, "little")[:bases]
+        self._cached_block = (k, codes)
+        return codes
+
+    def verify_all_blocks(self):
+        """Blocks that no sequence touched (e.g. holding only END codes)."""
+        for k in range(self.block_count):
+            if k not in self._verified_blocks:
+                self.block_codes(k)
+
+    # ---- §6.5: reading bases ---------------------------------------------
+
+    def read_bases(self, r, a, b):
+        """Letters [a, b) of the sequence of record r, as §6.5 defines them."""
+        if not 0 <= a <= b <= r.length:
+            raise ValueError("range [%d, %d) outside the sequence" % (a, b))  # a range error, not format
+        masks = self.mask_runs(r)
+        exceptions = self.exception_runs(r)
+        out = bytearray()
+        B = self.block_bases
+        q, end = r.start + a, r.start + b          # stream positions
+        m = e = None                               # run cursors, set at the first block
+        while q < end:
+            k = q // B
+            block_start = k * B
+            segment_end = min(end, block_start + B)
+            codes = self.block_codes(k)[q - block_start:segment_end - block_start]
+            seg_a, seg_b = q - r.start, segment_end - r.start       # sequence coordinates
+            if m is None:
+                # Start the run cursors from the block's hints, once confirmed.
+                first_mask, first_exception = self.block_entry(k)[6:8]
+                m = self.first_run_from_hint(masks, first_mask, r.mask_first, seg_a, block_start - r.start)
+                e = self.first_run_from_hint(exceptions, first_exception, r.exception_first,
+                                             seg_a, block_start - r.start)
+            # Skip the runs that end before this segment.
+            while m < len(masks) and masks[m][1] <= seg_a:
+                m += 1
+            while e < len(exceptions) and exceptions[e][1] <= seg_a:
+                e += 1
+            letters = bytearray(codes.translate(CODE_TO_LETTER))
+            # Codes 5, 6 and 7, in position order (§6.5 step 2).
+            x = e
+            for match in SPECIAL_CODE.finditer(codes):
+                p = match.start()
+                code, pos = codes[p], seg_a + p
+                if code == CODE_END:
+                    raise format_error("%s: record %d: END code inside the sequence at position %d"
+                                       % (self.display, r.index, pos))
+                if code == CODE_ESCAPE:
+                    raise unsupported_error("%s: record %d (%s): reference-escaped position %d, not implemented"
+                                            % (self.display, r.index, self.name(r), pos))
+                while x < len(exceptions) and exceptions[x][1] <= pos:
+                    x += 1
+                if x == len(exceptions) or exceptions[x][0] > pos:
+                    raise format_error("%s: record %d: code 7 at position %d has no exception run"
+                                       % (self.display, r.index, pos))
+                letters[p] = exceptions[x][2]
+            # Every exception run touching this segment covers code 7 only.
+            x = e
+            while x < len(exceptions) and exceptions[x][0] < seg_b:
+                lo, hi = max(exceptions[x][0], seg_a), min(exceptions[x][1], seg_b)
+                if codes.count(CODE_EXCEPTION, lo - seg_a, hi - seg_a) != hi - lo:
+                    raise format_error("%s: record %d: exception run at %d covers a position whose code is not 7"
+                                       % (self.display, r.index, exceptions[x][0]))
+                x += 1
+            # Masks: lowercase A-Z (§6.5 step 3; '-' has no lowercase form).
+            x = m
+            while x < len(masks) and masks[x][0] < seg_b:
+                lo, hi = max(masks[x][0], seg_a) - seg_a, min(masks[x][1], seg_b) - seg_a
+                letters[lo:hi] = letters[lo:hi].lower()
+                x += 1
+            out += letters
+            q = segment_end
+        return bytes(out)
+
+    # ---- names, §6.1, §6.2 -----------------------------------------------
+
+    def name(self, r):
+        h = self.header_line(r)
+        return h[r.name_start:r.name_start + r.name_len].decode("utf-8", "replace")
+
+    def lookup(self, name):
+        """Record index of `name` (bytes), or None: the lookup of §6.2.
+
+        Not needed for the canonical JSON; here to show the bounded probe
+        loop and the name comparison that §6.2 requires."""
+        h = xxh3_64(name)
+        mask = self.slot_count - 1
+        s = h & mask
+        for _ in range(self.slot_count):
+            slot_hash, rec = self.unpack("QQ", self.name_hash_section.offset + 16 + 16 * s)
+            if rec == U64_MAX:
+                return None
+            if slot_hash == h:
+                if rec >= self.sequence_count:
+                    raise format_error("%s: name hash slot %d points at a missing record" % (self.display, s))
+                r = self.record(rec)
+                hl = self.header_line(r)
+                if hl[r.name_start:r.name_start + r.name_len] == name:   # names, not only hashes
+                    return rec
+            s = (s + 1) & mask
+        raise format_error("%s: name hash table has no empty slot" % self.display)
+
+    # ---- the canonical JSON ----------------------------------------------
+
+    def canonical(self):
+        self.open_container()
+        self.open_sequence_set()
+        doc = {"version": "%d.%d" % (self.major, self.minor),
+               "byte_order": self.byte_order,
+               "sequences": []}
+        if not self.has_sequences:
+            return doc
+        refget_present = bool(self.index_flags & 1)                 # §6, flags bit 0
+        for i in range(self.sequence_count):
+            r = self.record(i)                                      # step 22
+            h = self.header_line(r)
+            name_end = r.name_start + r.name_len
+            description = h[name_end + 1:] if name_end < r.header_len else b""
+            letters = self.read_bases(r, 0, r.length)               # steps 23, §6.5
+            doc["sequences"].append({
+                "name": h[r.name_start:name_end].decode("utf-8", "replace"),
+                "header": h.decode("utf-8", "replace"),
+                "description": description.decode("utf-8", "replace"),
+                "length": r.length,
+                "line_width": r.line_width,
+                "crlf": bool(r.flags & 2),
+                "final_newline": not (r.flags & 1),
+                "blank_lines": r.blank_lines,
+                "n_count": r.n_count,
+                "masks": [[s, e] for s, e in self.mask_runs(r)],
+                "md5": r.md5.hex(),
+                "refget": ("SQ." + base64.urlsafe_b64encode(r.refget).decode("ascii").rstrip("="))
+                          if refget_present else None,
+                "sequence": letters.decode("ascii"),
+            })
+        self.verify_all_blocks()
+        return doc
+
+
+def main(argv):
+    if len(argv) != 2:
+        sys.stderr.write("usage: tribit_reader.py FILE\n")
+        return 64
+    path = argv[1]
+    reader = None
+    try:
+        reader = TribitReader(path)
+        doc = reader.canonical()
+    except TribitError as err:
+        print(json.dumps({"error": err.error_class, "message": err.message}))
+        return 2
+    except OSError as err:
+        print(json.dumps({"error": "format", "message": "%s: cannot read: %s" % (path, err.strerror or err)}))
+        return 2
+    except Exception as err:  # noqa: BLE001 - hostile input must never crash the reader
+        print(json.dumps({"error": "format", "message": "%s: malformed file (%s: %s)"
+                          % (path, type(err).__name__, err)}))
+        return 2
+    finally:
+        if reader is not None:
+            try:
+                reader.close()
+            except Exception:  # noqa: BLE001
+                pass
+    print(json.dumps(doc, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
