@@ -162,6 +162,48 @@ fn set_code(b: &mut [u8], pos: usize, code: u8) {
     }
 }
 
+/// Rewrites a little-endian file section by section with the reference
+/// container writer, passing each section's bytes through `f`.
+fn rebuild(b: &[u8], f: impl Fn(u32, &[u8]) -> Vec<u8>) -> Vec<u8> {
+    let c = tribit::container::Container::parse(b).expect("valid input");
+    let mut secs = c.sections.clone();
+    secs.sort_by_key(|e| e.offset);
+    let mut w = ContainerWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).expect("container");
+    for e in secs {
+        let data = &b[e.offset as usize..(e.offset + e.length) as usize];
+        w.add_section(e.kind, e.required(), e.group, &f(e.kind, data))
+            .expect("section");
+    }
+    w.finish().expect("finish").into_inner()
+}
+
+/// A file with a 128-byte header and 64-byte directory entries (what a later
+/// minor version may write), holding one private optional section.
+fn longer_header_and_entries() -> Vec<u8> {
+    let payload = b"bytes of a private section";
+    let (hl, el) = (128u64, 64u64);
+    let dir = hl + 64;
+    let mut b = vec![0u8; (dir + el) as usize];
+    b[..8].copy_from_slice(&tribit::spec::MAGIC);
+    b[8..12].copy_from_slice(&tribit::spec::SIGNATURE.to_le_bytes());
+    b[12..14].copy_from_slice(&1u16.to_le_bytes());
+    b[16..20].copy_from_slice(&(hl as u32).to_le_bytes());
+    b[24..32].copy_from_slice(&(dir + el).to_le_bytes());
+    b[32..40].copy_from_slice(&dir.to_le_bytes());
+    b[40..44].copy_from_slice(&1u32.to_le_bytes());
+    b[44..48].copy_from_slice(&(el as u32).to_le_bytes());
+    b[hl as usize..hl as usize + payload.len()].copy_from_slice(payload);
+    let e = dir as usize;
+    b[e..e + 4].copy_from_slice(&0x8000_0003u32.to_le_bytes());
+    b[e + 8..e + 16].copy_from_slice(&hl.to_le_bytes());
+    b[e + 16..e + 24].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+    b[e + 24..e + 32].copy_from_slice(&xxhash_rust::xxh3::xxh3_64(payload).to_le_bytes());
+    let sum = xxhash_rust::xxh3::xxh3_64(&b[e..e + el as usize]);
+    b[48..56].copy_from_slice(&sum.to_le_bytes());
+    reseal_header(&mut b);
+    b
+}
+
 /// Every vector, in manifest order.
 pub fn vectors() -> Vec<Vector> {
     let mut v = Vec::new();
@@ -267,7 +309,32 @@ pub fn vectors() -> Vec<Vector> {
         "300 names: the name hash has probe chains",
     );
 
+    valid(
+        "011_longer_header_and_entries",
+        longer_header_and_entries(),
+        "§2, §3, §13.1",
+        "header_len 128 and directory_entry_len 64: readers accept the longer structures and ignore their extra bytes",
+    );
     let two = import(TWO, ByteOrder::Little, 512, false);
+    let longer_records = rebuild(&two, |k, d| {
+        if k != kind::SEQUENCE_INDEX {
+            return d.to_vec();
+        }
+        let mut out = d[..64].to_vec();
+        out[20..24].copy_from_slice(&144u32.to_le_bytes());
+        for rec in d[64..].chunks(128) {
+            out.extend_from_slice(rec);
+            out.extend_from_slice(&[0; 16]);
+        }
+        out
+    });
+    valid(
+        "012_longer_records",
+        longer_records,
+        "§6, §13.1",
+        "record_len 144: readers step over the 16 extra bytes of each record",
+    );
+
     let mut bad = |name, class, label, spec, description, bytes: Vec<u8>| {
         v.push(Vector {
             name,
@@ -437,6 +504,20 @@ pub fn vectors() -> Vec<Vector> {
             reseal_directory(b);
         }),
     );
+    let alone = {
+        let mut c = ContainerWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).expect("container");
+        c.add_section(0x8000_0001, true, 0, b"needed to read this file")
+            .expect("private");
+        c.finish().expect("finish").into_inner()
+    };
+    bad(
+        "115_unknown_required_section_alone",
+        "unsupported",
+        "D10",
+        "§2.4 step 12c, §10",
+        "only a required private section: refusing needs no sequence support",
+        alone,
+    );
     bad(
         "200_bad_block_bases",
         "format",
@@ -498,7 +579,7 @@ pub fn vectors() -> Vec<Vector> {
     bad(
         "205_unsupported_block_encoding",
         "unsupported",
-        "BI2",
+        "BI10",
         "§2.4 step 23, §5.1",
         "block encoding 1",
         edit(&two, &|b| {

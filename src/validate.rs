@@ -307,6 +307,19 @@ impl V<'_> {
                 );
                 continue;
             };
+            let reserved_kind = matches!(
+                e.kind,
+                kind::REFERENCES | kind::TABLE | kind::DICTIONARY | kind::HASH_INDEX
+            );
+            if reserved_kind {
+                let msg = format!("{} is reserved in version 1.0", section_name(e.kind));
+                let class = if self.minor.cmp(&spec::VERSION_MINOR).is_le() {
+                    Class::Format
+                } else {
+                    Class::Note
+                };
+                self.add("D11", class, s, at, msg);
+            }
             if known_kind(e.kind) {
                 let want = e.kind != kind::NONACGT_SUMMARY;
                 if e.required() != want {
@@ -927,7 +940,7 @@ impl<'a> Seq<'a> {
             );
             if e.encoding != spec::ENCODING_RAW {
                 v.add(
-                    "BI2",
+                    "BI10",
                     Class::Unsupported,
                     s,
                     at + 28,

@@ -74,7 +74,10 @@ fn open_and_validate_bodies_over_the_corpus_and_mutations() {
 #[test]
 fn fasta_body_over_test_files_and_mutations() {
     let mut rng = Rng(5);
-    let mut files = vec![std::fs::read(testdata("shorties.fa")).unwrap(), std::fs::read(testdata("pseudocat.fa")).unwrap()];
+    let mut files = vec![
+        std::fs::read(testdata("shorties.fa")).unwrap(),
+        std::fs::read(testdata("pseudocat.fa")).unwrap(),
+    ];
     for e in std::fs::read_dir(testdata("edge")).unwrap() {
         files.push(std::fs::read(e.unwrap().path()).unwrap());
     }

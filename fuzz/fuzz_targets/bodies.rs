@@ -13,7 +13,9 @@ use tribit::{Reader, Region, WriterBuilder};
 /// Arbitrary bytes through every public reader entry point: open, records,
 /// name lookup, region strings, fetches, runs, planes, summary, JSON.
 pub fn open(data: &[u8]) {
-    let Ok(r) = Reader::from_bytes(data.to_vec()) else { return };
+    let Ok(r) = Reader::from_bytes(data.to_vec()) else {
+        return;
+    };
     let _ = r.summary();
     if let Some(h) = r.index_header() {
         for b in 0..h.block_count.min(64) {
@@ -53,8 +55,15 @@ pub fn validate_bytes(data: &[u8]) {
 /// Arbitrary bytes as FASTA: a rejected input gives an error; an accepted one
 /// gives a file the validator passes, with the parser's sequence count.
 pub fn fasta_text(data: &[u8]) {
-    let Ok(mut w) = WriterBuilder::default().set_block_bases(512).build(Cursor::new(Vec::new())) else { return };
-    let Ok(summary) = fasta::read_fasta(data, &mut w) else { return };
+    let Ok(mut w) = WriterBuilder::default()
+        .set_block_bases(512)
+        .build(Cursor::new(Vec::new()))
+    else {
+        return;
+    };
+    let Ok(summary) = fasta::read_fasta(data, &mut w) else {
+        return;
+    };
     let bytes = w.finish().expect("finish after a good import").into_inner();
     let report = validate(&bytes);
     assert!(report.is_valid(), "writer output invalid: {:?}", report.problems);
@@ -97,7 +106,11 @@ pub struct RoundTrip {
 /// equal, and the validator passes the file.
 pub fn roundtrip(input: RoundTrip) {
     use tribit::container::ByteOrder;
-    let order = if input.big_endian { ByteOrder::Big } else { ByteOrder::Little };
+    let order = if input.big_endian {
+        ByteOrder::Big
+    } else {
+        ByteOrder::Little
+    };
     let mut w = WriterBuilder::default()
         .set_byte_order(order)
         .set_block_bases(512 * (1 + input.block_lines as u32 % 4))
@@ -110,8 +123,13 @@ pub fn roundtrip(input: RoundTrip) {
         for (l, n) in &s.runs {
             letters.extend(std::iter::repeat_n(l.0, *n as usize));
         }
-        let header = if s.desc { format!("s{i} some description") } else { format!("s{i}") };
-        w.add_sequence(header.as_bytes(), &letters, s.width as u64).expect("add");
+        let header = if s.desc {
+            format!("s{i} some description")
+        } else {
+            format!("s{i}")
+        };
+        w.add_sequence(header.as_bytes(), &letters, s.width as u64)
+            .expect("add");
         want.push(letters);
     }
     let bytes = w.finish().expect("finish").into_inner();

@@ -619,9 +619,23 @@ impl Reader {
             let n = r.exception_count as usize;
             let h = hint.map(|h| h.first_exception.saturating_sub(r.exception_first).min(n as u64) as usize);
             let mut k = first_run(n, h, |k| runs(k).end() <= start);
+            let mut prev_end = 0;
             while k < n {
                 let x = runs(k);
                 k += 1;
+                if x.length == 0 || x.end() > r.length || x.start < prev_end {
+                    return Err(Error::format(
+                        Some(kind::EXCEPTIONS),
+                        (l.exceptions.start + (first + k - 1) * 16) as u64,
+                        format!(
+                            "exception run at {} length {} of {} is empty, past the end or out of order",
+                            x.start,
+                            x.length,
+                            seq.name_str()
+                        ),
+                    ));
+                }
+                prev_end = x.end();
                 if x.start >= end {
                     break;
                 }
@@ -689,9 +703,23 @@ impl Reader {
             let n = r.mask_count as usize;
             let h = hint.map(|h| h.first_mask.saturating_sub(r.mask_first).min(n as u64) as usize);
             let mut k = first_run(n, h, |k| runs(k).end <= start);
+            let mut prev_end = 0;
             while k < n {
                 let m = runs(k);
                 k += 1;
+                if m.start >= m.end || m.end > r.length || m.start < prev_end {
+                    return Err(Error::format(
+                        Some(kind::MASKS),
+                        (l.masks.start + (first + k - 1) * 16) as u64,
+                        format!(
+                            "mask run [{}, {}) of {} is empty, past the end or out of order",
+                            m.start,
+                            m.end,
+                            seq.name_str()
+                        ),
+                    ));
+                }
+                prev_end = m.end;
                 if m.start >= end {
                     break;
                 }
