@@ -335,6 +335,20 @@ pub fn vectors() -> Vec<Vector> {
         "record_len 144: readers step over the 16 extra bytes of each record",
     );
 
+    valid(
+        "013_table",
+        table_file(ByteOrder::Little),
+        "§8.1–§8.5",
+        "a table of every column type with nulls, a dictionary, and two hash indexes (one composite)",
+    );
+    valid(
+        "014_table_big_endian",
+        table_file(ByteOrder::Big),
+        "§2.2, §8",
+        "013 written big-endian: cells, dictionary and index in big-endian",
+    );
+    let table = table_file(ByteOrder::Little);
+
     let mut bad = |name, class, label, spec, description, bytes: Vec<u8>| {
         v.push(Vector {
             name,
@@ -611,7 +625,79 @@ pub fn vectors() -> Vec<Vector> {
             reseal(b);
         }),
     );
+    bad(
+        "208_table_columns_overlap",
+        "format",
+        "T7",
+        "§8.1",
+        "the second column's offset moved onto the first column's bytes",
+        edit(&table, &|b| {
+            let (off, len) = section(b, kind::TABLE);
+            let h = off + u64_at(b, off + len - 8) as usize;
+            let col1 = h + 64 + 32;
+            let first = u32_at(b, h + 64 + 4);
+            b[col1 + 4..col1 + 8].copy_from_slice(&first.to_le_bytes());
+            reseal(b);
+        }),
+    );
+    bad(
+        "209_dictionary_code_out_of_range",
+        "format",
+        "DI4",
+        "§8.3",
+        "a dict cell holds code 7 of a 3-string dictionary",
+        edit(&table, &|b| {
+            let (off, len) = section(b, kind::TABLE);
+            let h = off + u64_at(b, off + len - 8) as usize;
+            let ncol = u32_at(b, h + 12) as usize;
+            let d = (0..ncol)
+                .map(|i| h + 64 + 32 * i)
+                .find(|&d| b[d] == 13)
+                .expect("dict column");
+            let at = off + u32_at(b, d + 4) as usize;
+            b[at..at + 4].copy_from_slice(&7u32.to_le_bytes());
+            reseal(b);
+        }),
+    );
     v
+}
+
+/// A small table of every column type, with nulls, a dictionary and two
+/// indexes, written by the reference writer in `order`.
+fn table_file(order: ByteOrder) -> Vec<u8> {
+    use tribit::table::{Schema, TableOptions, TablesWriter, Value};
+    let schema = Schema::parse(
+        "ID:u32,OK:bool?,SMALL:i8,MID:i16?,BIG:i64,U8:u8?,U16:u16,U64:u64?,RAW:f32?,LOG:f64,CODE:str(6)?,GENE:dict",
+    )
+    .expect("schema");
+    let opts = TableOptions {
+        indexes: vec![vec!["GENE".into()], vec!["GENE".into(), "ID".into()]],
+    };
+    let mut w = TablesWriter::new(Cursor::new(Vec::new()), order).expect("writer");
+    let mut t = w.table("expr", schema, &opts).expect("table");
+    let genes = ["TP53", "TP53", "TP53", "BRCA1", "ÅÄÖ", "TP53"];
+    for (i, gene) in genes.iter().enumerate() {
+        let i = i as i64;
+        let null = i % 2 == 1;
+        let n = |v: Value<'static>| if null { Value::Null } else { v };
+        t.push_row(&[
+            Value::UInt(i as u64 + 1),
+            n(Value::Bool(i % 4 == 0)),
+            Value::Int(-128 + i),
+            n(Value::Int(32767 - i)),
+            Value::Int(i64::MIN + i),
+            n(Value::UInt(255)),
+            Value::UInt(65535 - i as u64),
+            n(Value::UInt(u64::MAX)),
+            n(Value::F32(0.1 * i as f32)),
+            Value::F64(-1.5e300 / (i + 1) as f64),
+            n(Value::Str(["", "abcdef", "é"][i as usize % 3])),
+            Value::Str(gene),
+        ])
+        .expect("row");
+    }
+    t.finish().expect("finish table");
+    w.finish().expect("finish").into_inner()
 }
 
 /// The manifest for `vectors`, as pretty JSON with a final newline.
@@ -637,7 +723,7 @@ pub fn manifest(vs: &[Vector]) -> String {
             m
         })
         .collect();
-    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.0", "vectors": items });
+    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.1", "vectors": items });
     serde_json::to_string_pretty(&doc).expect("json") + "\n"
 }
 

@@ -43,8 +43,10 @@ pub mod cli;
 pub mod container;
 pub mod convert;
 mod error;
+pub mod index;
 pub mod sequence;
 pub mod spec;
+pub mod table;
 pub mod validate;
 
 pub use error::{section_name, Error, ErrorKind, Location, Result};

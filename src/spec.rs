@@ -18,7 +18,10 @@ pub const SIGNATURE: u32 = 0x0A1B_2C3D;
 /// SPEC §2.3 "Versions": the major version this implementation reads and writes.
 pub const VERSION_MAJOR: u16 = 1;
 /// SPEC §2.3 "Versions": the minor version this implementation writes.
-pub const VERSION_MINOR: u16 = 0;
+pub const VERSION_MINOR: u16 = 1;
+/// SPEC §10 rule 6: the minor version a file needs once it holds a TABLE,
+/// DICTIONARY or HASH_INDEX section; files without them are written as 1.0.
+pub const VERSION_MINOR_TABLES: u16 = 1;
 
 /// SPEC §2 "File header": length of the fixed file header in bytes.
 pub const HEADER_LEN: u32 = 64;
@@ -55,11 +58,11 @@ pub mod kind {
     pub const NONACGT_SUMMARY: u32 = 0x0108;
     /// Reserved: references of reference-escaped sequences.
     pub const REFERENCES: u32 = 0x0109;
-    /// Reserved: a fixed-width table.
+    /// A fixed-width table (SPEC §8.1), defined in version 1.1.
     pub const TABLE: u32 = 0x0201;
-    /// Reserved: a string dictionary of a table column.
+    /// The strings of a dictionary-encoded column (SPEC §8.3), defined in 1.1.
     pub const DICTIONARY: u32 = 0x0202;
-    /// Reserved: a persisted hash-key index over table columns.
+    /// A persisted hash-key index over table columns (SPEC §8.4), defined in 1.1.
     pub const HASH_INDEX: u32 = 0x0203;
     /// First kind of the private range; kinds from here up are never assigned by SPEC.md.
     pub const PRIVATE_FIRST: u32 = 0x8000_0000;
@@ -76,6 +79,59 @@ pub const SEQUENCE_SET: [u32; 7] = [
     kind::MASKS,
     kind::EXCEPTIONS,
 ];
+
+/// SPEC §8 "Tables": layouts of TABLE, DICTIONARY and HASH_INDEX.
+pub mod table {
+    /// SPEC §8.1: length of the table header.
+    pub const HEADER_LEN: u64 = 64;
+    /// SPEC §8.1: length of one column descriptor.
+    pub const COLUMN_LEN: u64 = 32;
+    /// SPEC §8.1: the section ends with a `u64` giving the header's offset.
+    pub const TRAILER_LEN: u64 = 8;
+    /// SPEC §8.1: `null_bit` of a column that is not nullable.
+    pub const NO_NULL_BIT: u32 = u32::MAX;
+    /// SPEC §8.1: column flag bit 0, the column is nullable.
+    pub const COLUMN_FLAG_NULLABLE: u8 = 1;
+    /// SPEC §8.3: length of the dictionary header.
+    pub const DICTIONARY_HEADER_LEN: u64 = 32;
+    /// SPEC §8.4: length of the hash index header.
+    pub const INDEX_HEADER_LEN: u64 = 64;
+    /// SPEC §8.4: length of one index entry (hash, first posting word).
+    pub const INDEX_ENTRY_LEN: u64 = 16;
+    /// SPEC §8.4: hash function 1, xxh3-64 with seed 0 over the key encoding of §8.5.
+    pub const HASH_XXH3_64: u32 = 1;
+    /// SPEC §8.4: a posting word with this bit set starts a row range.
+    pub const POSTING_RANGE: u64 = 1 << 63;
+    /// SPEC §8.2: column type codes.
+    pub mod ty {
+        /// One byte, 0 or 1.
+        pub const BOOL: u8 = 1;
+        /// Signed 8-bit integer.
+        pub const I8: u8 = 2;
+        /// Signed 16-bit integer.
+        pub const I16: u8 = 3;
+        /// Signed 32-bit integer.
+        pub const I32: u8 = 4;
+        /// Signed 64-bit integer.
+        pub const I64: u8 = 5;
+        /// Unsigned 8-bit integer.
+        pub const U8: u8 = 6;
+        /// Unsigned 16-bit integer.
+        pub const U16: u8 = 7;
+        /// Unsigned 32-bit integer.
+        pub const U32: u8 = 8;
+        /// Unsigned 64-bit integer.
+        pub const U64: u8 = 9;
+        /// IEEE 754 binary32.
+        pub const F32: u8 = 10;
+        /// IEEE 754 binary64.
+        pub const F64: u8 = 11;
+        /// Fixed-width UTF-8 string, zero-padded.
+        pub const STRING: u8 = 12;
+        /// `u32` code into the column's DICTIONARY.
+        pub const DICT: u8 = 13;
+    }
+}
 
 /// SPEC §4 "Codes": the 3-bit code of each symbol.
 pub mod code {
@@ -141,7 +197,7 @@ mod tests {
     fn never_change_these_constants() {
         assert_eq!(&MAGIC, b"\x89TBT\r\n\x1a\n");
         assert_eq!(SIGNATURE.to_le_bytes(), [0x3D, 0x2C, 0x1B, 0x0A]);
-        assert_eq!((VERSION_MAJOR, VERSION_MINOR), (1, 0));
+        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 1, 1));
         assert_eq!((HEADER_LEN, DIRECTORY_ENTRY_LEN, SECTION_ALIGN), (64, 48, 64));
         assert_eq!(XXH3_SEED, 0);
         assert_eq!(
@@ -176,6 +232,40 @@ mod tests {
             [0x101, 0x102, 0x103, 0x104, 0x105, 0x106, 0x107, 0x108, 0x109, 0x201, 0x202, 0x203]
         );
         assert_eq!(PLANE_LINE_BASES, 512);
+        {
+            use table::*;
+            assert_eq!(
+                (
+                    HEADER_LEN,
+                    COLUMN_LEN,
+                    TRAILER_LEN,
+                    DICTIONARY_HEADER_LEN,
+                    INDEX_HEADER_LEN,
+                    INDEX_ENTRY_LEN
+                ),
+                (64, 32, 8, 32, 64, 16)
+            );
+            assert_eq!((NO_NULL_BIT, COLUMN_FLAG_NULLABLE, HASH_XXH3_64), (u32::MAX, 1, 1));
+            assert_eq!(POSTING_RANGE, 0x8000_0000_0000_0000);
+            assert_eq!(
+                [
+                    ty::BOOL,
+                    ty::I8,
+                    ty::I16,
+                    ty::I32,
+                    ty::I64,
+                    ty::U8,
+                    ty::U16,
+                    ty::U32,
+                    ty::U64,
+                    ty::F32,
+                    ty::F64,
+                    ty::STRING,
+                    ty::DICT
+                ],
+                [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+            );
+        }
         assert_eq!((RECORD_FLAG_NO_FINAL_NEWLINE, RECORD_FLAG_CRLF), (1, 2));
         assert_eq!(
             (

@@ -122,8 +122,24 @@ pub fn validate(bytes: &[u8]) -> Report {
     };
     if let Some((header, sections)) = v.container() {
         v.sequences(&header, &sections);
+        v.tables(&header, &sections);
     }
     v.r
+}
+
+/// The SPEC §8 label a table error message carries, e.g. "[T7]".
+fn table_label(message: &str) -> &'static str {
+    const LABELS: [&str; 23] = [
+        "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "DI1", "DI2", "DI3", "DI4", "DI5", "HI1",
+        "HI2", "HI3", "HI4", "HI5", "HI6", "HI7",
+    ];
+    let found = message.rfind('[').and_then(|i| message[i + 1..].split(']').next());
+    match found {
+        Some("HI8") => "HI8",
+        Some("HI9") => "HI9",
+        Some(l) => LABELS.iter().find(|x| **x == l).copied().unwrap_or("T1"),
+        None => "T1",
+    }
 }
 
 fn u64_range(off: u64, len: u64, limit: u64) -> Option<std::ops::Range<usize>> {
@@ -307,12 +323,8 @@ impl V<'_> {
                 );
                 continue;
             };
-            let reserved_kind = matches!(
-                e.kind,
-                kind::REFERENCES | kind::TABLE | kind::DICTIONARY | kind::HASH_INDEX
-            );
-            if reserved_kind {
-                let msg = format!("{} is reserved in version 1.0", section_name(e.kind));
+            if e.kind == kind::REFERENCES {
+                let msg = format!("{} is reserved in version 1.1", section_name(e.kind));
                 let class = if self.minor.cmp(&spec::VERSION_MINOR).is_le() {
                     Class::Format
                 } else {
@@ -321,7 +333,7 @@ impl V<'_> {
                 self.add("D11", class, s, at, msg);
             }
             if known_kind(e.kind) {
-                let want = e.kind != kind::NONACGT_SUMMARY;
+                let want = !matches!(e.kind, kind::NONACGT_SUMMARY | kind::HASH_INDEX);
                 if e.required() != want {
                     self.format("D9", s, at + 4, format!("required flag must be {}", want as u8));
                 }
@@ -369,6 +381,264 @@ impl V<'_> {
             }
         }
         Some((h, sections))
+    }
+
+    /// SPEC §8: tables, dictionaries and hash indexes. Structure errors stop
+    /// the check of the tables at the first (the reader's parse); the cell
+    /// and index checks report every problem.
+    fn tables(&mut self, h: &FileHeader, sections: &[DirectoryEntry]) {
+        use crate::index::{encode_key_value, key_hash};
+        use crate::table::{ColumnType, TableSet};
+        let table_kinds = [kind::TABLE, kind::DICTIONARY, kind::HASH_INDEX];
+        for e in sections.iter().filter(|e| table_kinds.contains(&e.kind)) {
+            if h.minor < spec::VERSION_MINOR_TABLES {
+                let msg = format!("{} in a file of version {}.{}", section_name(e.kind), h.major, h.minor);
+                self.format("D12", Some(e.kind), e.offset, msg);
+            }
+            if sections
+                .iter()
+                .any(|s| spec::SEQUENCE_SET.contains(&s.kind) && s.group == e.group)
+            {
+                self.format(
+                    "T2",
+                    Some(e.kind),
+                    e.offset,
+                    format!("group {} is also the sequence set's", e.group),
+                );
+            }
+        }
+        if !sections.iter().any(|e| table_kinds.contains(&e.kind)) {
+            return;
+        }
+        let c = crate::container::Container {
+            header: h.clone(),
+            order: self.o,
+            sections: sections.to_vec(),
+        };
+        let ts = match TableSet::new(self.b, &c) {
+            Ok(ts) => ts,
+            Err(e) => {
+                if e.kind() == crate::ErrorKind::Checksum {
+                    return; // already reported as D5
+                }
+                let (section, offset) = match e.location() {
+                    crate::Location::Byte { section, offset } => (*section, *offset),
+                    _ => (None, 0),
+                };
+                let label = table_label(e.message());
+                let class = if e.kind() == crate::ErrorKind::Unsupported {
+                    Class::Unsupported
+                } else {
+                    Class::Format
+                };
+                self.add(label, class, section, offset, e.message().to_string());
+                return;
+            }
+        };
+        self.table_reserved(sections);
+        for t in ts.tables() {
+            let toff = sections
+                .iter()
+                .find(|e| e.kind == kind::TABLE && e.group == t.group())
+                .map_or(0, |e| e.offset);
+            // [T11] bytes outside cells, null cells and unused bitmap bits are zero.
+            let (noff, nlen) = t.null_bitmap();
+            let mut used = vec![false; t.row_width() as usize];
+            for c in t.columns() {
+                let w = c.def.ty.width() as usize;
+                used[c.offset as usize..c.offset as usize + w].fill(true);
+            }
+            used[noff as usize..(noff + nlen) as usize].fill(true);
+            let mut bitmap_mask = vec![0u8; nlen as usize];
+            for c in t.columns().iter().filter(|c| c.null_bit != spec::table::NO_NULL_BIT) {
+                bitmap_mask[c.null_bit as usize / 8] |= 1 << (c.null_bit % 8);
+            }
+            for r in 0..t.row_count() {
+                let Some(row) = t.row_bytes(r) else { break };
+                let at = toff + r * t.row_width() as u64;
+                let mut bad = used.iter().zip(row).any(|(u, b)| !u && *b != 0);
+                let bitmap = &row[noff as usize..(noff + nlen) as usize];
+                bad |= bitmap.iter().zip(&bitmap_mask).any(|(b, m)| b & !m != 0);
+                for c in t.columns().iter().filter(|c| c.null_bit != spec::table::NO_NULL_BIT) {
+                    let null = row[noff as usize + c.null_bit as usize / 8] & (1 << (c.null_bit % 8)) != 0;
+                    let cell = &row[c.offset as usize..c.offset as usize + c.def.ty.width() as usize];
+                    bad |= null && cell.iter().any(|&b| b != 0);
+                }
+                if bad {
+                    let msg = format!("row {r}: a null cell, padding or an unused null bit is not zero");
+                    self.format("T11", Some(kind::TABLE), at, msg);
+                }
+            }
+            // [DI3] distinct strings.
+            for (ci, col) in t.columns().iter().enumerate() {
+                if let Some(d) = t.dictionary(ci) {
+                    let mut seen = HashSet::new();
+                    for code in 0..d.len().min(u32::MAX as u64) as u32 {
+                        if !seen.insert(d.get(code)) {
+                            let msg = format!("dictionary of '{}' repeats string {code}", col.def.name);
+                            self.format("DI3", Some(kind::DICTIONARY), toff, msg);
+                            break;
+                        }
+                    }
+                }
+            }
+            // [T9] [T10] [DI4]: every cell decodes.
+            for r in 0..t.row_count() {
+                for ci in 0..t.columns().len() {
+                    if let Err(e) = t.cell(r, ci) {
+                        let at = toff + r * t.row_width() as u64 + t.columns()[ci].offset as u64;
+                        self.format(table_label(e.message()), Some(kind::TABLE), at, e.message().to_string());
+                    }
+                }
+            }
+            // [HI6]-[HI9]: the index holds exactly the table's keys.
+            let mut key = Vec::new();
+            for ix in t.indexes() {
+                let n = 1u64 << ix.bucket_bits();
+                let mut prev = 0;
+                let mut ok = ix.bucket(0) == 0 && ix.bucket(n) == ix.entry_count();
+                for b in 0..n {
+                    let (lo, hi) = (ix.bucket(b), ix.bucket(b + 1));
+                    ok &= lo <= hi && hi <= ix.entry_count();
+                    if ok {
+                        for e in lo..hi {
+                            let hsh = ix.entry_hash(e);
+                            let top = if ix.bucket_bits() == 0 {
+                                0
+                            } else {
+                                hsh >> (64 - ix.bucket_bits())
+                            };
+                            ok &= top == b && hsh >= prev;
+                            prev = hsh;
+                        }
+                    }
+                }
+                if !ok {
+                    self.format(
+                        "HI6",
+                        Some(kind::HASH_INDEX),
+                        ix.offset(),
+                        "bucket directory or entry order is wrong".into(),
+                    );
+                    continue;
+                }
+                let mut owner = vec![false; t.row_count() as usize];
+                let mut keys = HashSet::new();
+                for e in 0..ix.entry_count() {
+                    let rows = match ix.entry_rows(e, t.row_count()) {
+                        Ok(r) => r,
+                        Err(err) => {
+                            self.format(
+                                table_label(err.message()),
+                                Some(kind::HASH_INDEX),
+                                ix.offset(),
+                                err.message().to_string(),
+                            );
+                            break;
+                        }
+                    };
+                    let mut first: Option<Vec<u8>> = None;
+                    for r in rows.rows() {
+                        key.clear();
+                        for &c in ix.columns() {
+                            let ty: ColumnType = t.columns()[c as usize].def.ty;
+                            encode_key_value(&mut key, ty, t.cell(r, c as usize).unwrap_or(crate::table::Value::Null));
+                        }
+                        let bad_owner = std::mem::replace(&mut owner[r as usize], true);
+                        let differs = first.as_ref().is_some_and(|f| *f != key);
+                        if bad_owner || differs || key_hash(&key) != ix.entry_hash(e) {
+                            self.format(
+                                "HI9",
+                                Some(kind::HASH_INDEX),
+                                ix.offset(),
+                                format!("entry {e}: row {r} is in two entries or has another key or hash"),
+                            );
+                        }
+                        if first.is_none() {
+                            first = Some(key.clone());
+                        }
+                    }
+                    if let Some(f) = first {
+                        if !keys.insert(f) {
+                            self.format(
+                                "HI9",
+                                Some(kind::HASH_INDEX),
+                                ix.offset(),
+                                format!("entry {e} repeats another entry's key"),
+                            );
+                        }
+                    }
+                }
+                if let Some(r) = owner.iter().position(|&o| !o) {
+                    self.format(
+                        "HI9",
+                        Some(kind::HASH_INDEX),
+                        ix.offset(),
+                        format!("row {r} is in no entry"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// SPEC §8: reserved fields of TABLE [T12], DICTIONARY [DI6] and
+    /// HASH_INDEX [HI10]; called once their structure has been checked.
+    fn table_reserved(&mut self, sections: &[DirectoryEntry]) {
+        let b = self.b;
+        let o = self.o;
+        for e in sections {
+            let (off, len) = (e.offset as usize, e.length as usize);
+            let s = &b[off..off + len];
+            let nz = |r: std::ops::Range<usize>| s.get(r).is_some_and(|x| x.iter().any(|&v| v != 0));
+            match e.kind {
+                kind::TABLE => {
+                    let ho = o.u64_at(s, len - 8) as usize;
+                    let n = o.u32_at(s, ho + 12) as usize;
+                    let el = o.u32_at(s, ho + 28) as usize;
+                    self.reserved(
+                        "T12",
+                        Some(e.kind),
+                        (off + ho + 32) as u64,
+                        nz(ho + 32..ho + 64),
+                        "table header bytes 32-63",
+                    );
+                    for i in 0..n {
+                        let d = ho + 64 + i * el;
+                        let bad = nz(d + 2..d + 4) || nz(d + 20..d + 32) || s[d + 1] & !1 != 0;
+                        self.reserved(
+                            "T12",
+                            Some(e.kind),
+                            (off + d) as u64,
+                            bad,
+                            "column descriptor reserved bytes or flag bits 1-7",
+                        );
+                    }
+                }
+                kind::DICTIONARY => {
+                    let bad = nz(4..8) || nz(24..32);
+                    self.reserved(
+                        "DI6",
+                        Some(e.kind),
+                        e.offset,
+                        bad,
+                        "dictionary header bytes 4-7 and 24-31",
+                    );
+                }
+                kind::HASH_INDEX => {
+                    let k = o.u32_at(s, 0) as usize;
+                    let end = 64 + 4 * k;
+                    let bad = nz(36..64) || nz(end..end.next_multiple_of(8));
+                    self.reserved(
+                        "HI10",
+                        Some(e.kind),
+                        e.offset,
+                        bad,
+                        "index header bytes 36-63 and key column padding",
+                    );
+                }
+                _ => {}
+            }
+        }
     }
 
     /// SPEC §5–§6: the sequence set.

@@ -11,7 +11,7 @@ use tribit::validate::validate;
 use tribit::{Reader, Region, WriterBuilder};
 
 /// Arbitrary bytes through every public reader entry point: open, records,
-/// name lookup, region strings, fetches, runs, planes, summary, JSON.
+/// name lookup, region strings, fetches, runs, planes, summary, tables, JSON.
 pub fn open(data: &[u8]) {
     let Ok(r) = Reader::from_bytes(data.to_vec()) else {
         return;
@@ -38,6 +38,27 @@ pub fn open(data: &[u8]) {
     }
     let _ = r.find(b"chr1");
     let _ = Region::resolve(&r, "x:1-10");
+    // SPEC §8: tables, their cells, typed columns and index lookups.
+    if let Ok(ts) = tribit::table::TableSet::new(r.bytes(), r.container()) {
+        use tribit::table::Value;
+        for t in ts.tables().iter().take(8) {
+            for row in 0..t.row_count().min(256) {
+                for c in 0..t.columns().len() {
+                    let _ = t.cell(row, c);
+                }
+            }
+            if let Ok(col) = t.column::<f32>("RAW") {
+                let _ = col.iter().take(256).count();
+            }
+            for ix in 0..t.indexes().len() {
+                let _ = t.index_lookup(ix, &[Value::Str("TP53"), Value::UInt(1)]);
+                let _ = t.index_lookup(ix, &[Value::Int(-1), Value::Null]);
+            }
+            if let Some(c) = t.schema().columns.first() {
+                let _ = t.select(&[(c.name.as_str(), vec![Value::UInt(2), Value::Str("x")])]);
+            }
+        }
+    }
     if data.len() < 1 << 16 {
         let _ = canonical::to_json(&r);
     }

@@ -1,4 +1,4 @@
-//! `tribit export fasta`.
+//! `tribit export fasta` and `tribit export csv`.
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -17,6 +17,62 @@ pub enum Export {
     /// Write the sequences of a tribit file as FASTA, with their original
     /// header lines, line widths and letters.
     Fasta(Fasta),
+    /// Write a table as CSV: a header row, floats in shortest round-trip
+    /// form, nulls as empty fields.
+    Csv(Csv),
+}
+
+#[derive(Args, Debug)]
+pub struct Csv {
+    /// The tribit file to read.
+    input: PathBuf,
+    /// The table to write (may be left out when the file has one table).
+    #[arg(long)]
+    table: Option<String>,
+    /// Where to write the CSV (standard output when absent or '-').
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Field delimiter: ',' (default) or a tab ('\\t' or 'tab').
+    #[arg(long, default_value = ",")]
+    delimiter: String,
+}
+
+/// The table `name` of `ts`, or its only table.
+pub(crate) fn pick<'t, 'a>(
+    ts: &'t crate::table::TableSet<'a>,
+    name: Option<&str>,
+) -> Result<&'t crate::table::Table<'a>> {
+    match name {
+        Some(n) => ts.table(n).ok_or_else(|| {
+            let names: Vec<&str> = ts.tables().iter().map(|t| t.name()).collect();
+            crate::Error::input(format!("--table '{n}': no such table (tables: {})", names.join(", ")))
+        }),
+        None if ts.tables().len() == 1 => Ok(&ts.tables()[0]),
+        None => Err(crate::Error::input(format!(
+            "the file has {} tables: name one with --table",
+            ts.tables().len()
+        ))),
+    }
+}
+
+fn run_csv(a: Csv) -> Result<ExitCode> {
+    let d = super::import::delimiter(&a.delimiter)?;
+    let reader = Reader::open(&a.input)?;
+    let ts = crate::table::TableSet::new(reader.bytes(), reader.container()).map_err(|e| e.in_file(&a.input))?;
+    let t = pick(&ts, a.table.as_deref())?;
+    match a.output.as_ref().filter(|p| p.as_os_str() != "-") {
+        Some(path) => {
+            let mut out = AtomicFile::create(path)?;
+            crate::convert::csv::export_table(t, &mut out, d, None).map_err(|e| e.in_file(&a.input))?;
+            out.commit()?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let out = BufWriter::with_capacity(1 << 20, stdout.lock());
+            crate::convert::csv::export_table(t, out, d, None).map_err(|e| e.in_file(&a.input))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Args, Debug)]
@@ -30,7 +86,10 @@ pub struct Fasta {
 }
 
 pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
-    let Export::Fasta(a) = cmd;
+    let a = match cmd {
+        Export::Fasta(a) => a,
+        Export::Csv(a) => return run_csv(a),
+    };
     let reader = Reader::open(&a.input)?;
     let total: u64 = reader.sequences().filter_map(|s| s.ok()).map(|s| s.len()).sum();
     let bar = ctx.progress(Some(total), "exporting");

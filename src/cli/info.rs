@@ -57,6 +57,65 @@ struct InfoJson {
     bits_per_base: Option<f64>,
     sections: Vec<SectionJson>,
     sequences: Vec<SequenceJson>,
+    tables: Vec<TableJson>,
+}
+
+#[derive(Serialize)]
+struct ColumnJson {
+    name: String,
+    r#type: String,
+    nullable: bool,
+    offset: u32,
+}
+
+#[derive(Serialize)]
+struct TableJson {
+    name: String,
+    rows: u64,
+    row_width: u32,
+    columns: Vec<ColumnJson>,
+    indexes: Vec<IndexJson>,
+}
+
+#[derive(Serialize)]
+struct IndexJson {
+    columns: Vec<String>,
+    keys: u64,
+}
+
+fn tables(r: &Reader) -> Result<Vec<TableJson>> {
+    let ts = crate::table::TableSet::new(r.bytes(), r.container())?;
+    Ok(ts
+        .tables()
+        .iter()
+        .map(|t| TableJson {
+            name: t.name().to_string(),
+            rows: t.row_count(),
+            row_width: t.row_width(),
+            columns: t
+                .columns()
+                .iter()
+                .map(|c| ColumnJson {
+                    name: c.def.name.clone(),
+                    r#type: c.def.ty.name(),
+                    nullable: c.def.nullable,
+                    offset: c.offset,
+                })
+                .collect(),
+            indexes: t
+                .indexes()
+                .iter()
+                .map(|ix| IndexJson {
+                    columns: ix
+                        .columns()
+                        .iter()
+                        .map(|&c| t.schema().columns[c as usize].name.clone())
+                        .collect(),
+                    keys: ix.entry_count(),
+                })
+                .collect(),
+        })
+        .collect())
 }
 
 fn hex(b: &[u8]) -> String {
@@ -108,6 +167,7 @@ fn collect(r: &Reader, path: &std::path::Path) -> Result<InfoJson> {
             })
             .collect(),
         sequences,
+        tables: tables(r)?,
     })
 }
 
@@ -171,6 +231,16 @@ pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
                 "  {:<w$} {:>12} {:>10} {:>12} {:>10} {:>6}  {}",
                 s.name, s.length, s.n, s.masked, s.exceptions, s.line_width, s.md5
             );
+        }
+        for t in &info.tables {
+            let _ = writeln!(text, "\ntable {} ({} rows of {} bytes)", t.name, t.rows, t.row_width);
+            for c in &t.columns {
+                let null = if c.nullable { ", nullable" } else { "" };
+                let _ = writeln!(text, "  {:<24} {}{null} at byte {}", c.name, c.r#type, c.offset);
+            }
+            for ix in &t.indexes {
+                let _ = writeln!(text, "  index on ({}): {} keys", ix.columns.join(","), ix.keys);
+            }
         }
         out.write_all(text.as_bytes()).map_err(write_err)?;
     }

@@ -8,6 +8,7 @@ mod export;
 mod get;
 mod import;
 mod info;
+mod query;
 mod validate;
 
 use std::io::Write;
@@ -45,6 +46,9 @@ enum Command {
     Validate(validate::Validate),
     /// Print the decoded content as canonical JSON (for conformance tests).
     Dump(dump::Dump),
+    /// Select rows of a table by key (indexes where they cover the
+    /// conditions, a scan otherwise) and print them.
+    Query(query::Query),
 }
 
 /// Settings every subcommand sees.
@@ -100,6 +104,7 @@ pub fn run() -> ExitCode {
         Command::Info(c) => info::run(&ctx, c),
         Command::Validate(c) => validate::run(&ctx, c),
         Command::Dump(c) => dump::run(&ctx, c),
+        Command::Query(c) => query::run(&ctx, c),
     };
     match result {
         Ok(code) => code,

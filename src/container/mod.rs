@@ -32,7 +32,8 @@ pub fn checksum_matches(stored: u64, computed: u64) -> bool {
 
 /// Whether this implementation knows a section kind (SPEC §3.1).
 pub fn known_kind(kind: u32) -> bool {
-    spec::SEQUENCE_SET.contains(&kind) || kind == spec::kind::NONACGT_SUMMARY
+    use spec::kind as k;
+    spec::SEQUENCE_SET.contains(&kind) || matches!(kind, k::NONACGT_SUMMARY | k::TABLE | k::DICTIONARY | k::HASH_INDEX)
 }
 
 /// A parsed and checked header and directory (SPEC §2–3).

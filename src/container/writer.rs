@@ -16,6 +16,11 @@ use super::{ByteOrder, DirectoryEntry, FileHeader};
 use crate::error::{Error, Result};
 use crate::spec;
 
+/// Whether a section kind belongs to a table (SPEC §8), a version 1.1 feature.
+fn is_table_kind(kind: u32) -> bool {
+    matches!(kind, spec::kind::TABLE | spec::kind::DICTIONARY | spec::kind::HASH_INDEX)
+}
+
 struct OpenSection {
     kind: u32,
     flags: u32,
@@ -166,7 +171,12 @@ impl<W: Write + Seek> ContainerWriter<W> {
             magic: spec::MAGIC,
             signature: spec::SIGNATURE,
             major: spec::VERSION_MAJOR,
-            minor: spec::VERSION_MINOR,
+            // SPEC §10 rule 6: the lowest minor version whose features the file uses.
+            minor: if self.sections.iter().any(|e| is_table_kind(e.kind)) {
+                spec::VERSION_MINOR_TABLES
+            } else {
+                0
+            },
             header_len: spec::HEADER_LEN,
             flags: 0,
             file_len: directory_offset + dir.len() as u64,

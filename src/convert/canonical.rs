@@ -54,9 +54,69 @@ pub fn to_json(r: &Reader) -> Result<Value> {
             "sequence": lossy(&buf),
         }));
     }
-    Ok(json!({
+    let mut doc = json!({
         "version": format!("{}.{}", c.header.major, c.header.minor),
         "byte_order": match c.order { crate::container::ByteOrder::Little => "little", crate::container::ByteOrder::Big => "big" },
         "sequences": seqs,
-    }))
+    });
+    let tables = tables_json(r)?;
+    if !tables.is_empty() {
+        doc["tables"] = Value::Array(tables);
+    }
+    Ok(doc)
+}
+
+/// SPEC §8 tables in canonical form (conformance/README.md): present only
+/// when the file holds a table, so files without tables keep the 1.0 form.
+/// Every cell is decoded (so every cell check runs); floats are given by
+/// their bit pattern (`"f32:3f000000"`) so that no float formatting is
+/// involved in the comparison.
+fn tables_json(r: &Reader) -> Result<Vec<Value>> {
+    use crate::table::{TableSet, Value as Cell};
+    let ts = TableSet::new(r.bytes(), r.container())?;
+    let mut out = Vec::new();
+    for t in ts.tables() {
+        let columns: Vec<Value> = t
+            .schema()
+            .columns
+            .iter()
+            .map(|c| json!({ "name": c.name, "type": c.ty.name(), "nullable": c.nullable }))
+            .collect();
+        let indexes: Vec<Value> = t
+            .indexes()
+            .iter()
+            .map(|ix| {
+                let names: Vec<&str> = ix
+                    .columns()
+                    .iter()
+                    .map(|&c| t.schema().columns[c as usize].name.as_str())
+                    .collect();
+                json!(names)
+            })
+            .collect();
+        let mut rows = Vec::with_capacity(t.row_count() as usize);
+        for row in 0..t.row_count() {
+            let mut cells = Vec::with_capacity(columns.len());
+            for c in 0..columns.len() {
+                cells.push(match t.cell(row, c)? {
+                    Cell::Null => Value::Null,
+                    Cell::Bool(b) => json!(b),
+                    Cell::Int(i) => json!(i),
+                    Cell::UInt(u) => json!(u),
+                    Cell::F32(f) => json!(format!("f32:{:08x}", f.to_bits())),
+                    Cell::F64(f) => json!(format!("f64:{:016x}", f.to_bits())),
+                    Cell::Str(s) => json!(s),
+                });
+            }
+            rows.push(Value::Array(cells));
+        }
+        out.push(json!({
+            "name": t.name(),
+            "row_count": t.row_count(),
+            "columns": columns,
+            "indexes": indexes,
+            "rows": rows,
+        }));
+    }
+    Ok(out)
 }

@@ -1,4 +1,5 @@
 //! Conversions between text formats and tribit files.
 
 pub mod canonical;
+pub mod csv;
 pub mod fasta;

@@ -1,0 +1,232 @@
+//! `tribit import csv`, `export csv`, `query` and `info` on tables, run as
+//! the real binary in temporary directories.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tribit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tribit"))
+        .args(args)
+        .output()
+        .expect("run tribit")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = tribit(args);
+    assert!(
+        o.status.success(),
+        "tribit {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// Runs a command that must fail with exit 2; returns stderr.
+fn fails(args: &[&str]) -> String {
+    let o = tribit(args);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "tribit {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stderr).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const EVERY_TYPE: &str = "\
+B,I8,I16,I32,I64,U8,U16,U32,U64,F32,F64,S,D
+true,-128,-32768,-2147483648,-9223372036854775808,0,0,0,0,0.1,0.1,abc,TP53
+false,127,32767,2147483647,9223372036854775807,255,65535,4294967295,18446744073709551615,3.4028235e38,1.7976931348623157e308,\"a,b\",BRCA1
+,,,,,,,,,,,,
+true,0,1,-1,5,1,2,3,4,-0.0,5e-324,é,\"quoted \"\"x\"\"\"
+";
+const SCHEMA: &str =
+    "B:bool?,I8:i8?,I16:i16?,I32:i32?,I64:i64?,U8:u8?,U16:u16?,U32:u32?,U64:u64?,F32:f32?,F64:f64?,S:str(5)?,D:dict?";
+
+#[test]
+fn every_type_and_null_round_trips_csv_tribit_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, EVERY_TYPE).unwrap();
+    for order in ["little", "big"] {
+        let out = dir.path().join(format!("{order}.tbit"));
+        ok(&[
+            "import",
+            "csv",
+            s(&csv),
+            "-o",
+            s(&out),
+            "--schema",
+            SCHEMA,
+            "--byte-order",
+            order,
+            "--index",
+            "D",
+            "-q",
+        ]);
+        let back = ok(&["export", "csv", s(&out), "--table", "t"]);
+        assert_eq!(back, EVERY_TYPE, "{order}");
+        let v = ok(&["validate", s(&out)]);
+        assert!(!v.is_empty());
+        let info = ok(&["info", s(&out)]);
+        assert!(info.contains("table t (4 rows"), "{info}");
+        assert!(info.contains("index on (D): 4 keys"), "{info}");
+    }
+}
+
+#[test]
+fn inferred_schema_and_tab_delimiter() {
+    let dir = tempfile::tempdir().unwrap();
+    let tsv = dir.path().join("x.tsv");
+    std::fs::write(&tsv, "A\tB\tC\tD\n1\t1.5\ttrue\tx\n-2\t\tfalse\t\n").unwrap();
+    let out = dir.path().join("x.tbit");
+    ok(&["import", "csv", s(&tsv), "-o", s(&out), "--delimiter", "\\t", "-q"]);
+    let info = ok(&["info", "--json", s(&out)]);
+    let j: serde_json::Value = serde_json::from_str(&info).unwrap();
+    let types: Vec<String> = j["tables"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}{}",
+                c["type"].as_str().unwrap(),
+                if c["nullable"] == true { "?" } else { "" }
+            )
+        })
+        .collect();
+    assert_eq!(types, ["i64", "f64?", "bool", "dict?"]);
+    assert_eq!(
+        ok(&["export", "csv", s(&out), "--delimiter", "tab"]),
+        "A\tB\tC\tD\n1\t1.5\ttrue\tx\n-2\t\tfalse\t\n"
+    );
+}
+
+fn expr(dir: &Path) -> std::path::PathBuf {
+    let mut csv = String::from("PATIENT,PROBE,GENE,RAW\n");
+    for p in 0..9 {
+        for q in 0..13 {
+            csv.push_str(&format!("P{p},{q}_at,G{},{}\n", q % 4, p * 100 + q));
+        }
+    }
+    let path = dir.join("expr.csv");
+    std::fs::write(&path, csv).unwrap();
+    let out = dir.join("expr.tbit");
+    ok(&[
+        "import",
+        "csv",
+        s(&path),
+        "-o",
+        s(&out),
+        "--table",
+        "expr",
+        "--index",
+        "PATIENT",
+        "--index",
+        "GENE,PROBE,PATIENT",
+        "-q",
+    ]);
+    out
+}
+
+#[test]
+fn query_uses_indexes_in_lists_and_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = expr(dir.path());
+    let f = s(&out);
+    let q = ok(&["query", f, "--table", "expr", "--where", "PATIENT=P3", "--count"]);
+    assert_eq!(q.trim(), "13");
+    let o = tribit(&[
+        "query",
+        f,
+        "--where",
+        "PATIENT=P3",
+        "--where",
+        "GENE=G1",
+        "--explain",
+        "--columns",
+        "PROBE,RAW",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        "PROBE,RAW\n1_at,301\n5_at,305\n9_at,309\n"
+    );
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("index on (PATIENT)") && err.contains("scan of column GENE"),
+        "{err}"
+    );
+    let list = dir.path().join("patients.txt");
+    std::fs::write(&list, "P1\nP8\nP99\n").unwrap();
+    let q = ok(&[
+        "query",
+        f,
+        "--in",
+        "PATIENT",
+        s(&list),
+        "--where",
+        "PROBE=12_at",
+        "--format",
+        "tsv",
+    ]);
+    assert_eq!(q, "PATIENT\tPROBE\tGENE\tRAW\nP1\t12_at\tG0\t112\nP8\t12_at\tG0\t812\n");
+    let o = tribit(&[
+        "query",
+        f,
+        "--where",
+        "GENE=G2",
+        "--where",
+        "PROBE=6_at",
+        "--where",
+        "PATIENT=P4",
+        "--explain",
+        "--format",
+        "json",
+    ]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("index on (GENE,PROBE,PATIENT)"), "{err}");
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j[0]["RAW"], 406);
+}
+
+#[test]
+fn bad_input_names_line_and_column_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &str, &str)] = &[
+        ("A,B\n1,2\n3\n", "A:i32,B:i32", "line 3"),
+        ("A,B\n1,x\n", "A:i32,B:i32", "column 'B'"),
+        ("A\n300\n", "A:u8", "out of range"),
+        ("A\n99999999999999999999\n", "A:i64", "out of range"),
+        ("A\nabcdef\n", "A:str(3)", "longer"),
+        ("A\n1\n", "Z:i32", "not in the schema"),
+        ("A\n1\n", "A:int", "unknown type"),
+        ("A\n<FF>\n", "A:dict", "UTF-8"),
+    ];
+    for (i, (text, schema, want)) in cases.iter().enumerate() {
+        let csv = dir.path().join(format!("{i}.csv"));
+        let bytes: Vec<u8> = text
+            .replace("<FF>", "\u{1}")
+            .bytes()
+            .map(|b| if b == 1 { 0xFF } else { b })
+            .collect();
+        std::fs::write(&csv, bytes).unwrap();
+        let out = dir.path().join(format!("{i}.tbit"));
+        let err = fails(&["import", "csv", s(&csv), "-o", s(&out), "--schema", schema]);
+        assert!(err.contains(want), "case {i}: {err}");
+        assert!(!out.exists(), "case {i}");
+    }
+    let ls: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(ls.len(), cases.len(), "no temporary files left");
+    let out = expr(dir.path());
+    let err = fails(&["query", s(&out), "--where", "NOPE=1"]);
+    assert!(err.contains("no column 'NOPE'"), "{err}");
+    let err = fails(&["query", s(&out), "--where", "RAW=abc"]);
+    assert!(err.contains("RAW=abc"), "{err}");
+    let err = fails(&["query", s(&out), "--table", "other"]);
+    assert!(err.contains("no such table"), "{err}");
+}
