@@ -44,6 +44,7 @@ pub mod container;
 pub mod convert;
 mod error;
 pub mod index;
+pub mod kmer;
 pub mod sequence;
 pub mod spec;
 pub mod table;

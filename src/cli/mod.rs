@@ -8,6 +8,7 @@ mod export;
 mod get;
 mod import;
 mod info;
+mod kmer;
 mod query;
 mod validate;
 
@@ -46,6 +47,9 @@ enum Command {
     Validate(validate::Validate),
     /// Print the decoded content as canonical JSON (for conformance tests).
     Dump(dump::Dump),
+    /// Count or locate k-mers over every sequence (CPU, or GPU with `cuda`).
+    #[command(subcommand)]
+    Kmer(kmer::Kmer),
     /// Select rows of a table by key (indexes where they cover the
     /// conditions, a scan otherwise) and print them.
     Query(query::Query),
@@ -104,6 +108,7 @@ pub fn run() -> ExitCode {
         Command::Info(c) => info::run(&ctx, c),
         Command::Validate(c) => validate::run(&ctx, c),
         Command::Dump(c) => dump::run(&ctx, c),
+        Command::Kmer(c) => kmer::run(&ctx, c),
         Command::Query(c) => query::run(&ctx, c),
     };
     match result {

@@ -1,0 +1,283 @@
+//! `tribit kmer`: count and locate k-mers (SPEC §14).
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use super::{write_err, Ctx};
+use crate::error::{Error, ErrorKind, Result};
+use crate::kmer::{self, CpuPath, Device, Query, ScanOptions};
+use crate::sequence::Reader;
+
+/// Count or locate k-mers over every sequence.
+///
+/// Every occurrence counts, overlapping ones included; case is ignored; a
+/// window holding N, an IUPAC code or a sequence end never matches. With
+/// --both-strands the reverse complement counts too, and a palindrome once
+/// per position.
+#[derive(Subcommand, Debug)]
+pub enum Kmer {
+    /// Count occurrences of one or more k-mers (one pass for all of them).
+    Count(CountArgs),
+    /// Print every occurrence of a k-mer as BED6 (0-based, half-open; name =
+    /// the k-mer; strand + or -).
+    Locate(LocateArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum DeviceArg {
+    Cpu,
+    Gpu,
+}
+
+/// Options both subcommands take.
+#[derive(Args, Debug)]
+struct Common {
+    /// Count the reverse complement too (a palindrome once per position).
+    #[arg(long)]
+    both_strands: bool,
+    /// Worker threads (default: one per core).
+    #[arg(short = 't', long, value_name = "N")]
+    threads: Option<usize>,
+    /// Do not check block checksums before scanning (metadata is always
+    /// checked). Checking reads all three planes once, which costs more than
+    /// the scan itself for long k-mers.
+    #[arg(long)]
+    no_verify: bool,
+    /// Use this CPU code path instead of the widest available (for tests and
+    /// benchmarks).
+    #[arg(long, value_name = "scalar|avx2|avx512", hide_short_help = true)]
+    cpu_path: Option<String>,
+    /// Ignore the NONACGT summary: read plane 2 wherever a candidate
+    /// survives (for tests and benchmarks).
+    #[arg(long, hide_short_help = true)]
+    no_summary: bool,
+}
+
+/// Count occurrences of k-mers.
+#[derive(Args, Debug)]
+pub struct CountArgs {
+    /// The tribit file to scan.
+    input: PathBuf,
+    /// The k-mers: letters A, C, G, T (either case), 1 to 512 of them.
+    #[arg(required = true)]
+    kmers: Vec<String>,
+    #[command(flatten)]
+    common: Common,
+    /// Where to count: cpu, or gpu (needs a build with the `cuda` feature,
+    /// an NVIDIA driver and NVRTC).
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceArg,
+    /// Print JSON: counts per strand, the code path that ran and timings.
+    #[arg(long)]
+    json: bool,
+    /// Count per sequence: one line per sequence and k-mer (name, k-mer,
+    /// count).
+    #[arg(long)]
+    per_sequence: bool,
+    /// Say on stderr which code path ran and how long the scan took.
+    #[arg(short = 'v', long)]
+    verbose: bool,
+    /// Scan N times in this process and report the fastest (benchmarks:
+    /// the first scan also pays for mapping the file's pages).
+    #[arg(long, value_name = "N", default_value_t = 1, hide_short_help = true)]
+    repeat: u32,
+}
+
+/// Print every occurrence of a k-mer as BED.
+#[derive(Args, Debug)]
+pub struct LocateArgs {
+    /// The tribit file to scan.
+    input: PathBuf,
+    /// The k-mer: letters A, C, G, T (either case).
+    kmer: String,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn open(path: &Path, c: &Common) -> Result<Reader> {
+    let mut reader = Reader::open(path)?;
+    reader.set_verify_blocks(!c.no_verify);
+    Ok(reader)
+}
+
+fn options(c: &Common) -> Result<ScanOptions> {
+    let path = match &c.cpu_path {
+        None => None,
+        Some(name) => Some(
+            CpuPath::from_name(name)
+                .ok_or_else(|| Error::input(format!("unknown CPU path '{name}': expected scalar, avx2 or avx512")))?,
+        ),
+    };
+    Ok(ScanOptions::default()
+        .set_both_strands(c.both_strands)
+        .set_threads(c.threads)
+        .set_cpu_path(path)
+        .set_use_summary(!c.no_summary))
+}
+
+#[derive(Serialize)]
+struct SequenceCount<'a> {
+    name: std::borrow::Cow<'a, str>,
+    count: u64,
+    forward: u64,
+    reverse: u64,
+}
+
+#[derive(Serialize)]
+struct KmerJson<'a> {
+    kmer: &'a str,
+    count: u64,
+    forward: u64,
+    reverse: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    per_sequence: Option<Vec<SequenceCount<'a>>>,
+}
+
+#[derive(Serialize)]
+struct CountJson<'a> {
+    file: String,
+    device: &'static str,
+    path: String,
+    specialized_k: bool,
+    threads: usize,
+    both_strands: bool,
+    verified: bool,
+    positions: u64,
+    seconds: f64,
+    first_seconds: f64,
+    kmers: Vec<KmerJson<'a>>,
+}
+
+pub fn run(ctx: &Ctx, k: Kmer) -> Result<ExitCode> {
+    match k {
+        Kmer::Count(a) => count(ctx, a),
+        Kmer::Locate(a) => locate(a),
+    }
+}
+
+fn count(ctx: &Ctx, a: CountArgs) -> Result<ExitCode> {
+    let queries = a.kmers.iter().map(|q| Query::new(q)).collect::<Result<Vec<_>>>()?;
+    let reader = open(&a.input, &a.common)?;
+    let device = match a.device {
+        DeviceArg::Cpu => Device::Cpu,
+        DeviceArg::Gpu => Device::Gpu,
+    };
+    let opts = options(&a.common)?.set_device(device).set_per_sequence(a.per_sequence);
+    let (mut seconds, mut first_seconds) = (f64::MAX, 0.0);
+    let mut counts = None;
+    for i in 0..a.repeat.max(1) {
+        let t = Instant::now();
+        let c = kmer::count(&reader, &queries, &opts).map_err(|e| e.in_file(&a.input))?;
+        let s = t.elapsed().as_secs_f64();
+        if i == 0 {
+            first_seconds = s;
+        }
+        seconds = seconds.min(s);
+        counts = Some(c);
+    }
+    let Some(counts) = counts else {
+        return Err(Error::input("--repeat must be at least 1"));
+    };
+    let threads = a.common.threads.unwrap_or_else(rayon::current_num_threads);
+    if a.verbose && !ctx.quiet {
+        let ks: Vec<String> = queries.iter().map(|q| q.k().to_string()).collect();
+        eprintln!(
+            "tribit: kmer count: {} positions in {:.4} s ({:.2} Gpositions/s) on the {} path (k = {}{}), {} threads, block checksums {}",
+            counts.positions,
+            seconds,
+            counts.positions as f64 / seconds.max(1e-9) / 1e9,
+            counts.path,
+            ks.join(", "),
+            if counts.specialized { ", compile-time k" } else { "" },
+            if device == Device::Gpu { 1 } else { threads },
+            if a.common.no_verify { "not checked" } else { "checked" },
+        );
+    }
+    let names: Vec<String> = if a.per_sequence {
+        reader
+            .sequences()
+            .map(|s| s.map(|s| s.name_str().into_owned()))
+            .collect::<Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if a.json {
+        let doc = CountJson {
+            file: a.input.display().to_string(),
+            device: if device == Device::Gpu { "gpu" } else { "cpu" },
+            path: counts.path.to_string(),
+            specialized_k: counts.specialized,
+            threads: if device == Device::Gpu { 1 } else { threads },
+            both_strands: a.common.both_strands,
+            verified: !a.common.no_verify,
+            positions: counts.positions,
+            seconds,
+            first_seconds,
+            kmers: counts
+                .kmers
+                .iter()
+                .map(|c| KmerJson {
+                    kmer: c.query.as_str(),
+                    count: c.total(),
+                    forward: c.forward,
+                    reverse: c.reverse,
+                    per_sequence: a.per_sequence.then(|| {
+                        c.per_sequence
+                            .iter()
+                            .zip(&names)
+                            .map(|(s, n)| SequenceCount {
+                                name: n.as_str().into(),
+                                count: s.total(),
+                                forward: s.forward,
+                                reverse: s.reverse,
+                            })
+                            .collect()
+                    }),
+                })
+                .collect(),
+        };
+        serde_json::to_writer_pretty(&mut out, &doc)
+            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write JSON: {e}")))?;
+        out.write_all(b"\n").map_err(write_err)?;
+    } else if a.per_sequence {
+        for (s, name) in names.iter().enumerate() {
+            for c in &counts.kmers {
+                writeln!(out, "{name}\t{}\t{}", c.query, c.per_sequence[s].total()).map_err(write_err)?;
+            }
+        }
+    } else {
+        for c in &counts.kmers {
+            writeln!(out, "{}\t{}", c.query, c.total()).map_err(write_err)?;
+        }
+    }
+    out.flush().map_err(write_err)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn locate(a: LocateArgs) -> Result<ExitCode> {
+    let query = Query::new(&a.kmer)?;
+    let reader = open(&a.input, &a.common)?;
+    let opts = options(&a.common)?;
+    let names: Vec<Vec<u8>> = reader
+        .sequences()
+        .map(|s| s.map(|s| s.name.to_vec()))
+        .collect::<Result<_>>()?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let k = query.k() as u64;
+    let text = query.as_str().to_string();
+    kmer::locate(&reader, std::slice::from_ref(&query), &opts, |m| {
+        out.write_all(&names[m.sequence]).map_err(write_err)?;
+        writeln!(out, "\t{}\t{}\t{text}\t0\t{}", m.start, m.start + k, m.strand.symbol()).map_err(write_err)
+    })
+    .map_err(|e| e.in_file(&a.input))?;
+    out.flush().map_err(write_err)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,1000 @@
+//! The CPU scan: rayon over ranges of blocks; inside a block, bit-parallel
+//! over plane lines (SPEC §5: 512 positions, 64 bytes of each plane).
+//!
+//! A window of k positions starting at s matches a pattern of codes
+//! c_0 … c_{k-1} (each 0–3) when, for every j < k, bit 0 of the code at
+//! s + j (plane 0) equals bit 0 of c_j, bit 1 (plane 1) equals bit 1 of c_j,
+//! and bit 2 (plane 2) is clear. Plane 2 is set exactly for N, END,
+//! reference escape and exceptions (SPEC §4), so no window that contains
+//! one of them, or that crosses from one sequence into the next, matches.
+//!
+//! For the 512 windows starting in one line, each condition is a 512-bit
+//! AND of the plane shifted by j (a funnel shift across the line and the
+//! next one), so 64 (scalar) to 512 (AVX-512) windows are tested per
+//! operation. Plane 0 is tested first; plane 1 is read only for lines where
+//! a candidate survives plane 0, and plane 2 only where one survives both
+//! and the NONACGT summary (SPEC §5.2) says the window's lines hold
+//! something other than A, C, G and T. Blocks hold whole lines (B is a
+//! multiple of 512) and consecutive blocks are consecutive in the stream, so
+//! the line after a block's last line is the next block's first line: that
+//! is how matches across block boundaries are found exactly.
+
+use std::ops::Range;
+
+use super::{par_chunks, ScanOptions, MAX_K};
+use crate::error::{Error, ErrorKind, Result};
+use crate::sequence::Reader;
+
+/// Blocks per parallel task.
+pub(crate) const CHUNK_BLOCKS: u64 = 16;
+
+/// Plane-line length in bytes (SPEC §5).
+const LINE: usize = 64;
+
+/// The k values with a kernel of their own (k a compile-time constant);
+/// other k ≤ 64 use the general wide kernel, longer ones the scalar one.
+pub const SPECIALIZED_K: &[usize] = &[
+    5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 31, 32,
+];
+
+/// A CPU code path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuPath {
+    /// Portable 64-bit words.
+    Scalar,
+    /// 256-bit AVX2 registers.
+    Avx2,
+    /// 512-bit AVX-512 registers with VBMI2 funnel shifts and ternary logic.
+    Avx512,
+}
+
+impl CpuPath {
+    /// Every path, narrowest first.
+    pub const ALL: [CpuPath; 3] = [CpuPath::Scalar, CpuPath::Avx2, CpuPath::Avx512];
+
+    /// The name reports use: `scalar`, `avx2`, `avx512`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CpuPath::Scalar => "scalar",
+            CpuPath::Avx2 => "avx2",
+            CpuPath::Avx512 => "avx512",
+        }
+    }
+
+    /// The path called `name`.
+    pub fn from_name(name: &str) -> Option<CpuPath> {
+        CpuPath::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Whether this CPU can run the path (detected at run time).
+    pub fn is_available(&self) -> bool {
+        match self {
+            CpuPath::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            CpuPath::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            CpuPath::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512vbmi2")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The widest path this CPU supports.
+    pub fn best() -> CpuPath {
+        CpuPath::ALL
+            .into_iter()
+            .rev()
+            .find(|p| p.is_available())
+            .unwrap_or(CpuPath::Scalar)
+    }
+}
+
+/// Patterns of one length, scanned together (they share the shifted planes).
+pub(crate) struct Group {
+    k: usize,
+    /// Pattern indices (1 or 2).
+    pats: Vec<usize>,
+    /// Per pattern and plane, bit j of the pattern's codes at bit j mod 64
+    /// of word j / 64.
+    bits: Vec<[[u64; MAX_K / 64]; 2]>,
+    /// Per pattern and plane, for the wide paths (k ≤ 64): all ones where
+    /// the pattern's bit j is 1, zero where it is 0.
+    masks: Vec<[[u64; 64]; 2]>,
+}
+
+/// Matches found in one block: (pattern, stream line, bit i of word w = the
+/// window starting at 512 line + 64 w + i).
+pub(crate) type Hits = Vec<(u32, u64, [u64; 8])>;
+
+type Kernel = fn(&Plan<'_>, &Group, &BlockView<'_>, &mut Hits);
+
+/// A scan prepared for one file and one set of patterns.
+pub(crate) struct Plan<'r> {
+    groups: Vec<Group>,
+    ks: Vec<usize>,
+    path: CpuPath,
+    kernels: Vec<(Kernel, bool)>,
+    stream_len: u64,
+    block_count: u64,
+    lines_per_block: u64,
+    block_bases: u64,
+    summary: Option<&'r [u8]>,
+}
+
+static ZERO_LINE: [u8; LINE] = [0; LINE];
+
+/// One block's planes and the line that follows its last line.
+pub(crate) struct BlockView<'a> {
+    planes: [&'a [u8]; 3],
+    next: [&'a [u8; LINE]; 3],
+    /// Planes 0 and 1 of the next block, to prefetch (empty at the end).
+    ahead: [&'a [u8]; 2],
+    first_line: u64,
+    lines: usize,
+}
+
+impl<'a> BlockView<'a> {
+    /// Line `l` of plane `p`.
+    #[inline(always)]
+    fn line(&self, p: usize, l: usize) -> &'a [u8; LINE] {
+        // Planes are whole lines (SPEC §5: P is a multiple of 64), so the
+        // fallback is never taken.
+        self.planes[p]
+            .get(l * LINE..l * LINE + LINE)
+            .and_then(|s| s.try_into().ok())
+            .unwrap_or(&ZERO_LINE)
+    }
+
+    /// The line after line `l` of plane `p`: in this block, else the first
+    /// line of the next block, else zeros (beyond the stream).
+    #[inline(always)]
+    fn next_line(&self, p: usize, l: usize) -> &'a [u8; LINE] {
+        if l + 1 < self.lines {
+            self.line(p, l + 1)
+        } else {
+            self.next[p]
+        }
+    }
+}
+
+impl<'r> Plan<'r> {
+    pub fn new(reader: &'r Reader, patterns: &[Vec<u8>], options: &ScanOptions) -> Result<Plan<'r>> {
+        let path = match options.cpu_path {
+            Some(p) if !p.is_available() => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!("the {} path needs CPU features this machine lacks", p.name()),
+                ))
+            }
+            Some(p) => p,
+            None => CpuPath::best(),
+        };
+        let (stream_len, block_bases, block_count) = reader
+            .index_header()
+            .map_or((0, 512, 0), |h| (h.stream_len, h.block_bases as u64, h.block_count));
+        // Group patterns by length, two at a time.
+        let mut order: Vec<usize> = (0..patterns.len()).collect();
+        order.sort_by_key(|&p| (patterns[p].len(), p));
+        let mut groups: Vec<Group> = Vec::new();
+        for p in order {
+            let k = patterns[p].len();
+            match groups.last_mut() {
+                Some(g) if g.k == k && g.pats.len() < 2 => g.pats.push(p),
+                _ => groups.push(Group {
+                    k,
+                    pats: vec![p],
+                    bits: Vec::new(),
+                    masks: Vec::new(),
+                }),
+            }
+        }
+        for g in &mut groups {
+            for &p in &g.pats {
+                let mut bits = [[0u64; MAX_K / 64]; 2];
+                let mut masks = [[0u64; 64]; 2];
+                for (j, &c) in patterns[p].iter().enumerate() {
+                    for (plane, b) in bits.iter_mut().enumerate() {
+                        let bit = (c >> plane) as u64 & 1;
+                        b[j / 64] |= bit << (j % 64);
+                        if j < 64 {
+                            masks[plane][j] = bit.wrapping_neg();
+                        }
+                    }
+                }
+                g.bits.push(bits);
+                g.masks.push(masks);
+            }
+        }
+        let kernels = groups.iter().map(|g| kernel_for(path, g)).collect();
+        Ok(Plan {
+            ks: patterns.iter().map(|p| p.len()).collect(),
+            groups,
+            path,
+            kernels,
+            stream_len,
+            block_count,
+            lines_per_block: block_bases / 512,
+            block_bases,
+            summary: if options.use_summary { reader.summary() } else { None },
+        })
+    }
+
+    /// The path that runs.
+    pub fn path(&self) -> CpuPath {
+        self.path
+    }
+
+    /// Whether every group runs a kernel specialised for its k.
+    pub fn specialized(&self) -> bool {
+        self.kernels.iter().all(|&(_, s)| s)
+    }
+
+    pub fn block_count(&self) -> u64 {
+        self.block_count
+    }
+
+    /// Whether the summary says line `l` holds a code other than A, C, G, T
+    /// (true when there is no summary, or past its end).
+    #[inline(always)]
+    fn line_dirty(&self, l: u64) -> bool {
+        match self.summary {
+            None => true,
+            Some(s) => s.get((l / 8) as usize).is_none_or(|b| (b >> (l % 8)) & 1 == 1),
+        }
+    }
+
+    /// Whether plane 2 must be read for windows starting in line `l` (they
+    /// reach into line l + 1 when k > 1).
+    #[inline(always)]
+    fn dirty(&self, l: u64, k: usize) -> bool {
+        self.line_dirty(l) || (k > 1 && self.line_dirty(l + 1))
+    }
+
+    /// Records the matches of pattern `p` in line `l`, dropping windows that
+    /// run past the end of the stream.
+    #[inline(always)]
+    fn emit(&self, hits: &mut Hits, p: usize, l: u64, mut words: [u64; 8]) {
+        let k = self.ks[p] as u64;
+        let first = l * 512;
+        if first + 511 + k > self.stream_len {
+            // Valid starts s satisfy s + k <= stream_len.
+            let valid = (self.stream_len + 1).saturating_sub(k).saturating_sub(first);
+            for (w, word) in words.iter_mut().enumerate() {
+                let v = valid.saturating_sub(64 * w as u64);
+                if v < 64 {
+                    *word &= (1u64 << v) - 1;
+                }
+            }
+        }
+        if words.iter().any(|&w| w != 0) {
+            hits.push((p as u32, l, words));
+        }
+    }
+
+    /// Scans blocks `range`, handing each block's hits to `sink`.
+    fn scan(&self, reader: &Reader, range: Range<u64>, mut sink: impl FnMut(&Hits)) -> Result<()> {
+        if range.is_empty() {
+            return Ok(());
+        }
+        let mut hits: Hits = Vec::new();
+        let mut cur = reader.block_planes(range.start)?;
+        for b in range {
+            let next = if b + 1 < self.block_count {
+                Some(reader.block_planes(b + 1)?)
+            } else {
+                None
+            };
+            let next_line = |p: usize| -> &[u8; LINE] {
+                next.and_then(|n| n[p].get(..LINE))
+                    .and_then(|s| s.try_into().ok())
+                    .unwrap_or(&ZERO_LINE)
+            };
+            let view = BlockView {
+                planes: cur,
+                next: [next_line(0), next_line(1), next_line(2)],
+                ahead: next.map_or([&[][..], &[][..]], |n| [n[0], n[1]]),
+                first_line: b * self.lines_per_block,
+                lines: cur[0].len() / LINE,
+            };
+            if let Some(line) = self.reference_escape(&view) {
+                return Err(self.reference_error(reader, &view, line));
+            }
+            hits.clear();
+            for (g, &(kernel, _)) in self.groups.iter().zip(&self.kernels) {
+                kernel(self, g, &view, &mut hits);
+            }
+            if !hits.is_empty() {
+                sink(&hits);
+            }
+            if let Some(n) = next {
+                cur = n;
+            }
+        }
+        Ok(())
+    }
+
+    /// SPEC §9: a reader that meets code 6 (reference escape) reports
+    /// *unsupported*. Code 6 has plane 2 set, so only lines the summary
+    /// marks need a look.
+    fn reference_escape(&self, v: &BlockView<'_>) -> Option<usize> {
+        let escaped = |l: usize| {
+            let (w0, w1, w2) = (words8(v.line(0, l)), words8(v.line(1, l)), words8(v.line(2, l)));
+            (0..8).any(|i| w2[i] & w1[i] & !w0[i] != 0)
+        };
+        let Some(s) = self.summary else {
+            return (0..v.lines).find(|&l| escaped(l));
+        };
+        // Walk the block's summary bits 64 at a time.
+        let mut l = 0;
+        while l < v.lines {
+            let n = (v.lines - l).min(64);
+            let mut bits = summary_bits(s, v.first_line + l as u64, n);
+            while bits != 0 {
+                let at = l + bits.trailing_zeros() as usize;
+                if escaped(at) {
+                    return Some(at);
+                }
+                bits &= bits - 1;
+            }
+            l += n;
+        }
+        None
+    }
+
+    fn reference_error(&self, reader: &Reader, v: &BlockView<'_>, l: usize) -> Error {
+        let (w0, w1, w2) = (words8(v.line(0, l)), words8(v.line(1, l)), words8(v.line(2, l)));
+        let i = (0..8).find(|&i| w2[i] & w1[i] & !w0[i] != 0).unwrap_or(0);
+        let bit = (w2[i] & w1[i] & !w0[i]).trailing_zeros() as u64;
+        let pos = (v.first_line + l as u64) * 512 + 64 * i as u64 + bit;
+        let place = super::sequence_starts(reader)
+            .ok()
+            .and_then(|st| {
+                let s = st.partition_point(|&x| x <= pos).checked_sub(1)?;
+                let seq = reader.sequence(s).ok()?;
+                Some(format!("{} position {}", seq.name_str(), pos - st[s]))
+            })
+            .unwrap_or_else(|| format!("stream position {pos}"));
+        Error::new(
+            ErrorKind::Unsupported,
+            format!("{place} is reference-escaped, which this reader does not implement (SPEC §9)"),
+        )
+    }
+
+    /// Per-pattern totals and, given sequence starts, per-sequence counts
+    /// (`[s * patterns + p]`).
+    pub fn count(&self, reader: &Reader, starts: Option<&[u64]>) -> Result<(Vec<u64>, Option<Vec<u64>>)> {
+        let np = self.ks.len();
+        match starts {
+            None => {
+                let parts = par_chunks(0..self.block_count, CHUNK_BLOCKS, |r| {
+                    let mut c = vec![0u64; np];
+                    self.scan(reader, r, |hits| {
+                        for (p, _, words) in hits {
+                            c[*p as usize] += words.iter().map(|w| w.count_ones() as u64).sum::<u64>();
+                        }
+                    })?;
+                    Ok(c)
+                })?;
+                let mut totals = vec![0u64; np];
+                for c in parts {
+                    for (t, x) in totals.iter_mut().zip(c) {
+                        *t += x;
+                    }
+                }
+                Ok((totals, None))
+            }
+            Some(starts) => {
+                let nseq = starts.len().saturating_sub(1);
+                let parts = par_chunks(0..self.block_count, CHUNK_BLOCKS, |r| {
+                    // The sequences whose windows can start in these blocks.
+                    let (a, b) = (
+                        r.start * self.block_bases,
+                        (r.end * self.block_bases).min(self.stream_len),
+                    );
+                    let lo = starts.partition_point(|&x| x <= a).saturating_sub(1);
+                    let hi = starts.partition_point(|&x| x < b).max(lo + 1).min(nseq);
+                    let mut c = vec![0u64; (hi - lo) * np];
+                    self.scan(reader, r, |hits| {
+                        for (p, line, words) in hits {
+                            for (w, &word) in words.iter().enumerate() {
+                                split_by_sequence(starts, line * 512 + 64 * w as u64, word, |s, n| {
+                                    // Every window starting here lies in [lo, hi).
+                                    if let Some(x) = s.checked_sub(lo).and_then(|d| c.get_mut(d * np + *p as usize)) {
+                                        *x += n;
+                                    }
+                                });
+                            }
+                        }
+                    })?;
+                    Ok((lo, c))
+                })?;
+                let mut per = vec![0u64; nseq * np];
+                let mut totals = vec![0u64; np];
+                for (lo, c) in parts {
+                    for (i, n) in c.into_iter().enumerate() {
+                        per[lo * np + i] += n;
+                        totals[i % np] += n;
+                    }
+                }
+                Ok((totals, Some(per)))
+            }
+        }
+    }
+
+    /// Every (stream position, pattern) match in blocks `range`, sorted.
+    pub fn locate(&self, reader: &Reader, range: Range<u64>) -> Result<Vec<(u64, u32)>> {
+        let parts = par_chunks(range, CHUNK_BLOCKS, |r| {
+            let mut out = Vec::new();
+            self.scan(reader, r, |hits| {
+                let from = out.len();
+                for &(p, line, words) in hits {
+                    for (w, &word) in words.iter().enumerate() {
+                        let mut bits = word;
+                        while bits != 0 {
+                            out.push((line * 512 + 64 * w as u64 + bits.trailing_zeros() as u64, p));
+                            bits &= bits - 1;
+                        }
+                    }
+                }
+                out[from..].sort_unstable();
+            })?;
+            Ok(out)
+        })?;
+        Ok(parts.concat())
+    }
+}
+
+/// Calls `f(sequence, matches)` for the set bits of `word` (windows starting
+/// at `base + i`), split at sequence starts (`starts` ends with stream_len).
+#[inline]
+fn split_by_sequence(starts: &[u64], base: u64, word: u64, mut f: impl FnMut(usize, u64)) {
+    let mut bits = word;
+    while bits != 0 {
+        let pos = base + bits.trailing_zeros() as u64;
+        let Some(s) = starts.partition_point(|&x| x <= pos).checked_sub(1) else {
+            return;
+        };
+        let end = starts.get(s + 1).copied().unwrap_or(u64::MAX);
+        let take = if end >= base + 64 {
+            bits
+        } else {
+            bits & ((1u64 << (end - base)) - 1)
+        };
+        f(s, take.count_ones() as u64);
+        bits &= !take;
+    }
+}
+
+/// `n` ≤ 64 summary bits from line `from` on; lines past the summary's end
+/// count as dirty.
+#[inline]
+fn summary_bits(s: &[u8], from: u64, n: usize) -> u64 {
+    let byte = (from / 8) as usize;
+    let mut x = 0u128;
+    for i in 0..9 {
+        x |= (s.get(byte + i).copied().unwrap_or(0xFF) as u128) << (8 * i);
+    }
+    let bits = (x >> (from % 8)) as u64;
+    if n < 64 {
+        bits & ((1u64 << n) - 1)
+    } else {
+        bits
+    }
+}
+
+#[inline(always)]
+fn words8(line: &[u8; LINE]) -> [u64; 8] {
+    std::array::from_fn(|i| u64::from_le_bytes(line[8 * i..8 * i + 8].try_into().unwrap_or([0; 8])))
+}
+
+/// Words of a line and of the next line.
+#[inline(always)]
+fn words16(cur: &[u8; LINE], next: &[u8; LINE]) -> [u64; 16] {
+    let (a, b) = (words8(cur), words8(next));
+    std::array::from_fn(|i| if i < 8 { a[i] } else { b[i - 8] })
+}
+
+/// Bits j … j + 63 of the stream from word i of `w` on (j < 512).
+#[inline(always)]
+fn funnel(w: &[u64; 16], i: usize, j: usize) -> u64 {
+    let (q, r) = (j / 64, (j % 64) as u32);
+    let lo = w[i + q];
+    if r == 0 {
+        lo
+    } else {
+        (lo >> r) | (w[i + q + 1] << (64 - r))
+    }
+}
+
+fn kernel_for(path: CpuPath, g: &Group) -> (Kernel, bool) {
+    #[cfg(target_arch = "x86_64")]
+    if g.k <= 64 && path != CpuPath::Scalar {
+        return x86::kernel_for(path, g);
+    }
+    let _ = path;
+    (scalar::group, false)
+}
+
+/// The portable path, on 64-bit words. For each word (64 windows), the
+/// first `LEAD` positions of the pattern are tested on planes 0 and 1
+/// together without a branch (a window survives that with probability
+/// 4^-8); the rest one position at a time, stopping as soon as no window of
+/// the word is left.
+mod scalar {
+    use super::*;
+
+    /// Positions tested before the first branch.
+    const LEAD: usize = 8;
+
+    /// For position j of a pattern: the mask that, XORed into a plane word
+    /// and ANDed, keeps the bits equal to the pattern's bit j.
+    #[inline(always)]
+    fn flip(bits: &[u64; MAX_K / 64], j: usize) -> u64 {
+        // b = 1 keeps set bits (XOR 0), b = 0 keeps clear ones (XOR !0).
+        ((bits[j / 64] >> (j % 64)) & 1).wrapping_sub(1)
+    }
+
+    /// Bits j … j + 63 of the pair (lo, hi), j < 64.
+    #[inline(always)]
+    fn shrd(lo: u64, hi: u64, j: usize) -> u64 {
+        if j == 0 {
+            lo
+        } else {
+            (lo >> j) | (hi << (64 - j))
+        }
+    }
+
+    pub(super) fn group(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
+        match g.k {
+            1 => group_lead::<1>(plan, g, v, hits),
+            2 => group_lead::<2>(plan, g, v, hits),
+            3 => group_lead::<3>(plan, g, v, hits),
+            4 => group_lead::<4>(plan, g, v, hits),
+            5 => group_lead::<5>(plan, g, v, hits),
+            6 => group_lead::<6>(plan, g, v, hits),
+            7 => group_lead::<7>(plan, g, v, hits),
+            _ => group_lead::<LEAD>(plan, g, v, hits),
+        }
+    }
+
+    /// `L` = min(k, LEAD), a constant so the lead loop unrolls.
+    fn group_lead<const L: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
+        let k = g.k;
+        let flips: Vec<[[u64; LEAD]; 2]> = g
+            .bits
+            .iter()
+            .map(|[b0, b1]| {
+                [
+                    std::array::from_fn(|j| flip(b0, j)),
+                    std::array::from_fn(|j| flip(b1, j)),
+                ]
+            })
+            .collect();
+        for l in 0..v.lines {
+            let gl = v.first_line + l as u64;
+            let w0 = words16(v.line(0, l), v.next_line(0, l));
+            let w1 = words16(v.line(1, l), v.next_line(1, l));
+            let mut w2: Option<[u64; 16]> = None;
+            for (n, &p) in g.pats.iter().enumerate() {
+                let [b0, b1] = &g.bits[n];
+                let [f0, f1] = &flips[n];
+                let mut acc = [0u64; 8];
+                let mut any = 0;
+                for (i, a) in acc.iter_mut().enumerate() {
+                    let (lo0, hi0, lo1, hi1) = (w0[i], w0[i + 1], w1[i], w1[i + 1]);
+                    let mut x = !0u64;
+                    for j in 0..L {
+                        x &= (shrd(lo0, hi0, j) ^ f0[j]) & (shrd(lo1, hi1, j) ^ f1[j]);
+                    }
+                    if x != 0 {
+                        for j in L..k {
+                            x &= (funnel(&w0, i, j) ^ flip(b0, j)) & (funnel(&w1, i, j) ^ flip(b1, j));
+                            if x == 0 {
+                                break;
+                            }
+                        }
+                    }
+                    *a = x;
+                    any |= x;
+                }
+                if any == 0 {
+                    continue;
+                }
+                if plan.dirty(gl, k) {
+                    let w2 = w2.get_or_insert_with(|| words16(v.line(2, l), v.next_line(2, l)));
+                    for (i, a) in acc.iter_mut().enumerate() {
+                        if *a != 0 {
+                            let mut bad = 0;
+                            for j in 0..k {
+                                bad |= funnel(w2, i, j);
+                            }
+                            *a &= !bad;
+                        }
+                    }
+                }
+                plan.emit(hits, p, gl, acc);
+            }
+        }
+    }
+}
+
+// The AVX-512 intrinsics are stable since Rust 1.89, and calling
+// intrinsics safely inside `#[target_feature]` functions since 1.86: this
+// module needs Rust 1.89 whatever `rust-version` says.
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::incompatible_msrv)]
+mod x86 {
+    //! The wide paths. The kernels are `#[target_feature]` functions: the
+    //! intrinsics inside them are safe to call, but calling the kernels
+    //! themselves is `unsafe` (the CPU must have the features). Each kernel
+    //! is reached only through a wrapper that [`CpuPath::is_available`]
+    //! vouched for when the plan was built.
+
+    use std::arch::x86_64::*;
+
+    use super::*;
+
+    /// Runs `body` for `j` = 0, 1, … while `j < k` (k ≤ 64), `j` a literal
+    /// in each copy, so that shift counts become immediates and the loop
+    /// needs no counter; with k a compile-time constant the tests vanish.
+    macro_rules! unroll64 {
+        ($j:ident < $k:expr, $body:block) => {
+            unroll64!(@ $j, $k, $body, [0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63])
+        };
+        (@ $j:ident, $k:expr, $body:block, [$($n:literal)*]) => {
+            $( if $n < $k { let $j: usize = $n; $body } )*
+        };
+    }
+
+    macro_rules! pick {
+        ($wrap:ident, $g:expr, [$($k:literal),*]) => {{
+            let np = $g.pats.len();
+            match ($g.k, np) {
+                $( ($k, 1) => ($wrap::<$k, 1> as Kernel, true), ($k, _) => ($wrap::<$k, 2> as Kernel, true), )*
+                (_, 1) => ($wrap::<0, 1> as Kernel, false),
+                _ => ($wrap::<0, 2> as Kernel, false),
+            }
+        }};
+    }
+
+    pub(super) fn kernel_for(path: CpuPath, g: &Group) -> (Kernel, bool) {
+        debug_assert!(path.is_available() && g.k <= 64);
+        // Keep in step with SPECIALIZED_K.
+        match path {
+            CpuPath::Avx512 => pick!(
+                avx512,
+                g,
+                [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 31, 32]
+            ),
+            _ => pick!(
+                avx2,
+                g,
+                [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 31, 32]
+            ),
+        }
+    }
+
+    fn avx512<const K: usize, const NP: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
+        // SAFETY: this wrapper is only handed out by `kernel_for` for a plan
+        // whose path is Avx512, which `Plan::new` accepts only when
+        // `CpuPath::Avx512.is_available()` detected avx512f and avx512vbmi2.
+        unsafe { avx512_group::<K, NP>(plan, g, v, hits) }
+    }
+
+    fn avx2<const K: usize, const NP: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
+        // SAFETY: as for `avx512`: only used when avx2 was detected.
+        unsafe { avx2_group::<K, NP>(plan, g, v, hits) }
+    }
+
+    /// Prefetches line `l` of the next block's plane 0 (and plane 1 for
+    /// short k, where most lines need it): a block ahead is far enough for
+    /// the loads to arrive and near enough to stay in L1/L2.
+    #[inline]
+    #[target_feature(enable = "sse")]
+    fn prefetch(v: &BlockView<'_>, l: usize, k: usize) {
+        let planes = if k <= 12 { 2 } else { 1 };
+        for p in &v.ahead[..planes] {
+            if let Some(line) = p.get(l * LINE..) {
+                _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
+            }
+        }
+    }
+
+    /// Where the wide kernels check whether any window is left: after 12
+    /// positions of plane 0 about 12% of lines still have a candidate,
+    /// after 16 about 1% (random sequence).
+    #[inline(always)]
+    fn exit_point(j: usize) -> bool {
+        matches!(j, 11 | 15 | 23 | 31 | 47)
+    }
+
+    // ---- AVX-512 ------------------------------------------------------
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn load512(line: &[u8; LINE]) -> __m512i {
+        let w = words8(line);
+        // LLVM turns this into one unaligned 64-byte load.
+        _mm512_set_epi64(
+            w[7] as i64,
+            w[6] as i64,
+            w[5] as i64,
+            w[4] as i64,
+            w[3] as i64,
+            w[2] as i64,
+            w[1] as i64,
+            w[0] as i64,
+        )
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn words512(x: __m512i) -> [u64; 8] {
+        let (a, b) = (_mm512_extracti64x4_epi64::<0>(x), _mm512_extracti64x4_epi64::<1>(x));
+        [
+            _mm256_extract_epi64::<0>(a) as u64,
+            _mm256_extract_epi64::<1>(a) as u64,
+            _mm256_extract_epi64::<2>(a) as u64,
+            _mm256_extract_epi64::<3>(a) as u64,
+            _mm256_extract_epi64::<0>(b) as u64,
+            _mm256_extract_epi64::<1>(b) as u64,
+            _mm256_extract_epi64::<2>(b) as u64,
+            _mm256_extract_epi64::<3>(b) as u64,
+        ]
+    }
+
+    /// The line of plane `p` and the line shifted by one word (lane i holds
+    /// word i + 1), for funnel shifts.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn pair512(v: &BlockView<'_>, p: usize, l: usize) -> (__m512i, __m512i) {
+        let cur = load512(v.line(p, l));
+        let next = load512(v.next_line(p, l));
+        (cur, _mm512_alignr_epi64::<1>(next, cur))
+    }
+
+    /// acc[n] &= (plane bit at s + j == pattern n's bit j) for j < k, with
+    /// early exits; returns whether any window survives.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512vbmi2")]
+    fn and512<const K: usize, const NP: usize>(
+        k: usize,
+        lo: __m512i,
+        hi: __m512i,
+        masks: [&[u64; 64]; NP],
+        acc: &mut [__m512i; NP],
+    ) -> bool {
+        let k = if K == 0 { k.min(64) } else { K };
+        unroll64!(j < k, {
+            let x = _mm512_shrdv_epi64(lo, hi, _mm512_set1_epi64(j as i64));
+            for n in 0..NP {
+                // acc & !(x ^ m): the plane bit equals the pattern bit.
+                acc[n] = _mm512_ternarylogic_epi64::<0x90>(acc[n], x, _mm512_set1_epi64(masks[n][j] as i64));
+            }
+            if exit_point(j) && j + 1 < k && !any512(acc) {
+                return false;
+            }
+        });
+        any512(acc)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn any512<const NP: usize>(acc: &[__m512i; NP]) -> bool {
+        let mut or = acc[0];
+        for a in &acc[1..] {
+            or = _mm512_or_si512(or, *a);
+        }
+        _mm512_test_epi64_mask(or, or) != 0
+    }
+
+    #[target_feature(enable = "avx512f,avx512vbmi2")]
+    fn avx512_group<const K: usize, const NP: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
+        let k = if K == 0 { g.k.min(64) } else { K };
+        let m0: [&[u64; 64]; NP] = std::array::from_fn(|n| &g.masks[n][0]);
+        let m1: [&[u64; 64]; NP] = std::array::from_fn(|n| &g.masks[n][1]);
+        for l in 0..v.lines {
+            prefetch(v, l, k);
+            let gl = v.first_line + l as u64;
+            let mut acc = [_mm512_set1_epi64(-1); NP];
+            let (c0, h0) = pair512(v, 0, l);
+            if !and512::<K, NP>(k, c0, h0, m0, &mut acc) {
+                continue;
+            }
+            let (c1, h1) = pair512(v, 1, l);
+            if !and512::<K, NP>(k, c1, h1, m1, &mut acc) {
+                continue;
+            }
+            if plan.dirty(gl, k) {
+                let (c2, h2) = pair512(v, 2, l);
+                let mut bad = _mm512_setzero_si512();
+                unroll64!(j < k, {
+                    bad = _mm512_or_si512(bad, _mm512_shrdv_epi64(c2, h2, _mm512_set1_epi64(j as i64)));
+                });
+                for a in acc.iter_mut() {
+                    *a = _mm512_andnot_si512(bad, *a);
+                }
+            }
+            for (n, a) in acc.iter().enumerate() {
+                if _mm512_test_epi64_mask(*a, *a) != 0 {
+                    plan.emit(hits, g.pats[n], gl, words512(*a));
+                }
+            }
+        }
+    }
+
+    // ---- AVX2 ---------------------------------------------------------
+
+    /// A line as two 256-bit halves.
+    type Y = [__m256i; 2];
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn pair256(v: &BlockView<'_>, p: usize, l: usize) -> (Y, Y) {
+        let c = words8(v.line(p, l));
+        let n0 = u64::from_le_bytes(v.next_line(p, l)[..8].try_into().unwrap_or([0; 8]));
+        let set = |a: u64, b: u64, c: u64, d: u64| _mm256_set_epi64x(d as i64, c as i64, b as i64, a as i64);
+        (
+            [set(c[0], c[1], c[2], c[3]), set(c[4], c[5], c[6], c[7])],
+            [set(c[1], c[2], c[3], c[4]), set(c[5], c[6], c[7], n0)],
+        )
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn funnel256(lo: __m256i, hi: __m256i, j: usize) -> __m256i {
+        // Shifts of 64 give 0 in AVX2, so j = 0 needs no special case.
+        let r = _mm_set1_epi64x(j as i64);
+        let l = _mm_set1_epi64x(64 - j as i64);
+        _mm256_or_si256(_mm256_srl_epi64(lo, r), _mm256_sll_epi64(hi, l))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn any256<const NP: usize>(acc: &[Y; NP]) -> bool {
+        let mut or = _mm256_or_si256(acc[0][0], acc[0][1]);
+        for a in &acc[1..] {
+            or = _mm256_or_si256(or, _mm256_or_si256(a[0], a[1]));
+        }
+        _mm256_testz_si256(or, or) == 0
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn and256<const K: usize, const NP: usize>(
+        k: usize,
+        lo: Y,
+        hi: Y,
+        masks: [&[u64; 64]; NP],
+        acc: &mut [Y; NP],
+    ) -> bool {
+        let k = if K == 0 { k.min(64) } else { K };
+        unroll64!(j < k, {
+            let x = [funnel256(lo[0], hi[0], j), funnel256(lo[1], hi[1], j)];
+            for n in 0..NP {
+                let m = _mm256_set1_epi64x(masks[n][j] as i64);
+                for h in 0..2 {
+                    acc[n][h] = _mm256_andnot_si256(_mm256_xor_si256(x[h], m), acc[n][h]);
+                }
+            }
+            if exit_point(j) && j + 1 < k && !any256(acc) {
+                return false;
+            }
+        });
+        any256(acc)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn words256(y: &Y) -> [u64; 8] {
+        [
+            _mm256_extract_epi64::<0>(y[0]) as u64,
+            _mm256_extract_epi64::<1>(y[0]) as u64,
+            _mm256_extract_epi64::<2>(y[0]) as u64,
+            _mm256_extract_epi64::<3>(y[0]) as u64,
+            _mm256_extract_epi64::<0>(y[1]) as u64,
+            _mm256_extract_epi64::<1>(y[1]) as u64,
+            _mm256_extract_epi64::<2>(y[1]) as u64,
+            _mm256_extract_epi64::<3>(y[1]) as u64,
+        ]
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn avx2_group<const K: usize, const NP: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
+        let k = if K == 0 { g.k.min(64) } else { K };
+        let m0: [&[u64; 64]; NP] = std::array::from_fn(|n| &g.masks[n][0]);
+        let m1: [&[u64; 64]; NP] = std::array::from_fn(|n| &g.masks[n][1]);
+        let ones = _mm256_set1_epi64x(-1);
+        for l in 0..v.lines {
+            prefetch(v, l, k);
+            let gl = v.first_line + l as u64;
+            let mut acc = [[ones, ones]; NP];
+            let (c0, h0) = pair256(v, 0, l);
+            if !and256::<K, NP>(k, c0, h0, m0, &mut acc) {
+                continue;
+            }
+            let (c1, h1) = pair256(v, 1, l);
+            if !and256::<K, NP>(k, c1, h1, m1, &mut acc) {
+                continue;
+            }
+            if plan.dirty(gl, k) {
+                let (c2, h2) = pair256(v, 2, l);
+                let mut bad = [_mm256_setzero_si256(); 2];
+                unroll64!(j < k, {
+                    for h in 0..2 {
+                        bad[h] = _mm256_or_si256(bad[h], funnel256(c2[h], h2[h], j));
+                    }
+                });
+                for a in acc.iter_mut() {
+                    for h in 0..2 {
+                        a[h] = _mm256_andnot_si256(bad[h], a[h]);
+                    }
+                }
+            }
+            for (n, a) in acc.iter().enumerate() {
+                let or = _mm256_or_si256(a[0], a[1]);
+                if _mm256_testz_si256(or, or) == 0 {
+                    plan.emit(hits, g.pats[n], gl, words256(a));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn funnel_reads_across_words() {
+        let mut w = [0u64; 16];
+        w[0] = 1 << 63;
+        w[1] = 0b101;
+        assert_eq!(funnel(&w, 0, 63), 0b1011);
+        assert_eq!(funnel(&w, 0, 64), 0b101);
+        assert_eq!(funnel(&w, 1, 0), 0b101);
+    }
+
+    #[test]
+    fn split_by_sequence_splits_at_starts() {
+        let starts = [0u64, 10, 70, 200];
+        let mut got = Vec::new();
+        split_by_sequence(&starts, 64, u64::MAX, |s, n| got.push((s, n)));
+        assert_eq!(got, [(1, 6), (2, 58)]);
+        got.clear();
+        split_by_sequence(&starts, 0, (1 << 9) | (1 << 10) | (1 << 11), |s, n| got.push((s, n)));
+        assert_eq!(got, [(0, 1), (1, 2)]);
+    }
+
+    #[test]
+    fn specialized_list_matches_the_kernels() {
+        // kernel_for's literal lists must be SPECIALIZED_K.
+        for path in CpuPath::ALL
+            .into_iter()
+            .filter(|p| p.is_available() && *p != CpuPath::Scalar)
+        {
+            for k in 1..=64 {
+                for np in 1..=2 {
+                    let g = Group {
+                        k,
+                        pats: (0..np).collect(),
+                        bits: vec![[[0; MAX_K / 64]; 2]; np],
+                        masks: vec![[[0; 64]; 2]; np],
+                    };
+                    assert_eq!(kernel_for(path, &g).1, SPECIALIZED_K.contains(&k), "{path:?} k={k}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn summary_bits_read_across_bytes() {
+        let s = [0b1000_0000u8, 0b0000_0001, 0xFF];
+        assert_eq!(summary_bits(&s, 7, 3), 0b011);
+        assert_eq!(summary_bits(&s, 9, 8), 0b1000_0000);
+        // Past the end: dirty.
+        assert_eq!(summary_bits(&s, 20, 8), 0xFF);
+    }
+}

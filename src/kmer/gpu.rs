@@ -1,0 +1,149 @@
+//! The CUDA path (feature `cuda`): [`super::kernel::SOURCE`] compiled by
+//! NVRTC at run time, the planes copied to the device, one launch, the
+//! counts copied back.
+//!
+//! cudarc loads libcuda and libnvrtc on first use and panics when it cannot,
+//! so [`probe`] looks for both first (with cudarc's own search list) and
+//! every entry point turns a missing library or device into a clear error.
+//! All the `unsafe` of the GPU path lives here (the CPU path has two calls
+//! of its own, into `#[target_feature]` kernels after feature detection).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use cudarc::driver::{CudaContext, LaunchConfig, PushKernelArg};
+use cudarc::nvrtc::{compile_ptx_with_opts, CompileOptions, Ptx};
+
+use super::kernel::{KernelInput, BLOCK_THREADS, ENTRY, SOURCE};
+use crate::error::{Error, ErrorKind, Result};
+
+fn gpu_error(msg: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Unsupported, format!("--device gpu: {msg}"))
+}
+
+/// Whether libnvrtc can be loaded.
+fn nvrtc_present() -> bool {
+    // SAFETY: `is_culib_present` dlopens each name on cudarc's list and
+    // drops the handle; loading NVRTC runs only its own initialisers, and
+    // nothing of ours is shared with it.
+    unsafe { cudarc::nvrtc::sys::is_culib_present() }
+}
+
+/// Whether libcuda (the driver) can be loaded.
+fn driver_present() -> bool {
+    // SAFETY: as in `nvrtc_present`, for the driver library.
+    unsafe { cudarc::driver::sys::is_culib_present() }
+}
+
+const NO_NVRTC: &str = "NVRTC (libnvrtc.so) cannot be loaded: install the CUDA toolkit, or \
+                        `pip install nvidia-cuda-nvrtc-cu12` and put its lib folder on LD_LIBRARY_PATH";
+
+/// Runs `f`, turning a cudarc panic (a library or symbol it could not load)
+/// into an error.
+fn guarded<T>(what: &str, f: impl FnOnce() -> std::result::Result<T, String>) -> std::result::Result<T, String> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown failure".to_string());
+            Err(format!("{what}: {msg}"))
+        }
+    }
+}
+
+/// The device a scan would use, or why there is none.
+pub(crate) fn probe() -> std::result::Result<String, String> {
+    if !driver_present() {
+        return Err("the CUDA driver library (libcuda.so) cannot be loaded: no NVIDIA driver on this machine".into());
+    }
+    if !nvrtc_present() {
+        return Err(NO_NVRTC.into());
+    }
+    guarded("CUDA driver", || {
+        let n = CudaContext::device_count().map_err(|e| format!("CUDA driver error: {e}"))?;
+        if n < 1 {
+            return Err("the CUDA driver sees no device".into());
+        }
+        let ctx = CudaContext::new(0).map_err(|e| format!("cannot open CUDA device 0: {e}"))?;
+        let name = ctx.name().unwrap_or_else(|_| "CUDA device 0".into());
+        let (maj, min) = ctx.compute_capability().map_err(|e| e.to_string())?;
+        Ok(format!("{name} (compute capability {maj}.{min})"))
+    })
+}
+
+/// Compiles the kernel with NVRTC, for `arch` (e.g. `compute_90`) or
+/// NVRTC's default, and returns the PTX.
+pub(crate) fn compile(arch: Option<String>) -> std::result::Result<String, String> {
+    compile_ptx(arch).map(|p| p.to_src())
+}
+
+fn compile_ptx(arch: Option<String>) -> std::result::Result<Ptx, String> {
+    if !nvrtc_present() {
+        return Err(NO_NVRTC.into());
+    }
+    guarded("NVRTC", || {
+        let opts = CompileOptions {
+            options: arch
+                .map(|a| vec![format!("--gpu-architecture={a}")])
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        compile_ptx_with_opts(SOURCE, opts).map_err(|e| format!("the k-mer kernel does not compile: {e}"))
+    })
+}
+
+/// Runs the kernel over `input` on device 0; returns the raw counts
+/// (sequences × patterns).
+pub(crate) fn run(input: &KernelInput) -> Result<Vec<u64>> {
+    probe().map_err(gpu_error)?;
+    let out = guarded("CUDA", || {
+        let ctx = CudaContext::new(0).map_err(|e| format!("cannot open CUDA device 0: {e}"))?;
+        let (maj, min) = ctx.compute_capability().map_err(|e| e.to_string())?;
+        let ptx = compile_ptx(Some(format!("compute_{maj}{min}")))?;
+        let module = ctx
+            .load_module(ptx)
+            .map_err(|e| format!("cannot load the kernel: {e}"))?;
+        let f = module.load_function(ENTRY).map_err(|e| e.to_string())?;
+        let stream = ctx.default_stream();
+        let e = |e: cudarc::driver::DriverError| format!("CUDA: {e}");
+        let p0 = stream.clone_htod(&input.planes[0]).map_err(e)?;
+        let p1 = stream.clone_htod(&input.planes[1]).map_err(e)?;
+        let p2 = stream.clone_htod(&input.planes[2]).map_err(e)?;
+        let pats = stream.clone_htod(&input.patterns).map_err(e)?;
+        let starts = stream.clone_htod(&input.starts).map_err(e)?;
+        let mut counts = stream.alloc_zeros::<u64>(input.counts_len().max(1)).map_err(e)?;
+        let (words, stream_len) = (input.words, input.stream_len);
+        let npat = input.pattern_count() as u32;
+        let nseq = input.sequence_count() as u64;
+        let cfg = LaunchConfig {
+            grid_dim: (input.grid(), 1, 1),
+            block_dim: (BLOCK_THREADS, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        let mut launch = stream.launch_builder(&f);
+        launch
+            .arg(&p0)
+            .arg(&p1)
+            .arg(&p2)
+            .arg(&words)
+            .arg(&stream_len)
+            .arg(&pats)
+            .arg(&npat)
+            .arg(&starts)
+            .arg(&nseq)
+            .arg(&mut counts);
+        // SAFETY: the arguments match the kernel's signature in kernel.cu
+        // one for one (three plane pointers, u64 words, u64 stream_len,
+        // pattern pointer, u32 npat, starts pointer, u64 nseq, counts
+        // pointer); each plane holds words + PAD_WORDS u64 so the kernel's
+        // reads up to word w + 8 stay inside; patterns holds npat × 17
+        // words, starts nseq + 1, counts nseq × npat.
+        unsafe { launch.launch(cfg) }.map_err(e)?;
+        let mut raw = stream.clone_dtoh(&counts).map_err(e)?;
+        raw.truncate(input.counts_len());
+        Ok(raw)
+    });
+    out.map_err(gpu_error)
+}

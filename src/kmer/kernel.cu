@@ -1,0 +1,92 @@
+// tribit k-mer count kernel (SPEC §14 over §4–§5).
+//
+// Compiled at run time by NVRTC (src/kmer/gpu.rs, feature `cuda`) and, for
+// tests on machines without a GPU, as plain C++ through kernel_shim.cpp,
+// which supplies the CUDA built-ins it uses. Keep to that subset: no shared
+// memory, no __syncthreads, no warp intrinsics.
+//
+// Input: the three planes of the whole code stream as 64-bit words (bit i of
+// word w of plane p is bit p of the code at stream position 64 w + i), each
+// followed by TRIBIT_PAD_WORDS zero words so that word w + 8 can always be
+// read. A window of k positions starting at s matches a pattern when plane 0
+// and plane 1 agree with the pattern's bits at s .. s + k - 1 and plane 2 is
+// clear there (no N, END, reference escape or exception); windows must end
+// inside the stream. One thread per word of 64 windows (grid-stride loop).
+// Matches are added to counts[sequence * npat + pattern], the sequence found
+// by binary search over starts[0 .. nseq] (starts[nseq] = stream_len).
+
+typedef unsigned long long tribit_u64;
+
+// Per pattern: k, then 8 words of plane-0 bits, then 8 words of plane-1 bits
+// (bit j of the pattern at bit j % 64 of word j / 64; k <= 512).
+#define TRIBIT_PATTERN_WORDS 17
+#define TRIBIT_PAD_WORDS 9
+
+// Bits j .. j + 63 of a plane, from word w on.
+__device__ __forceinline__ tribit_u64 tribit_funnel(const tribit_u64* plane, tribit_u64 w, unsigned j)
+{
+    tribit_u64 q = j >> 6;
+    unsigned r = j & 63u;
+    tribit_u64 lo = plane[w + q];
+    return r == 0 ? lo : ((lo >> r) | (plane[w + q + 1] << (64u - r)));
+}
+
+// AND over j < k of (plane bit at s + j == pattern bit j).
+__device__ __forceinline__ tribit_u64 tribit_plane(const tribit_u64* plane, tribit_u64 w, const tribit_u64* bits,
+                                                   unsigned k, tribit_u64 acc)
+{
+    for (unsigned j = 0; j < k && acc != 0; ++j) {
+        tribit_u64 b = (bits[j >> 6] >> (j & 63u)) & 1ull;
+        // b = 1 keeps set bits, b = 0 keeps clear ones.
+        acc &= tribit_funnel(plane, w, j) ^ (b - 1ull);
+    }
+    return acc;
+}
+
+extern "C" __global__ void tribit_kmer_count(const tribit_u64* __restrict__ p0, const tribit_u64* __restrict__ p1,
+                                             const tribit_u64* __restrict__ p2, tribit_u64 words,
+                                             tribit_u64 stream_len, const tribit_u64* __restrict__ patterns,
+                                             unsigned npat, const tribit_u64* __restrict__ starts, tribit_u64 nseq,
+                                             tribit_u64* counts)
+{
+    tribit_u64 stride = (tribit_u64)gridDim.x * blockDim.x;
+    for (tribit_u64 w = (tribit_u64)blockIdx.x * blockDim.x + threadIdx.x; w < words; w += stride) {
+        tribit_u64 base = w * 64ull;
+        for (unsigned p = 0; p < npat; ++p) {
+            const tribit_u64* pat = patterns + (tribit_u64)p * TRIBIT_PATTERN_WORDS;
+            unsigned k = (unsigned)pat[0];
+            tribit_u64 acc = tribit_plane(p0, w, pat + 1, k, ~0ull);
+            acc = tribit_plane(p1, w, pat + 9, k, acc);
+            if (acc != 0) {
+                tribit_u64 bad = 0;
+                for (unsigned j = 0; j < k; ++j) {
+                    bad |= tribit_funnel(p2, w, j);
+                }
+                acc &= ~bad;
+            }
+            if (acc != 0) {
+                // Starts s with s + k <= stream_len.
+                tribit_u64 valid = stream_len + 1ull >= base + k ? stream_len + 1ull - k - base : 0ull;
+                if (valid < 64ull) {
+                    acc &= (1ull << valid) - 1ull;
+                }
+            }
+            while (acc != 0) {
+                tribit_u64 pos = base + (tribit_u64)(__ffsll((long long)acc) - 1);
+                tribit_u64 lo = 0, hi = nseq;
+                while (hi - lo > 1) {
+                    tribit_u64 mid = lo + (hi - lo) / 2;
+                    if (starts[mid] <= pos) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                tribit_u64 end = starts[lo + 1];
+                tribit_u64 take = end >= base + 64ull ? acc : (acc & ((1ull << (end - base)) - 1ull));
+                atomicAdd(&counts[lo * npat + p], (tribit_u64)__popcll(take));
+                acc &= ~take;
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The GPU kernel's source and its input, built on the host.
+//!
+//! The same [`KernelInput`] feeds the CUDA path (feature `cuda`, which
+//! copies it to the device) and the CPU emulation of the kernel in the tests
+//! (`kernel_shim.cpp` compiles [`SOURCE`] as C++ and reads
+//! [`KernelInput::to_bytes`]), so both check the same host code.
+//!
+//! The planes are gathered from the blocks (read through
+//! [`Reader::block_planes`], so checksums are checked as the reader is set
+//! to) into three contiguous stream bit arrays: every block but the last
+//! holds exactly B positions, a multiple of 512, so the blocks' planes laid
+//! end to end are the stream's planes and a window that crosses a block
+//! boundary needs nothing special on the device.
+
+use rayon::prelude::*;
+
+use super::{Counts, Patterns, Query, ScanOptions, ScanPath};
+use crate::error::Result;
+use crate::sequence::Reader;
+
+/// The CUDA C++ source of the kernel.
+pub const SOURCE: &str = include_str!("kernel.cu");
+
+/// The C++ file that runs [`SOURCE`] on the CPU (tests).
+pub const SHIM_SOURCE: &str = include_str!("kernel_shim.cpp");
+
+/// The kernel's entry point.
+pub const ENTRY: &str = "tribit_kmer_count";
+
+/// u64 words per pattern: k, 8 words of plane-0 bits, 8 of plane-1 bits.
+pub const PATTERN_WORDS: usize = 17;
+
+/// Zero words after each plane, so the kernel may read word w + 8.
+pub const PAD_WORDS: usize = 9;
+
+/// Threads per block of a launch.
+pub const BLOCK_THREADS: u32 = 256;
+
+/// Everything the kernel reads.
+pub struct KernelInput {
+    /// Planes 0, 1, 2 of the stream: bit i of word w is the plane's bit of
+    /// position 64 w + i; each is `words + PAD_WORDS` long.
+    pub planes: [Vec<u64>; 3],
+    /// Words of stream: ceil(stream_len / 64).
+    pub words: u64,
+    /// SPEC §6 stream_len.
+    pub stream_len: u64,
+    /// [`PATTERN_WORDS`] per pattern.
+    pub patterns: Vec<u64>,
+    /// Stream start of each sequence, then stream_len.
+    pub starts: Vec<u64>,
+    queries: Vec<Query>,
+    pats: Patterns,
+    per_sequence: bool,
+}
+
+impl KernelInput {
+    /// Gathers the planes of `reader` and encodes the patterns of
+    /// `queries` (both strands as `options` say).
+    pub fn new(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Result<KernelInput> {
+        super::check_queries(queries)?;
+        let pats = Patterns::new(queries, options.both_strands);
+        let (stream_len, block_bases) = reader
+            .index_header()
+            .map_or((0, 512), |h| (h.stream_len, h.block_bases as u64));
+        let words = stream_len.div_ceil(64);
+        // Block b's planes are words [b B/64, (b + 1) B/64) of the stream's.
+        let per_block = (block_bases / 64) as usize;
+        let mut planes: [Vec<u64>; 3] = std::array::from_fn(|_| vec![0u64; words as usize + PAD_WORDS]);
+        for (p, plane) in planes.iter_mut().enumerate() {
+            plane[..words as usize]
+                .par_chunks_mut(per_block)
+                .enumerate()
+                .try_for_each(|(b, dst)| -> Result<()> {
+                    let src = reader.block_planes(b as u64)?[p];
+                    for (d, s) in dst.iter_mut().zip(src.chunks_exact(8)) {
+                        *d = u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
+                    }
+                    Ok(())
+                })?;
+        }
+        let mut patterns = Vec::with_capacity(pats.codes.len() * PATTERN_WORDS);
+        for codes in &pats.codes {
+            let mut w = [0u64; PATTERN_WORDS];
+            w[0] = codes.len() as u64;
+            for (j, &c) in codes.iter().enumerate() {
+                w[1 + j / 64] |= (c as u64 & 1) << (j % 64);
+                w[9 + j / 64] |= ((c as u64 >> 1) & 1) << (j % 64);
+            }
+            patterns.extend_from_slice(&w);
+        }
+        Ok(KernelInput {
+            planes,
+            words,
+            stream_len,
+            patterns,
+            starts: super::sequence_starts(reader)?,
+            queries: queries.to_vec(),
+            pats,
+            per_sequence: options.per_sequence,
+        })
+    }
+
+    /// Number of distinct patterns.
+    pub fn pattern_count(&self) -> usize {
+        self.pats.codes.len()
+    }
+
+    /// Number of sequences.
+    pub fn sequence_count(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// Length of the kernel's output: sequences × patterns.
+    pub fn counts_len(&self) -> usize {
+        self.sequence_count() * self.pattern_count()
+    }
+
+    /// The launch grid (blocks of [`BLOCK_THREADS`]), enough for one word
+    /// per thread up to a cap; the kernel loops over the rest.
+    pub fn grid(&self) -> u32 {
+        self.words.div_ceil(BLOCK_THREADS as u64).clamp(1, 1 << 20) as u32
+    }
+
+    /// The input as `kernel_shim.cpp` reads it, with the launch geometry
+    /// `grid` × `block`.
+    pub fn to_bytes(&self, grid: u32, block: u32) -> Vec<u8> {
+        let mut out = b"TBKERNEL".to_vec();
+        let head = [
+            self.words,
+            self.stream_len,
+            self.pattern_count() as u64,
+            self.sequence_count() as u64,
+            grid as u64,
+            block as u64,
+        ];
+        let all = head
+            .iter()
+            .chain(self.planes.iter().flatten())
+            .chain(&self.patterns)
+            .chain(&self.starts);
+        for w in all {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+
+    /// Turns the kernel's output (`counts_len()` words) into [`Counts`].
+    pub fn counts(&self, raw: &[u64], path: ScanPath) -> Counts {
+        let (np, nseq) = (self.pattern_count(), self.sequence_count());
+        let mut totals = vec![0u64; np];
+        for (i, &c) in raw.iter().enumerate().take(nseq * np) {
+            totals[i % np] += c;
+        }
+        let per = self.per_sequence.then_some((raw, nseq));
+        Counts {
+            kmers: self.pats.counts(&self.queries, &totals, per),
+            path,
+            specialized: false,
+            positions: self.stream_len,
+        }
+    }
+}
+
+/// Compiles [`SOURCE`] to PTX with NVRTC (feature `cuda`; needs libnvrtc).
+#[cfg(feature = "cuda")]
+pub fn compile_ptx() -> std::result::Result<String, String> {
+    super::gpu::compile(None)
+}

@@ -1,0 +1,582 @@
+//! SPEC §14 "k-mer scan semantics": count and locate k-mers over every
+//! sequence of a file, on the CPU (rayon over blocks, bit-parallel over the
+//! bit-planes) or, with the `cuda` feature, on an NVIDIA GPU.
+//!
+//! The semantics are the same on every device and every path:
+//!
+//! - every occurrence counts, overlapping ones included;
+//! - forward strand by default; with both strands the reverse complement is
+//!   counted too, and a palindrome (a k-mer equal to its reverse complement)
+//!   counts once per position;
+//! - case is ignored (soft masking does not matter);
+//! - a window that contains N, an end of sequence or an exception code never
+//!   matches, so matches never span two sequences;
+//! - query letters are `A C G T` (either case); anything else is an error.
+//!
+//! ```
+//! use std::io::Cursor;
+//! use tribit::kmer::{self, Query, ScanOptions};
+//! use tribit::{Reader, WriterBuilder};
+//!
+//! let mut w = WriterBuilder::default().build(Cursor::new(Vec::new())).unwrap();
+//! w.add_sequence(b"s1", b"ACGTacgtNACGT", 60).unwrap();
+//! w.add_sequence(b"s2", b"TTACG", 60).unwrap();
+//! let r = Reader::from_bytes(w.finish().unwrap().into_inner()).unwrap();
+//!
+//! let q = [Query::new("acg").unwrap()];
+//! let counts = kmer::count(&r, &q, &ScanOptions::default()).unwrap();
+//! assert_eq!(counts.kmers[0].total(), 4);
+//!
+//! // Both strands: CGT is the reverse complement of ACG.
+//! let both = ScanOptions::default().set_both_strands(true);
+//! let counts = kmer::count(&r, &q, &both).unwrap();
+//! assert_eq!((counts.kmers[0].forward, counts.kmers[0].reverse), (4, 3));
+//!
+//! let mut hits = Vec::new();
+//! kmer::locate(&r, &q, &ScanOptions::default(), |m| {
+//!     hits.push((m.sequence, m.start));
+//!     Ok(())
+//! })
+//! .unwrap();
+//! assert_eq!(hits, [(0, 0), (0, 4), (0, 9), (1, 2)]);
+//! ```
+
+mod cpu;
+#[cfg(feature = "cuda")]
+mod gpu;
+pub mod kernel;
+pub mod naive;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::sequence::Reader;
+
+pub use cpu::{CpuPath, SPECIALIZED_K};
+
+/// The longest k-mer a scan accepts. Any k up to here uses the same exact
+/// bit-parallel scan; k ≤ 64 also has wide-register paths.
+pub const MAX_K: usize = 512;
+
+/// A k-mer to look for: 1 to [`MAX_K`] letters `A C G T`, either case.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Query {
+    text: String,
+    codes: Vec<u8>,
+}
+
+impl Query {
+    /// Checks and stores a k-mer. Letters other than `A C G T` (in either
+    /// case) are an [`ErrorKind::Input`] error naming the letter.
+    ///
+    /// ```
+    /// use tribit::kmer::Query;
+    /// assert_eq!(Query::new("acgT").unwrap().as_str(), "ACGT");
+    /// assert!(Query::new("ACNT").is_err());
+    /// ```
+    pub fn new(kmer: &str) -> Result<Query> {
+        if kmer.is_empty() {
+            return Err(Error::input("empty k-mer: give 1 or more letters A, C, G, T"));
+        }
+        let mut codes = Vec::with_capacity(kmer.len());
+        for (i, ch) in kmer.chars().enumerate() {
+            let c = match ch.to_ascii_uppercase() {
+                'A' => 0,
+                'C' => 1,
+                'G' => 2,
+                'T' => 3,
+                _ => {
+                    return Err(Error::input(format!(
+                        "k-mer '{kmer}': letter {:?} at position {} is not A, C, G or T",
+                        ch,
+                        i + 1
+                    )))
+                }
+            };
+            codes.push(c);
+        }
+        if codes.len() > MAX_K {
+            return Err(Error::input(format!(
+                "k-mer of length {} is longer than the maximum {MAX_K}",
+                codes.len()
+            )));
+        }
+        Ok(Query {
+            text: kmer.to_ascii_uppercase(),
+            codes,
+        })
+    }
+
+    /// The k-mer in uppercase.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Its length k.
+    pub fn k(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Its codes (SPEC §4: A 0, C 1, G 2, T 3).
+    pub fn codes(&self) -> &[u8] {
+        &self.codes
+    }
+
+    /// The reverse complement.
+    ///
+    /// ```
+    /// use tribit::kmer::Query;
+    /// assert_eq!(Query::new("AACG").unwrap().reverse_complement().as_str(), "CGTT");
+    /// ```
+    pub fn reverse_complement(&self) -> Query {
+        // SPEC §4: the complement of an A, C, G or T code is code XOR 3.
+        let codes: Vec<u8> = self.codes.iter().rev().map(|c| c ^ 3).collect();
+        let text = codes.iter().map(|&c| b"ACGT"[c as usize] as char).collect();
+        Query { text, codes }
+    }
+
+    /// Whether the k-mer equals its reverse complement (then both strands
+    /// count it once per position).
+    pub fn is_palindrome(&self) -> bool {
+        self.codes.iter().zip(self.codes.iter().rev()).all(|(a, b)| *a == b ^ 3)
+    }
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Where a scan runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Device {
+    /// Rayon threads over blocks, the widest vector path the CPU has.
+    #[default]
+    Cpu,
+    /// An NVIDIA GPU through CUDA (the `cuda` feature); counts only.
+    Gpu,
+}
+
+/// The code path that ran a scan, for reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanPath {
+    /// A CPU path.
+    Cpu(CpuPath),
+    /// The CUDA kernel.
+    Gpu,
+}
+
+impl fmt::Display for ScanPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScanPath::Cpu(p) => f.write_str(p.name()),
+            ScanPath::Gpu => f.write_str("gpu"),
+        }
+    }
+}
+
+/// How to scan. Build with [`ScanOptions::default`] and the `set_*` methods.
+///
+/// Block checksums are checked as the [`Reader`] is set to
+/// ([`Reader::set_verify_blocks`], on by default, SPEC §5.1): once per
+/// block and reader, reading all three planes, which costs more than a scan
+/// for a long k-mer (that reads plane 0 almost alone). Switch it off on the
+/// reader for files already validated.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    both_strands: bool,
+    threads: Option<usize>,
+    device: Device,
+    per_sequence: bool,
+    use_summary: bool,
+    cpu_path: Option<CpuPath>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            both_strands: false,
+            threads: None,
+            device: Device::Cpu,
+            per_sequence: false,
+            use_summary: true,
+            cpu_path: None,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// Counts the reverse complement too (a palindrome once per position).
+    pub fn set_both_strands(mut self, on: bool) -> Self {
+        self.both_strands = on;
+        self
+    }
+
+    /// Number of worker threads (default: rayon's global pool, one per core).
+    pub fn set_threads(mut self, n: Option<usize>) -> Self {
+        self.threads = n;
+        self
+    }
+
+    /// CPU or GPU.
+    pub fn set_device(mut self, device: Device) -> Self {
+        self.device = device;
+        self
+    }
+
+    /// Counts per sequence as well as in total.
+    pub fn set_per_sequence(mut self, on: bool) -> Self {
+        self.per_sequence = on;
+        self
+    }
+
+    /// Whether to use the NONACGT summary (SPEC §5.2) to skip plane 2 of
+    /// lines that hold only A, C, G and T (on by default; without it, plane 2
+    /// is read wherever a candidate survives planes 0 and 1).
+    pub fn set_use_summary(mut self, on: bool) -> Self {
+        self.use_summary = on;
+        self
+    }
+
+    /// Forces a CPU path (default: the widest this CPU supports). Asking for
+    /// a path the CPU lacks is an [`ErrorKind::Unsupported`] error.
+    pub fn set_cpu_path(mut self, path: Option<CpuPath>) -> Self {
+        self.cpu_path = path;
+        self
+    }
+
+    /// Whether both strands are counted.
+    pub fn both_strands(&self) -> bool {
+        self.both_strands
+    }
+
+    /// The device.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+}
+
+/// Forward and reverse-strand counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StrandCounts {
+    /// Positions where the k-mer itself starts.
+    pub forward: u64,
+    /// Positions where its reverse complement starts (both strands only; 0
+    /// for a palindrome, which the forward count already holds).
+    pub reverse: u64,
+}
+
+impl StrandCounts {
+    /// forward + reverse.
+    pub fn total(&self) -> u64 {
+        self.forward + self.reverse
+    }
+}
+
+/// The counts of one query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KmerCount {
+    /// The query.
+    pub query: Query,
+    /// Positions where the k-mer starts.
+    pub forward: u64,
+    /// Positions where its reverse complement starts (both strands, and not
+    /// a palindrome), else 0.
+    pub reverse: u64,
+    /// Per sequence, in file order (empty unless asked for).
+    pub per_sequence: Vec<StrandCounts>,
+}
+
+impl KmerCount {
+    /// forward + reverse: the number of matching (position, strand) pairs,
+    /// a palindrome counted once per position.
+    pub fn total(&self) -> u64 {
+        self.forward + self.reverse
+    }
+}
+
+/// The result of [`count`].
+#[derive(Clone, Debug)]
+pub struct Counts {
+    /// One entry per query, in the order given.
+    pub kmers: Vec<KmerCount>,
+    /// The code path that ran.
+    pub path: ScanPath,
+    /// Whether the CPU path ran a kernel specialised for this k (a
+    /// compile-time constant) rather than the general one.
+    pub specialized: bool,
+    /// Stream positions scanned (SPEC §4: bases plus one END per sequence).
+    pub positions: u64,
+}
+
+/// Which strand a match is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Strand {
+    /// The k-mer itself.
+    Forward,
+    /// Its reverse complement.
+    Reverse,
+}
+
+impl Strand {
+    /// `+` or `-`, as BED writes it.
+    pub fn symbol(&self) -> char {
+        match self {
+            Strand::Forward => '+',
+            Strand::Reverse => '-',
+        }
+    }
+}
+
+/// One occurrence found by [`locate`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Match {
+    /// Index of the sequence in the file.
+    pub sequence: usize,
+    /// 0-based start in the sequence; the match covers `[start, start + k)`.
+    pub start: u64,
+    /// Index of the query in the slice given.
+    pub query: usize,
+    /// The strand; a palindrome is reported once, as [`Strand::Forward`].
+    pub strand: Strand,
+}
+
+/// The distinct code strings to scan for, and which query strand each is.
+pub(crate) struct Patterns {
+    /// Distinct patterns (codes).
+    pub codes: Vec<Vec<u8>>,
+    /// Per query: its forward pattern and, with both strands (not a
+    /// palindrome), its reverse-complement pattern.
+    pub of_query: Vec<(usize, Option<usize>)>,
+}
+
+impl Patterns {
+    pub fn new(queries: &[Query], both_strands: bool) -> Patterns {
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut codes: Vec<Vec<u8>> = Vec::new();
+        let mut add = |c: Vec<u8>| {
+            *index.entry(c.clone()).or_insert_with(|| {
+                codes.push(c);
+                codes.len() - 1
+            })
+        };
+        let mut of_query = Vec::with_capacity(queries.len());
+        for q in queries {
+            let f = add(q.codes.clone());
+            let r = (both_strands && !q.is_palindrome()).then(|| add(q.reverse_complement().codes));
+            of_query.push((f, r));
+        }
+        Patterns { codes, of_query }
+    }
+
+    /// Turns per-pattern totals (and per-pattern-per-sequence counts,
+    /// `per_seq[s * patterns + p]`) into per-query counts.
+    pub fn counts(&self, queries: &[Query], totals: &[u64], per_seq: Option<(&[u64], usize)>) -> Vec<KmerCount> {
+        let np = self.codes.len();
+        queries
+            .iter()
+            .zip(&self.of_query)
+            .map(|(q, &(f, r))| KmerCount {
+                query: q.clone(),
+                forward: totals[f],
+                reverse: r.map_or(0, |r| totals[r]),
+                per_sequence: per_seq.map_or_else(Vec::new, |(v, nseq)| {
+                    (0..nseq)
+                        .map(|s| StrandCounts {
+                            forward: v[s * np + f],
+                            reverse: r.map_or(0, |r| v[s * np + r]),
+                        })
+                        .collect()
+                }),
+            })
+            .collect()
+    }
+}
+
+/// The stream start of every sequence, then `stream_len` (SPEC §6.1 [R1]):
+/// sequence i covers stream positions `[starts[i], starts[i + 1])`, its END
+/// included.
+pub(crate) fn sequence_starts(reader: &Reader) -> Result<Vec<u64>> {
+    let mut starts = Vec::with_capacity(reader.len() + 1);
+    for s in reader.sequences() {
+        let s = s?;
+        starts.push(s.record.start);
+    }
+    let stream_len = reader.index_header().map_or(0, |h| h.stream_len);
+    starts.push(stream_len);
+    if starts.windows(2).any(|w| w[0] > w[1]) {
+        return Err(Error::format(
+            Some(crate::spec::kind::SEQUENCE_INDEX),
+            0,
+            "sequence records are not in stream order (SPEC §6.1 [R1])",
+        ));
+    }
+    Ok(starts)
+}
+
+fn check_queries(queries: &[Query]) -> Result<()> {
+    if queries.is_empty() {
+        return Err(Error::input("no k-mer given"));
+    }
+    Ok(())
+}
+
+/// Runs `f` on a pool of `threads` threads, or on rayon's global pool.
+fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
+    match threads {
+        None => Ok(f()),
+        Some(0) => Err(Error::input("--threads must be at least 1")),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start {n} threads: {e}")))?;
+            Ok(pool.install(f))
+        }
+    }
+}
+
+/// Counts every query over every sequence (SPEC §14).
+///
+/// On the CPU, blocks are scanned in parallel and matches that cross a
+/// block boundary are found exactly; the counts do not depend on the thread
+/// count or the path. On the GPU (`cuda` feature), the same planes are
+/// copied to the device and the answer is the same.
+pub fn count(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Result<Counts> {
+    check_queries(queries)?;
+    let positions = reader.index_header().map_or(0, |h| h.stream_len);
+    match options.device {
+        Device::Gpu => gpu_count(reader, queries, options),
+        Device::Cpu => {
+            let pats = Patterns::new(queries, options.both_strands);
+            let plan = cpu::Plan::new(reader, &pats.codes, options)?;
+            let starts = if options.per_sequence {
+                Some(sequence_starts(reader)?)
+            } else {
+                None
+            };
+            let (totals, per_seq) = with_threads(options.threads, || plan.count(reader, starts.as_deref()))??;
+            let nseq = starts.as_ref().map_or(0, |s| s.len() - 1);
+            let kmers = pats.counts(queries, &totals, per_seq.as_deref().map(|v| (v, nseq)));
+            Ok(Counts {
+                kmers,
+                path: ScanPath::Cpu(plan.path()),
+                specialized: plan.specialized(),
+                positions,
+            })
+        }
+    }
+}
+
+#[cfg(feature = "cuda")]
+fn gpu_count(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Result<Counts> {
+    // Probe before gathering the planes, so a missing GPU fails fast.
+    gpu::probe().map_err(|e| Error::new(ErrorKind::Unsupported, format!("--device gpu: {e}")))?;
+    let input = kernel::KernelInput::new(reader, queries, options)?;
+    let raw = gpu::run(&input)?;
+    Ok(input.counts(&raw, ScanPath::Gpu))
+}
+
+#[cfg(not(feature = "cuda"))]
+fn gpu_count(_: &Reader, _: &[Query], _: &ScanOptions) -> Result<Counts> {
+    Err(Error::new(
+        ErrorKind::Unsupported,
+        "--device gpu: this tribit was built without GPU support (rebuild with `--features cuda`)",
+    ))
+}
+
+/// Whether a GPU scan can run here, or why not: the `cuda` feature, the
+/// CUDA driver library, NVRTC and a device are all needed.
+pub fn gpu_available() -> std::result::Result<String, String> {
+    #[cfg(feature = "cuda")]
+    {
+        gpu::probe()
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        Err("this tribit was built without the `cuda` feature".to_string())
+    }
+}
+
+/// Reports every occurrence of the queries, in stream order (sequence,
+/// then start), then query order, then strand. `on_match` is called on the
+/// calling thread; an error from it stops the scan and is returned.
+///
+/// Matches are found in parallel a range of blocks at a time, so memory
+/// stays bounded however many there are. Returns the path that ran. The GPU
+/// is not used here: locate always runs on the CPU.
+pub fn locate(
+    reader: &Reader,
+    queries: &[Query],
+    options: &ScanOptions,
+    mut on_match: impl FnMut(Match) -> Result<()>,
+) -> Result<ScanPath> {
+    check_queries(queries)?;
+    if options.device == Device::Gpu {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            "locate runs on the CPU only; use --device cpu",
+        ));
+    }
+    let pats = Patterns::new(queries, options.both_strands);
+    let plan = cpu::Plan::new(reader, &pats.codes, options)?;
+    let starts = sequence_starts(reader)?;
+    // Which (query, strand) each pattern stands for, in the report order.
+    let mut meaning: Vec<Vec<(usize, Strand)>> = vec![Vec::new(); pats.codes.len()];
+    for (qi, &(f, r)) in pats.of_query.iter().enumerate() {
+        meaning[f].push((qi, Strand::Forward));
+        if let Some(r) = r {
+            meaning[r].push((qi, Strand::Reverse));
+        }
+    }
+    let blocks = plan.block_count();
+    let threads = options.threads.unwrap_or_else(rayon::current_num_threads).max(1) as u64;
+    let step = (cpu::CHUNK_BLOCKS * 8 * threads).max(1);
+    let mut seq = 0usize;
+    let mut from = 0u64;
+    let mut batch: Vec<(u64, usize, Strand)> = Vec::new();
+    while from < blocks {
+        let to = (from + step).min(blocks);
+        let hits = with_threads(options.threads, || plan.locate(reader, from..to))??;
+        for (pos, p) in hits {
+            for &(q, strand) in &meaning[p as usize] {
+                batch.push((pos, q, strand));
+            }
+        }
+        batch.sort_unstable();
+        for &(pos, query, strand) in &batch {
+            while seq + 1 < starts.len() - 1 && starts[seq + 1] <= pos {
+                seq += 1;
+            }
+            on_match(Match {
+                sequence: seq,
+                start: pos - starts[seq],
+                query,
+                strand,
+            })?;
+        }
+        batch.clear();
+        from = to;
+    }
+    Ok(ScanPath::Cpu(plan.path()))
+}
+
+/// Sums per-chunk results in parallel; used by the CPU plan.
+pub(crate) fn par_chunks<T: Send>(
+    blocks: std::ops::Range<u64>,
+    chunk: u64,
+    f: impl Fn(std::ops::Range<u64>) -> Result<T> + Sync + Send,
+) -> Result<Vec<T>> {
+    let n = (blocks.end - blocks.start).div_ceil(chunk.max(1));
+    (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let a = blocks.start + i * chunk;
+            f(a..(a + chunk).min(blocks.end))
+        })
+        .collect()
+}

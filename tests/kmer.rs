@@ -1,0 +1,571 @@
+//! The k-mer scan (SPEC §14): every CPU path against the naive oracle and a
+//! brute-force scan of the FASTA text, on real genomes and on generated
+//! ones with N runs, masks, exceptions and block-boundary matches; the CLI;
+//! and Jellyfish's counts when it is installed.
+
+mod common;
+
+use std::io::Cursor;
+use std::path::Path;
+use std::process::Command;
+
+use common::{naive_records, testdata, Rng, REAL};
+use proptest::prelude::*;
+use tribit::container::ByteOrder;
+use tribit::kmer::{self, naive, CpuPath, KmerCount, Match, Query, ScanOptions, Strand};
+use tribit::{ErrorKind, Reader, WriterBuilder};
+
+fn import(text: &[u8], block_bases: u32) -> Reader {
+    common::import(text, ByteOrder::Little, block_bases)
+}
+
+fn from_sequences(seqs: &[Vec<u8>], block_bases: u32) -> Reader {
+    let mut w = WriterBuilder::default()
+        .set_block_bases(block_bases)
+        .build(Cursor::new(Vec::new()))
+        .unwrap();
+    for (i, s) in seqs.iter().enumerate() {
+        w.add_sequence(format!("s{i}").as_bytes(), s, 60).unwrap();
+    }
+    Reader::from_bytes(w.finish().unwrap().into_inner()).unwrap()
+}
+
+fn paths() -> Vec<CpuPath> {
+    CpuPath::ALL.into_iter().filter(|p| p.is_available()).collect()
+}
+
+fn queries(texts: &[&str]) -> Vec<Query> {
+    texts.iter().map(|t| Query::new(t).unwrap()).collect()
+}
+
+/// Every locate match, collected.
+fn locate(r: &Reader, q: &[Query], opts: &ScanOptions) -> Vec<Match> {
+    let mut out = Vec::new();
+    kmer::locate(r, q, opts, |m| {
+        out.push(m);
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+/// Checks count (with and without per-sequence counts) and locate on every
+/// path, both strand settings and with and without the summary, against
+/// the naive oracle.
+fn check_all(r: &Reader, q: &[Query], what: &str) {
+    for both in [false, true] {
+        let want: Vec<KmerCount> = naive::count(r, q, both).unwrap();
+        let want_locate = naive::locate(r, q, both).unwrap();
+        for path in paths() {
+            for summary in [true, false] {
+                let opts = ScanOptions::default()
+                    .set_cpu_path(Some(path))
+                    .set_both_strands(both)
+                    .set_use_summary(summary);
+                let got = kmer::count(r, q, &opts.clone().set_per_sequence(true)).unwrap();
+                assert_eq!(got.kmers, want, "{what}: {path:?} both={both} summary={summary}");
+                let totals = kmer::count(r, q, &opts).unwrap();
+                for (g, w) in totals.kmers.iter().zip(&want) {
+                    assert_eq!((g.forward, g.reverse), (w.forward, w.reverse), "{what}: {path:?}");
+                    assert!(g.per_sequence.is_empty());
+                }
+                if summary {
+                    assert_eq!(locate(r, q, &opts), want_locate, "{what}: locate {path:?} both={both}");
+                }
+            }
+        }
+    }
+}
+
+/// Windows of the sequences of `r` as queries, of the lengths given, with
+/// letters other than ACGT replaced (so each query is valid).
+fn sample_queries(r: &Reader, ks: &[usize], rng: &mut Rng) -> Vec<Query> {
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    for &k in ks {
+        let i = rng.below(r.len() as u64) as usize;
+        let s = r.sequence(i).unwrap();
+        buf.clear();
+        r.fetch(i, 0, s.len(), &mut buf).unwrap();
+        let text: String = if (k as u64) <= s.len() {
+            let at = rng.below(s.len() - k as u64 + 1) as usize;
+            buf[at..at + k]
+                .iter()
+                .map(|&b| match b.to_ascii_uppercase() {
+                    c @ (b'A' | b'C' | b'G' | b'T') => c as char,
+                    _ => 'A',
+                })
+                .collect()
+        } else {
+            (0..k).map(|_| b"ACGT"[rng.below(4) as usize] as char).collect()
+        };
+        out.push(Query::new(&text).unwrap());
+    }
+    out
+}
+
+#[test]
+fn queries_are_checked() {
+    assert_eq!(Query::new("").unwrap_err().kind(), ErrorKind::Input);
+    let e = Query::new("ACGN").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Input);
+    assert!(e.to_string().contains("'N' at position 4"), "{e}");
+    assert!(Query::new("ACGU").is_err());
+    assert!(Query::new("AC-G").is_err());
+    assert!(Query::new(&"A".repeat(kmer::MAX_K)).is_ok());
+    assert!(Query::new(&"A".repeat(kmer::MAX_K + 1)).is_err());
+    let q = Query::new("aacG").unwrap();
+    assert_eq!(q.as_str(), "AACG");
+    assert_eq!(q.reverse_complement().as_str(), "CGTT");
+    assert!(Query::new("ACGT").unwrap().is_palindrome());
+    assert!(!Query::new("ACG").unwrap().is_palindrome());
+}
+
+#[test]
+fn semantics_on_a_small_example() {
+    // s0: overlapping AA, a soft-masked run, an N, an IUPAC code and a
+    // match that would span into s1 if sequences were not separated.
+    let seqs = [
+        b"AAAAcgtAcGTNACGTRACG".to_vec(),
+        b"TACGT".to_vec(),
+        Vec::new(),
+        b"ac".to_vec(),
+    ];
+    let r = from_sequences(&seqs, 512);
+    let q = queries(&["AA", "ACGT", "GT", "CGTA"]);
+    let c = kmer::count(&r, &q, &ScanOptions::default().set_per_sequence(true)).unwrap();
+    let totals: Vec<u64> = c.kmers.iter().map(|k| k.total()).collect();
+    // AA: at 0, 1, 2 (overlapping). ACGT: at 3 ("Acgt"), 7 ("AcGT"), 12, not
+    // at 17 (ACG then END), and at 1 in s1. GT: 5, 9, 14 and 3 in s1.
+    // CGTA: at 4 ("cgtA") only: CGTN, CGTR and CGT-END do not match.
+    assert_eq!(totals, [3, 4, 4, 1]);
+    assert_eq!(
+        c.kmers[1].per_sequence.iter().map(|s| s.forward).collect::<Vec<_>>(),
+        [3, 1, 0, 0]
+    );
+    // ACGT is a palindrome: both strands count it once per position.
+    let b = kmer::count(&r, &q, &ScanOptions::default().set_both_strands(true)).unwrap();
+    assert_eq!((b.kmers[1].forward, b.kmers[1].reverse), (4, 0));
+    // AA's reverse complement TT never occurs; GT's (AC) occurs 4 + 1 + 1 times.
+    assert_eq!((b.kmers[0].forward, b.kmers[0].reverse), (3, 0));
+    assert_eq!((b.kmers[2].forward, b.kmers[2].reverse), (4, 6));
+    check_all(&r, &q, "small example");
+}
+
+#[test]
+fn matches_across_block_boundaries_are_exact() {
+    // Plant a 40-mer across each 512-position boundary of one long sequence,
+    // and one across the END between two sequences (which must not match).
+    let mut rng = Rng(7);
+    let motif: Vec<u8> = (0..40).map(|_| b"ACGT"[rng.below(4) as usize]).collect();
+    let mut s0: Vec<u8> = (0..3000).map(|_| b"AC"[rng.below(2) as usize]).collect();
+    for at in [490usize, 1000, 1530, 2030, 2559] {
+        s0[at..at + 40].copy_from_slice(&motif);
+    }
+    s0.extend_from_slice(&motif[..20]);
+    let s1: Vec<u8> = motif[20..].iter().chain(b"CCCC").copied().collect();
+    for bb in [512u32, 1024, 16384] {
+        let r = from_sequences(&[s0.clone(), s1.clone()], bb);
+        let text = String::from_utf8(motif.clone()).unwrap();
+        let q = queries(&[&text, &text[..21], &text[5..12], &text[19..21]]);
+        let c = kmer::count(&r, &q, &ScanOptions::default()).unwrap();
+        assert_eq!(c.kmers[0].forward, 5, "block_bases {bb}");
+        check_all(&r, &q, &format!("block boundaries, B = {bb}"));
+    }
+}
+
+#[test]
+fn long_k_and_every_small_k() {
+    let mut rng = Rng(11);
+    let seqs: Vec<Vec<u8>> = (0..3)
+        .map(|i| (0..1500 + 700 * i).map(|_| b"AACGT"[rng.below(5) as usize]).collect())
+        .collect();
+    let r = from_sequences(&seqs, 512);
+    let ks: Vec<usize> = (1..=66).chain([100, 127, 128, 129, 255, 256, 300, 511, 512]).collect();
+    let q = sample_queries(&r, &ks, &mut rng);
+    check_all(&r, &q, "k 1..66 and long k");
+}
+
+#[test]
+fn real_genomes_match_the_naive_scan() {
+    let ks = [
+        1, 2, 3, 5, 7, 8, 11, 12, 16, 21, 25, 31, 32, 33, 40, 63, 64, 65, 101, 200,
+    ];
+    for name in REAL {
+        let text = std::fs::read(testdata(name)).unwrap();
+        for bb in [512, 1 << 14] {
+            let r = import(&text, bb);
+            let mut rng = Rng(name.len() as u64 + bb as u64);
+            let mut q = sample_queries(&r, &ks, &mut rng);
+            q.push(Query::new("GATTACA").unwrap());
+            q.push(Query::new("ACGTACGTTGCAACGTACGTA").unwrap());
+            check_all(&r, &q, name);
+        }
+    }
+}
+
+#[test]
+fn counts_equal_a_brute_force_scan_of_the_fasta_text() {
+    // Independent of the reader: letters straight from the FASTA file.
+    for name in REAL {
+        let text = std::fs::read(testdata(name)).unwrap();
+        let records = naive_records(&text);
+        let r = import(&text, 1 << 14);
+        let q = queries(&[
+            "A",
+            "CG",
+            "GATC",
+            "TTGACA",
+            "ACGTACG",
+            "GGCGGCGCGC",
+            "AAAAAAAAAAAAAAAAAAAAA",
+        ]);
+        let got = kmer::count(&r, &q, &ScanOptions::default().set_both_strands(true)).unwrap();
+        for (c, query) in got.kmers.iter().zip(&q) {
+            let fwd = query.as_str().as_bytes();
+            let rc = query.reverse_complement();
+            let rev = rc.as_str().as_bytes();
+            let (mut f, mut b) = (0u64, 0u64);
+            for (_, seq) in &records {
+                let up = seq.to_ascii_uppercase();
+                for w in up.windows(fwd.len()) {
+                    f += (w == fwd) as u64;
+                    b += (w == rev && rev != fwd) as u64;
+                }
+            }
+            assert_eq!((c.forward, c.reverse), (f, b), "{name} {query}");
+        }
+    }
+}
+
+#[test]
+fn thread_count_does_not_change_the_answer() {
+    let text = std::fs::read(testdata("vibrio_cholerae_O1_chrII.fa")).unwrap();
+    let r = import(&text, 512);
+    let q = queries(&["ACGTA", "GATTACA", "CCGG"]);
+    let base = ScanOptions::default().set_both_strands(true).set_per_sequence(true);
+    let one = kmer::count(&r, &q, &base.clone().set_threads(Some(1))).unwrap();
+    let three = kmer::count(&r, &q, &base.clone().set_threads(Some(3))).unwrap();
+    assert_eq!(one.kmers, three.kmers);
+    let l1 = locate(&r, &q, &base.clone().set_threads(Some(1)));
+    let l3 = locate(&r, &q, &base.set_threads(Some(3)));
+    assert_eq!(l1, l3);
+}
+
+#[test]
+fn unavailable_paths_and_devices_are_clear_errors() {
+    let r = from_sequences(&[b"ACGT".to_vec()], 512);
+    let q = queries(&["AC"]);
+    for p in CpuPath::ALL {
+        let res = kmer::count(&r, &q, &ScanOptions::default().set_cpu_path(Some(p)));
+        assert_eq!(res.is_ok(), p.is_available());
+    }
+    match kmer::gpu_available() {
+        Ok(dev) => println!("GPU present: {dev}"),
+        Err(why) => {
+            let e = kmer::count(&r, &q, &ScanOptions::default().set_device(kmer::Device::Gpu)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Unsupported);
+            assert!(e.to_string().contains("--device gpu"), "{e}");
+            println!("no GPU ({why}): {e}");
+        }
+    }
+    assert!(kmer::count(&r, &[], &ScanOptions::default()).is_err());
+}
+
+/// A generated run of letters: ACGT from a small alphabet (so k-mers
+/// repeat), N runs, IUPAC codes, either case.
+fn run_strategy() -> impl Strategy<Value = Vec<u8>> {
+    (0u8..12, 1usize..300, any::<bool>(), any::<u64>()).prop_map(|(kind, len, lower, seed)| {
+        let mut rng = Rng(seed);
+        let mut v: Vec<u8> = match kind {
+            0 => vec![b'N'; len],
+            1 => (0..1 + len % 3)
+                .map(|_| b"RYKMSWBDHV"[rng.below(10) as usize])
+                .collect(),
+            2 => vec![b"ACGT"[rng.below(4) as usize]; len],
+            _ => {
+                let alphabet: &[u8] = [&b"ACGT"[..], b"AC", b"GT", b"ACG"][(seed % 4) as usize];
+                (0..len)
+                    .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
+                    .collect()
+            }
+        };
+        if lower {
+            v.make_ascii_lowercase();
+        }
+        v
+    })
+}
+
+fn genome_strategy() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    prop::collection::vec(
+        prop::collection::vec(run_strategy(), 0..10).prop_map(|r| r.concat()),
+        1..5,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn generated_genomes_match_the_naive_scan(
+        seqs in genome_strategy(),
+        lines in 1u32..3,
+        seed in any::<u64>(),
+    ) {
+        let r = from_sequences(&seqs, 512 * lines);
+        let mut rng = Rng(seed);
+        let ks = [1, 2, 3, 4, 6, 7, 9, 13, 21, 32, 33, 64, 65, 150];
+        let picked: Vec<usize> = (0..4).map(|_| ks[rng.below(ks.len() as u64) as usize]).collect();
+        let q = sample_queries(&r, &picked, &mut rng);
+        for both in [false, true] {
+            let want = naive::count(&r, &q, both).unwrap();
+            let want_locate = naive::locate(&r, &q, both).unwrap();
+            for path in paths() {
+                let opts = ScanOptions::default().set_cpu_path(Some(path)).set_both_strands(both);
+                let got = kmer::count(&r, &q, &opts.clone().set_per_sequence(true)).unwrap();
+                prop_assert_eq!(&got.kmers, &want, "{:?} both={}", path, both);
+                prop_assert_eq!(locate(&r, &q, &opts), want_locate.clone());
+            }
+        }
+    }
+}
+
+// ---- the command-line tool ----------------------------------------------
+
+fn tribit(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tribit"))
+        .args(args)
+        .output()
+        .expect("run tribit")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = tribit(args);
+    assert!(
+        o.status.success(),
+        "tribit {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn imported(dir: &Path, name: &str) -> String {
+    let out = dir.join(format!("{name}.tbit"));
+    let o = out.to_str().unwrap().to_string();
+    ok(&["import", "fasta", testdata(name).to_str().unwrap(), "-o", &o, "-q"]);
+    o
+}
+
+#[test]
+fn cli_count_prints_counts_json_and_per_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = imported(dir.path(), "shorties.fa");
+    let r = Reader::open(&f).unwrap();
+    let q = queries(&["ACGT", "GATC"]);
+    let want = naive::count(&r, &q, true).unwrap();
+    let text = ok(&["kmer", "count", &f, "acgt", "GATC", "--both-strands", "-t", "2"]);
+    assert_eq!(text, format!("ACGT\t{}\nGATC\t{}\n", want[0].total(), want[1].total()));
+
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["kmer", "count", &f, "GATC", "--json", "--per-sequence"])).unwrap();
+    let fwd = naive::count(&r, &q[1..], false).unwrap();
+    assert_eq!(json["kmers"][0]["count"], fwd[0].total());
+    assert_eq!(json["device"], "cpu");
+    assert_eq!(json["path"], CpuPath::best().name());
+    let per = json["kmers"][0]["per_sequence"].as_array().unwrap();
+    assert_eq!(per.len(), r.len());
+    assert_eq!(per[4]["name"], "shorty5");
+    assert_eq!(per[4]["count"], fwd[0].per_sequence[4].total());
+
+    let rows = ok(&["kmer", "count", &f, "GATC", "--per-sequence"]);
+    assert_eq!(rows.lines().count(), r.len());
+    assert_eq!(
+        rows.lines().nth(4).unwrap(),
+        format!("shorty5\tGATC\t{}", fwd[0].per_sequence[4].total())
+    );
+
+    for p in paths() {
+        let o = tribit(&[
+            "kmer",
+            "count",
+            &f,
+            "GATC",
+            "--cpu-path",
+            p.name(),
+            "--verbose",
+            "--no-verify",
+        ]);
+        assert!(o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(&format!("on the {} path", p.name())), "{err}");
+    }
+}
+
+#[test]
+fn cli_locate_prints_bed() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = imported(dir.path(), "pseudocat.fa");
+    let r = Reader::open(&f).unwrap();
+    let q = queries(&["CAGGA"]);
+    let want = naive::locate(&r, &q, true).unwrap();
+    let bed = ok(&["kmer", "locate", &f, "cagga", "--both-strands"]);
+    let lines: Vec<&str> = bed.lines().collect();
+    assert_eq!(lines.len(), want.len());
+    assert!(!want.is_empty());
+    for (line, m) in lines.iter().zip(&want) {
+        let sign = if m.strand == Strand::Forward { '+' } else { '-' };
+        assert_eq!(*line, format!("cat\t{}\t{}\tCAGGA\t0\t{sign}", m.start, m.start + 5));
+    }
+}
+
+#[test]
+fn cli_errors_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = imported(dir.path(), "lambda_virus.fa");
+    let o = tribit(&["kmer", "count", &f, "ACNT"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("tribit: error: ") && err.contains("'N' at position 3"),
+        "{err}"
+    );
+    let o = tribit(&["kmer", "count", &f, "ACGT", "--cpu-path", "neon"]);
+    assert_eq!(o.status.code(), Some(2));
+    // Without a GPU (or without the cuda feature): a clear error, not a panic.
+    if let Err(why) = kmer::gpu_available() {
+        let o = tribit(&["kmer", "count", &f, "ACGT", "--device", "gpu"]);
+        assert_eq!(o.status.code(), Some(2), "no GPU here ({why})");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("--device gpu") && !err.contains("panicked"), "{err}");
+    }
+}
+
+// ---- Jellyfish -------------------------------------------------------------
+
+fn jellyfish_count(fa: &Path, k: usize, canonical: bool, out: &Path, queries: &[Query]) -> Vec<u64> {
+    let mut args = vec![
+        "count".to_string(),
+        "-m".into(),
+        k.to_string(),
+        "-s".into(),
+        "4M".into(),
+    ];
+    args.extend(["-t".into(), "2".into(), "-o".into(), out.display().to_string()]);
+    if canonical {
+        args.push("-C".into());
+    }
+    args.push(fa.display().to_string());
+    let st = Command::new("jellyfish").args(&args).status().unwrap();
+    assert!(st.success(), "jellyfish {args:?}");
+    let mut q = vec!["query".to_string(), out.display().to_string()];
+    q.extend(queries.iter().map(|x| x.as_str().to_string()));
+    let o = Command::new("jellyfish").args(&q).output().unwrap();
+    assert!(o.status.success());
+    // One "KMER COUNT" line per query, in order (canonical form with -C).
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .collect()
+}
+
+/// Jellyfish counts k-mer windows; forward counts must equal ours. With
+/// `-C` it counts each window under its canonical form (the smaller of the
+/// k-mer and its reverse complement), so its count for q is the number of
+/// windows equal to q or to rc(q): our both-strands total (a palindrome's
+/// windows once, as ours). The meanings differ — Jellyfish answers "how
+/// often does this canonical k-mer occur", we answer "at how many
+/// (position, strand) pairs does q start" — but the numbers agree.
+#[test]
+fn counts_equal_jellyfish() {
+    if Command::new("jellyfish").arg("--version").output().is_err() {
+        println!("skipped: jellyfish is not installed (apt-get install jellyfish)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut compared = 0;
+    for name in REAL {
+        let text = std::fs::read(testdata(name)).unwrap();
+        let r = import(&text, 1 << 14);
+        for k in [7, 21] {
+            let mut rng = Rng(k as u64);
+            let mut q = sample_queries(&r, &[k; 12], &mut rng);
+            q.push(Query::new(&"ACGT".repeat(6)[..k]).unwrap());
+            let fwd = jellyfish_count(&testdata(name), k, false, &dir.path().join("f.jf"), &q);
+            let canon = jellyfish_count(&testdata(name), k, true, &dir.path().join("c.jf"), &q);
+            let ours = kmer::count(&r, &q, &ScanOptions::default().set_both_strands(true)).unwrap();
+            for ((c, f), b) in ours.kmers.iter().zip(&fwd).zip(&canon) {
+                assert_eq!(c.forward, *f, "{name} {}: forward", c.query);
+                assert_eq!(c.total(), *b, "{name} {}: canonical vs both strands", c.query);
+                compared += 1;
+            }
+        }
+    }
+    println!("{compared} k-mer counts equal Jellyfish's (forward and canonical)");
+}
+
+#[test]
+fn both_byte_orders_give_the_same_counts() {
+    // Planes are never byte-swapped (SPEC §5): the scan reads them alike.
+    let text = std::fs::read(testdata("sample_101s.fa")).unwrap();
+    let le = common::import(&text, ByteOrder::Little, 512);
+    let be = common::import(&text, ByteOrder::Big, 512);
+    let q = queries(&["ACG", "AAA", "TTTTT"]);
+    let opts = ScanOptions::default().set_both_strands(true).set_per_sequence(true);
+    assert_eq!(
+        kmer::count(&le, &q, &opts).unwrap().kmers,
+        kmer::count(&be, &q, &opts).unwrap().kmers
+    );
+}
+
+#[test]
+fn a_reference_escape_is_reported_unsupported() {
+    // SPEC §14 and §9: code 6 stands for a reference base; a reader without
+    // §9 must refuse the scan rather than count the window as a non-match.
+    let mut w = WriterBuilder::default()
+        .set_block_bases(512)
+        .build(Cursor::new(Vec::new()))
+        .unwrap();
+    w.add_sequence(b"s0", b"ACGTNACGTACGTAAC", 60).unwrap();
+    let mut b = w.finish().unwrap().into_inner();
+    let (blocks, _) = common::section(&b, tribit::spec::kind::BLOCKS);
+    // One block of 17 positions: planes of 64 bytes. Position 2 (G) becomes
+    // code 6 (planes 0, 1, 2 = 0, 1, 1), in the line the N already marks.
+    let (p, plane) = (2usize, 64usize);
+    b[blocks + p / 8] &= !(1 << (p % 8));
+    b[blocks + plane + p / 8] |= 1 << (p % 8);
+    b[blocks + 2 * plane + p / 8] |= 1 << (p % 8);
+    common::reseal(&mut b);
+    let r = Reader::from_bytes(b).unwrap();
+    for path in paths() {
+        for summary in [true, false] {
+            let opts = ScanOptions::default().set_cpu_path(Some(path)).set_use_summary(summary);
+            let e = kmer::count(&r, &queries(&["AC"]), &opts).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+            assert!(e.to_string().contains("s0 position 2 is reference-escaped"), "{e}");
+            let mut n = 0;
+            assert!(kmer::locate(&r, &queries(&["AC"]), &opts, |_| {
+                n += 1;
+                Ok(())
+            })
+            .is_err());
+        }
+    }
+}
+
+#[test]
+fn files_without_bases_count_nothing() {
+    let empty = from_sequences(&[], 512);
+    let only_empty = from_sequences(&[Vec::new(), Vec::new()], 512);
+    let n_only = from_sequences(&[b"NNNNnnnnRYK".to_vec()], 512);
+    let q = queries(&["A", "ACGT"]);
+    for r in [&empty, &only_empty, &n_only] {
+        let opts = ScanOptions::default().set_both_strands(true).set_per_sequence(true);
+        let c = kmer::count(r, &q, &opts).unwrap();
+        assert!(c.kmers.iter().all(|k| k.total() == 0));
+        assert_eq!(c.kmers[0].per_sequence.len(), r.len());
+        assert!(locate(r, &q, &opts).is_empty());
+        check_all(r, &q, "no bases");
+    }
+}
