@@ -29,9 +29,10 @@
 //! ```
 
 use std::io::{Read, Seek, Write};
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 
-use crate::error::{Error, Result};
-use crate::table::{parse_value, ColumnDef, ColumnType, OwnedValue, Schema, Table, TableWriter, Value};
+use crate::error::{Error, ErrorKind, Result};
+use crate::table::{parse_field, ColumnDef, ColumnType, Schema, Table, TableWriter, Value};
 
 fn reader<R: Read>(input: R, delimiter: u8) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
@@ -83,7 +84,7 @@ pub fn infer_schema<R: Read>(input: R, delimiter: u8) -> Result<Schema> {
     let mut rec = csv::ByteRecord::new();
     while r.read_byte_record(&mut rec).map_err(csv_err)? {
         let line = rec.position().map_or(0, |p| p.line());
-        check_len(&rec, names.len(), line)?;
+        check_len(rec.len(), names.len(), line)?;
         for (i, s) in st.iter_mut().enumerate() {
             let f = field(&rec, i, line, &names[i])?;
             if f.is_empty() {
@@ -91,9 +92,11 @@ pub fn infer_schema<R: Read>(input: R, delimiter: u8) -> Result<Schema> {
                 continue;
             }
             s.4 = true;
-            s.0 &= f == "true" || f == "false";
-            s.1 &= s.1 && f.parse::<i64>().is_ok();
-            s.2 &= s.2 && f.parse::<f64>().is_ok();
+            // The same parser as the import, so an inferred type never
+            // refuses a field of the file it was inferred from.
+            s.0 &= s.0 && parse_field(f, ColumnType::Bool, false).is_ok();
+            s.1 &= s.1 && parse_field(f, ColumnType::I64, false).is_ok();
+            s.2 &= s.2 && parse_field(f, ColumnType::F64, false).is_ok();
         }
     }
     let columns = names
@@ -116,17 +119,74 @@ pub fn infer_schema<R: Read>(input: R, delimiter: u8) -> Result<Schema> {
     Ok(s)
 }
 
-fn check_len(rec: &csv::ByteRecord, want: usize, line: u64) -> Result<()> {
-    if rec.len() != want {
-        return Err(Error::input(format!("{} fields, the header has {want}", rec.len())).at_line(line, 0));
+fn check_len(len: usize, want: usize, line: u64) -> Result<()> {
+    if len != want {
+        return Err(Error::input(format!("{len} fields, the header has {want}")).at_line(line, 0));
     }
     Ok(())
 }
 
+/// Records per batch handed from the parsing thread to the row writer.
+const BATCH: usize = 4096;
+
+/// A batch of parsed records, or the error that ended the input.
+type Batch = Result<Vec<csv::StringRecord>>;
+
+/// Parses records on the calling thread into batches sent to `tx`; empty
+/// batches come back on `back` to be refilled, so records' buffers are reused.
+fn parse_batches<R: Read>(mut r: csv::Reader<R>, tx: SyncSender<Batch>, back: Receiver<Vec<csv::StringRecord>>) {
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        let mut batch = back.try_recv().unwrap_or_default();
+        let mut n = 0;
+        let mut failed = None;
+        while n < BATCH {
+            match r.read_byte_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    failed = Some(csv_err(e));
+                    break;
+                }
+            }
+            // One UTF-8 check for the whole record; the fields are then
+            // read as `&str` without another.
+            let line = rec.position().map_or(0, |p| p.line());
+            let checked = match csv::StringRecord::from_byte_record(std::mem::take(&mut rec)) {
+                Ok(s) => s,
+                Err(e) => {
+                    let f = e.utf8_error().field();
+                    failed = Some(Error::input(format!("field {} is not valid UTF-8", f + 1)).at_line(line, 0));
+                    break;
+                }
+            };
+            if n < batch.len() {
+                rec = std::mem::replace(&mut batch[n], checked).into_byte_record();
+            } else {
+                batch.push(checked);
+            }
+            n += 1;
+        }
+        batch.truncate(n);
+        let last = n < BATCH;
+        if (n > 0 || failed.is_none()) && tx.send(Ok(batch)).is_err() {
+            return;
+        }
+        if let Some(e) = failed {
+            let _ = tx.send(Err(e));
+            return;
+        }
+        if last {
+            return;
+        }
+    }
+}
+
 /// Streams the rows of a CSV input (header row first, its names matching the
-/// schema's, in order) into `t`; `progress` gets the byte position now and then.
-/// Returns the number of rows.
-pub fn import_csv<R: Read, W: Write + Seek>(
+/// schema's, in order) into `t`; `progress` gets the byte position reached
+/// now and then. Returns the number of rows. Records are parsed on a second thread
+/// while the first encodes rows.
+pub fn import_csv<R: Read + Send, W: Write + Seek>(
     input: R,
     delimiter: u8,
     t: &mut TableWriter<'_, W>,
@@ -149,29 +209,42 @@ pub fn import_csv<R: Read, W: Write + Seek>(
         ))
         .at_line(1, 0));
     }
-    let mut rec = csv::ByteRecord::new();
-    let mut owned: Vec<OwnedValue> = Vec::with_capacity(names.len());
-    let mut rows = 0u64;
-    while r.read_byte_record(&mut rec).map_err(csv_err)? {
-        let line = rec.position().map_or(0, |p| p.line());
-        check_len(&rec, names.len(), line)?;
-        owned.clear();
-        for (i, c) in schema.columns.iter().enumerate() {
-            let f = field(&rec, i, line, &c.name)?;
-            let v = parse_value(f, c.ty, c.nullable)
-                .map_err(|m| Error::input(format!("field {} (column '{}'): {m}", i + 1, c.name)).at_line(line, 0))?;
-            owned.push(v);
+    let (tx, rx) = sync_channel::<Batch>(4);
+    let (back_tx, back_rx) = channel();
+    std::thread::scope(|scope| {
+        scope.spawn(move || parse_batches(r, tx, back_rx));
+        // One buffer of values for every row: emptied, it is recast to borrow
+        // the next record (an empty Vec's allocation is reused by `collect`).
+        let mut spare: Vec<Value<'static>> = Vec::with_capacity(names.len());
+        let mut rows = 0u64;
+        // Dropping `rx` on an early return stops the parsing thread.
+        for batch in rx {
+            let batch = batch?;
+            for rec in &batch {
+                let line = rec.position().map_or(0, |p| p.line());
+                check_len(rec.len(), names.len(), line)?;
+                let mut values: Vec<Value<'_>> = spare.into_iter().map(|_| Value::Null).collect();
+                for (i, (c, f)) in schema.columns.iter().zip(rec.iter()).enumerate() {
+                    let v = parse_field(f, c.ty, c.nullable).map_err(|m| {
+                        Error::input(format!("field {} (column '{}'): {m}", i + 1, c.name)).at_line(line, 0)
+                    })?;
+                    values.push(v);
+                }
+                t.push_row(&values).map_err(|e| match e.kind() {
+                    ErrorKind::Input => Error::input(e.message().to_string()).at_line(line, 0),
+                    _ => e,
+                })?;
+                values.clear();
+                spare = values.into_iter().map(|_| Value::Null).collect();
+                rows += 1;
+            }
+            if let Some(p) = batch.last().and_then(|r| r.position()) {
+                progress(p.byte());
+            }
+            let _ = back_tx.send(batch);
         }
-        let values: Vec<Value<'_>> = owned.iter().map(OwnedValue::as_value).collect();
-        t.push_row(&values)
-            .map_err(|e| Error::input(e.message().to_string()).at_line(line, 0))?;
-        rows += 1;
-        if rows % 65536 == 0 {
-            progress(r.position().byte());
-        }
-    }
-    progress(r.position().byte());
-    Ok(rows)
+        Ok(rows)
+    })
 }
 
 /// Writes the header and the given rows (all when `rows` is `None`) of

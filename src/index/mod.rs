@@ -2,11 +2,12 @@
 //! builder (hashes collected while rows are written, sorted in parallel) and
 //! its bounds-checked view over a memory map.
 
+use std::io::{Seek, Write};
 use std::ops::Range;
 
 use rayon::slice::ParallelSliceMut;
 
-use crate::container::ByteOrder;
+use crate::container::{ByteOrder, ContainerWriter};
 use crate::error::{Error, Result};
 use crate::spec::{self, kind, table as t};
 use crate::table::{ColumnType, RowSet, Value};
@@ -56,24 +57,29 @@ fn key_discriminator(encoded: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(encoded, 0x9E37_79B9_7F4A_7C15)
 }
 
-/// Collects (hash, row) pairs while a table is written and serialises the
-/// HASH_INDEX section at the end.
+/// Collects the key hashes of rows while a table is written and serialises
+/// the HASH_INDEX section at the end.
+///
+/// Memory: rows that repeat the previous row's key (a table sorted by the
+/// key, such as patient-major expression data indexed by patient) extend a
+/// run and cost nothing; every other row costs one 24-byte element.
 #[derive(Debug)]
 pub struct IndexBuilder {
     /// Key column positions, in key order.
     pub columns: Vec<u32>,
-    pairs: Vec<(u64, u64, u64)>,
+    /// (hash, discriminator, tagged row) where the tagged row is `row << 1`
+    /// for a single row, and a run of rows `[s, e)` is the pair `s << 1 | 1`,
+    /// `(e - 1) << 1`, which sort next to each other.
+    elements: Vec<(u64, u64, u64)>,
+    /// The run being extended: hash, discriminator, first row, row count.
+    run: Option<(u64, u64, u64, u64)>,
     hash: fn(&[u8]) -> u64,
 }
 
 impl IndexBuilder {
     /// A builder for an index on `columns`.
     pub fn new(columns: Vec<u32>) -> IndexBuilder {
-        IndexBuilder {
-            columns,
-            pairs: Vec::new(),
-            hash: key_hash,
-        }
+        IndexBuilder::with_hash(columns, key_hash)
     }
 
     /// A builder with another hash function, so tests can force collisions.
@@ -81,86 +87,204 @@ impl IndexBuilder {
     pub fn with_hash(columns: Vec<u32>, hash: fn(&[u8]) -> u64) -> IndexBuilder {
         IndexBuilder {
             columns,
-            pairs: Vec::new(),
+            elements: Vec::new(),
+            run: None,
             hash,
         }
     }
 
-    /// Records that `row` has the key whose encoding is `encoded`.
+    /// Records that `row` has the key whose encoding is `encoded`. Rows are
+    /// added in ascending order.
     pub fn add(&mut self, encoded: &[u8], row: u64) {
-        self.pairs.push(((self.hash)(encoded), key_discriminator(encoded), row));
+        let h = (self.hash)(encoded);
+        let d = key_discriminator(encoded);
+        match &mut self.run {
+            Some((rh, rd, start, len)) if *rh == h && *rd == d && *start + *len == row => *len += 1,
+            _ => {
+                self.flush_run();
+                self.run = Some((h, d, row, 1));
+            }
+        }
     }
 
-    /// Serialises the section (SPEC §8.4) for a table of `row_count` rows.
-    pub fn finish(mut self, row_count: u64, order: ByteOrder) -> Vec<u8> {
-        self.pairs.par_sort_unstable();
-        let mut entries: Vec<(u64, u64)> = Vec::new();
-        let mut words: Vec<u64> = Vec::new();
-        let mut i = 0;
-        while i < self.pairs.len() {
-            let (h, d, _) = self.pairs[i];
-            entries.push((h, words.len() as u64));
-            let mut j = i;
-            while j < self.pairs.len() && self.pairs[j].0 == h && self.pairs[j].1 == d {
-                j += 1;
+    fn flush_run(&mut self) {
+        if let Some((h, d, start, len)) = self.run.take() {
+            if len == 1 {
+                self.elements.push((h, d, start << 1));
+            } else {
+                self.elements.push((h, d, start << 1 | 1));
+                self.elements.push((h, d, (start + len - 1) << 1));
             }
-            // Rows of one key are ascending: emit maximal runs.
-            let mut k = i;
-            while k < j {
-                let start = self.pairs[k].2;
-                let mut end = start + 1;
-                k += 1;
-                while k < j && self.pairs[k].2 == end {
-                    end += 1;
-                    k += 1;
-                }
-                if end - start == 1 {
-                    words.push(start);
-                } else {
-                    words.push(start | t::POSTING_RANGE);
-                    words.push(end);
-                }
-            }
-            i = j;
         }
-        let n = entries.len() as u64;
+    }
+
+    /// Writes the HASH_INDEX section (SPEC §8.4) of a table of `row_count`
+    /// rows, in section group `group`. The section streams out in a few
+    /// passes over the sorted elements, so nothing the size of the index is
+    /// held besides them.
+    pub fn write_section<W: Write + Seek>(
+        mut self,
+        c: &mut ContainerWriter<W>,
+        group: u32,
+        row_count: u64,
+    ) -> Result<()> {
+        self.flush_run();
+        let el = &mut self.elements;
+        el.par_sort_unstable();
+        let el = &*el;
+        let order = c.order();
+        // Pass 1: how many entries and posting words.
+        let (mut n, mut word_count) = (0u64, 0u64);
+        for g in KeyGroups(el) {
+            n += 1;
+            posting_words(g, |_| word_count += 1);
+        }
         let mut bits = 0u32;
         while (1u64 << bits) < n.div_ceil(2) && bits < 40 {
             bits += 1;
         }
-        let buckets = 1usize << bits;
-        let mut dir = vec![0u64; buckets + 1];
-        // dir[b] = first entry whose bucket is >= b.
-        let mut e = 0usize;
-        for (b, slot) in dir.iter_mut().enumerate() {
-            while e < entries.len() && bucket_of(entries[e].0, bits) < b as u64 {
-                e += 1;
+        c.begin_section(kind::HASH_INDEX, false, group)?;
+        let mut out = SectionBuffer {
+            c,
+            buf: Vec::with_capacity(1 << 20),
+            order,
+        };
+        out.u32(self.columns.len() as u32)?;
+        out.u32(bits)?;
+        out.u64(n)?;
+        out.u64(word_count)?;
+        out.u64(row_count)?;
+        out.u32(t::HASH_XXH3_64)?;
+        out.zeros(t::INDEX_HEADER_LEN as usize - 36)?;
+        for &col in &self.columns {
+            out.u32(col)?;
+        }
+        out.zeros((4 * self.columns.len()).next_multiple_of(8) - 4 * self.columns.len())?;
+        // Pass 2: the bucket directory, buckets[b] = first entry whose
+        // bucket is >= b.
+        let mut entry = 0u64;
+        let mut next_bucket = 0u64;
+        for g in KeyGroups(el) {
+            let b = bucket_of(g[0].0, bits);
+            while next_bucket <= b {
+                out.u64(entry)?;
+                next_bucket += 1;
             }
-            *slot = e as u64;
+            entry += 1;
         }
-        let mut out = Vec::with_capacity(64 + 8 * (dir.len() + 2 * entries.len() + words.len()));
-        order.put_u32(&mut out, self.columns.len() as u32);
-        order.put_u32(&mut out, bits);
-        order.put_u64(&mut out, n);
-        order.put_u64(&mut out, words.len() as u64);
-        order.put_u64(&mut out, row_count);
-        order.put_u32(&mut out, t::HASH_XXH3_64);
-        out.resize(t::INDEX_HEADER_LEN as usize, 0);
-        for &c in &self.columns {
-            order.put_u32(&mut out, c);
+        while next_bucket <= 1u64 << bits {
+            out.u64(entry)?;
+            next_bucket += 1;
         }
-        out.resize(out.len().next_multiple_of(8), 0);
-        for d in dir {
-            order.put_u64(&mut out, d);
+        // Pass 3: the entries, each with its first posting word.
+        let mut first = 0u64;
+        for g in KeyGroups(el) {
+            out.u64(g[0].0)?;
+            out.u64(first)?;
+            posting_words(g, |_| first += 1);
         }
-        for (h, first) in entries {
-            order.put_u64(&mut out, h);
-            order.put_u64(&mut out, first);
+        // Pass 4: the posting words.
+        for g in KeyGroups(el) {
+            let mut failed = Ok(());
+            posting_words(g, |w| {
+                if failed.is_ok() {
+                    failed = out.u64(w);
+                }
+            });
+            failed?;
         }
-        for w in words {
-            order.put_u64(&mut out, w);
+        out.flush()?;
+        c.end_section()?;
+        Ok(())
+    }
+}
+
+/// The runs of sorted builder elements that share one key (hash and
+/// discriminator).
+struct KeyGroups<'e>(&'e [(u64, u64, u64)]);
+
+impl<'e> Iterator for KeyGroups<'e> {
+    type Item = &'e [(u64, u64, u64)];
+    fn next(&mut self) -> Option<Self::Item> {
+        let (h, d, _) = *self.0.first()?;
+        let n = self
+            .0
+            .iter()
+            .position(|e| e.0 != h || e.1 != d)
+            .unwrap_or(self.0.len());
+        let (g, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(g)
+    }
+}
+
+/// The posting words (SPEC §8.4) of one key's sorted elements: its rows
+/// merged into maximal runs, a run of one row as a plain word, a longer one
+/// as a range word and its end.
+fn posting_words(g: &[(u64, u64, u64)], mut push: impl FnMut(u64)) {
+    let mut emit = |r: Option<(u64, u64)>| {
+        if let Some((start, end)) = r {
+            if end - start == 1 {
+                push(start);
+            } else {
+                push(start | t::POSTING_RANGE);
+                push(end);
+            }
         }
-        out
+    };
+    let mut current: Option<(u64, u64)> = None;
+    let mut i = 0;
+    while i < g.len() {
+        let v = g[i].2;
+        let (start, end) = if v & 1 == 1 && i + 1 < g.len() {
+            i += 1;
+            (v >> 1, (g[i].2 >> 1) + 1)
+        } else {
+            (v >> 1, (v >> 1) + 1)
+        };
+        i += 1;
+        current = match current {
+            Some((s, e)) if e == start => Some((s, end)),
+            other => {
+                emit(other);
+                Some((start, end))
+            }
+        };
+    }
+    emit(current);
+}
+
+/// Bytes of a section being streamed, handed to the container writer in
+/// large pieces.
+struct SectionBuffer<'c, W: Write + Seek> {
+    c: &'c mut ContainerWriter<W>,
+    buf: Vec<u8>,
+    order: ByteOrder,
+}
+
+impl<W: Write + Seek> SectionBuffer<'_, W> {
+    fn flush(&mut self) -> Result<()> {
+        self.c.write(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+    fn reserve(&mut self) -> Result<()> {
+        if self.buf.len() >= 1 << 20 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+    fn u32(&mut self, v: u32) -> Result<()> {
+        self.order.put_u32(&mut self.buf, v);
+        self.reserve()
+    }
+    fn u64(&mut self, v: u64) -> Result<()> {
+        self.order.put_u64(&mut self.buf, v);
+        self.reserve()
+    }
+    fn zeros(&mut self, n: usize) -> Result<()> {
+        self.buf.resize(self.buf.len() + n, 0);
+        self.reserve()
     }
 }
 
@@ -170,6 +294,54 @@ fn bucket_of(hash: u64, bits: u32) -> u64 {
         0
     } else {
         hash >> (64 - bits)
+    }
+}
+
+/// A HASH_INDEX section a reader cannot use: its hash function is not
+/// known (SPEC [HI1], *unsupported*), its checksum does not match, or its
+/// header or sizes are wrong. The index is not required, so its table is
+/// still read and its conditions are answered by a scan; the problem is
+/// kept here so that `tribit query --explain` and validators can say why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnusableIndex {
+    /// Absolute offset of the HASH_INDEX section.
+    pub section_offset: u64,
+    /// The class of the problem.
+    pub kind: crate::ErrorKind,
+    /// Absolute offset of the offending bytes.
+    pub offset: u64,
+    /// What is wrong, ending with its SPEC label (e.g. `[HI1]`).
+    pub message: String,
+}
+
+impl UnusableIndex {
+    /// Records the error `e` that made the section at `section_offset` unusable.
+    pub fn new(section_offset: u64, e: &Error) -> UnusableIndex {
+        let offset = match e.location() {
+            crate::Location::Byte { offset, .. } => *offset,
+            _ => section_offset,
+        };
+        UnusableIndex {
+            section_offset,
+            kind: e.kind(),
+            offset,
+            message: e.message().to_string(),
+        }
+    }
+
+    /// The problem as an [`Error`].
+    pub fn error(&self) -> Error {
+        Error::new(self.kind, self.message.clone()).at_byte(Some(kind::HASH_INDEX), self.offset)
+    }
+}
+
+impl std::fmt::Display for UnusableIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "HASH_INDEX at byte {}: {}",
+            self.section_offset, self.message
+        )
     }
 }
 
@@ -202,7 +374,10 @@ impl<'a> HashIndex<'a> {
         if (bytes.len() as u64) < t::INDEX_HEADER_LEN {
             return Err(bad(
                 0,
-                format!("section of {} bytes is shorter than its 64-byte header", bytes.len()),
+                format!(
+                    "section of {} bytes is shorter than its 64-byte header",
+                    bytes.len()
+                ),
             ));
         }
         let key_count = order.u32_at(bytes, 0);
@@ -302,12 +477,15 @@ impl<'a> HashIndex<'a> {
 
     /// The hash of entry `i` (< entry_count).
     pub fn entry_hash(&self, i: u64) -> u64 {
-        self.order.u64_at(self.bytes, self.entries_at + 16 * i as usize)
+        self.order
+            .u64_at(self.bytes, self.entries_at + 16 * i as usize)
     }
 
     /// The posting words of entry `i`, checked against the section.
     fn entry_words(&self, i: u64) -> Result<Range<u64>> {
-        let first = self.order.u64_at(self.bytes, self.entries_at + 16 * i as usize + 8);
+        let first = self
+            .order
+            .u64_at(self.bytes, self.entries_at + 16 * i as usize + 8);
         let end = if i + 1 < self.entry_count {
             self.order
                 .u64_at(self.bytes, self.entries_at + 16 * (i as usize + 1) + 8)
@@ -341,19 +519,24 @@ impl<'a> HashIndex<'a> {
         let mut w = words.start;
         let mut prev_end = 0u64;
         while w < words.end {
-            let v = self.order.u64_at(self.bytes, self.words_at + 8 * w as usize);
+            let v = self
+                .order
+                .u64_at(self.bytes, self.words_at + 8 * w as usize);
             let r = if v & t::POSTING_RANGE != 0 {
                 if w + 1 >= words.end {
                     return Err(bad(w));
                 }
-                let end = self.order.u64_at(self.bytes, self.words_at + 8 * (w as usize + 1));
+                let end = self
+                    .order
+                    .u64_at(self.bytes, self.words_at + 8 * (w as usize + 1));
                 w += 2;
                 (v & !t::POSTING_RANGE)..end
             } else {
                 w += 1;
                 v..v.saturating_add(1)
             };
-            if r.start >= r.end || r.end > row_count || (!ranges.is_empty() && r.start <= prev_end) {
+            if r.start >= r.end || r.end > row_count || (!ranges.is_empty() && r.start <= prev_end)
+            {
                 return Err(bad(w - 1));
             }
             prev_end = r.end;
@@ -365,7 +548,9 @@ impl<'a> HashIndex<'a> {
     /// The first row of entry `i` (the row whose key a lookup compares).
     pub fn entry_first_row(&self, i: u64) -> Result<u64> {
         let words = self.entry_words(i)?;
-        let v = self.order.u64_at(self.bytes, self.words_at + 8 * words.start as usize);
+        let v = self
+            .order
+            .u64_at(self.bytes, self.words_at + 8 * words.start as usize);
         Ok(v & !t::POSTING_RANGE)
     }
 

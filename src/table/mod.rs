@@ -287,6 +287,19 @@ impl Value<'_> {
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
+
+    /// An owned copy.
+    pub fn to_owned_value(&self) -> OwnedValue {
+        match *self {
+            Value::Null => OwnedValue::Null,
+            Value::Bool(b) => OwnedValue::Bool(b),
+            Value::Int(v) => OwnedValue::Int(v),
+            Value::UInt(v) => OwnedValue::UInt(v),
+            Value::F32(v) => OwnedValue::F32(v),
+            Value::F64(v) => OwnedValue::F64(v),
+            Value::Str(s) => OwnedValue::Str(s.to_string()),
+        }
+    }
 }
 
 impl std::fmt::Display for Value<'_> {
@@ -338,16 +351,30 @@ impl OwnedValue {
     }
 }
 
-/// Parses the text `s` as a value of type `ty` (CSV fields, query values).
-/// An empty `s` is null when `nullable` (SPEC §8.6).
+/// Parses the text `s` as an owned value of type `ty` (query values); see
+/// [`parse_field`].
 pub fn parse_value(s: &str, ty: ColumnType, nullable: bool) -> std::result::Result<OwnedValue, String> {
+    parse_field(s, ty, nullable).map(|v| v.to_owned_value())
+}
+
+/// Parses the text `s` as a value of type `ty`, borrowing strings from `s`
+/// (CSV fields). An empty `s` is null when `nullable` (SPEC §8.6); numbers
+/// out of the column's range, and strings longer than its width, are errors.
+///
+/// ```
+/// use tribit::table::{parse_field, ColumnType, Value};
+/// assert_eq!(parse_field("-3", ColumnType::I8, false), Ok(Value::Int(-3)));
+/// assert_eq!(parse_field("", ColumnType::F32, true), Ok(Value::Null));
+/// assert!(parse_field("300", ColumnType::U8, false).is_err());
+/// ```
+pub fn parse_field(s: &str, ty: ColumnType, nullable: bool) -> std::result::Result<Value<'_>, String> {
     use ColumnType::*;
     if s.is_empty() && nullable {
-        return Ok(OwnedValue::Null);
+        return Ok(Value::Null);
     }
-    let int = |lo: i64, hi: i64| -> std::result::Result<OwnedValue, String> {
+    let int = |lo: i64, hi: i64| -> std::result::Result<Value<'_>, String> {
         match s.parse::<i64>() {
-            Ok(v) if v >= lo && v <= hi => Ok(OwnedValue::Int(v)),
+            Ok(v) if v >= lo && v <= hi => Ok(Value::Int(v)),
             Ok(_) => Err(format!("'{s}' is out of range for {}", ty.name())),
             Err(e)
                 if matches!(
@@ -360,9 +387,9 @@ pub fn parse_value(s: &str, ty: ColumnType, nullable: bool) -> std::result::Resu
             Err(_) => Err(format!("'{s}' is not an integer ({})", ty.name())),
         }
     };
-    let uint = |hi: u64| -> std::result::Result<OwnedValue, String> {
+    let uint = |hi: u64| -> std::result::Result<Value<'_>, String> {
         match s.parse::<u64>() {
-            Ok(v) if v <= hi => Ok(OwnedValue::UInt(v)),
+            Ok(v) if v <= hi => Ok(Value::UInt(v)),
             Ok(_) => Err(format!("'{s}' is out of range for {}", ty.name())),
             Err(e)
                 if *e.kind() == std::num::IntErrorKind::PosOverflow
@@ -375,8 +402,8 @@ pub fn parse_value(s: &str, ty: ColumnType, nullable: bool) -> std::result::Resu
     };
     match ty {
         Bool => match s {
-            "true" => Ok(OwnedValue::Bool(true)),
-            "false" => Ok(OwnedValue::Bool(false)),
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
             _ => Err(format!("'{s}' is not a bool (true or false)")),
         },
         I8 => int(i8::MIN.into(), i8::MAX.into()),
@@ -389,12 +416,12 @@ pub fn parse_value(s: &str, ty: ColumnType, nullable: bool) -> std::result::Resu
         U64 => uint(u64::MAX),
         F32 => match s.parse::<f32>() {
             Ok(v) if v.is_infinite() && !s.to_ascii_lowercase().contains("inf") => Err(format!("'{s}' overflows f32")),
-            Ok(v) => Ok(OwnedValue::F32(v)),
+            Ok(v) => Ok(Value::F32(v)),
             Err(_) => Err(format!("'{s}' is not a number (f32)")),
         },
         F64 => match s.parse::<f64>() {
             Ok(v) if v.is_infinite() && !s.to_ascii_lowercase().contains("inf") => Err(format!("'{s}' overflows f64")),
-            Ok(v) => Ok(OwnedValue::F64(v)),
+            Ok(v) => Ok(Value::F64(v)),
             Err(_) => Err(format!("'{s}' is not a number (f64)")),
         },
         Str(n) => {
@@ -406,9 +433,9 @@ pub fn parse_value(s: &str, ty: ColumnType, nullable: bool) -> std::result::Resu
             } else if s.contains('\0') {
                 Err("string contains a NUL byte".into())
             } else {
-                Ok(OwnedValue::Str(s.to_string()))
+                Ok(Value::Str(s))
             }
         }
-        Dict => Ok(OwnedValue::Str(s.to_string())),
+        Dict => Ok(Value::Str(s)),
     }
 }

@@ -2,7 +2,9 @@
 //! container; the header, dictionaries and indexes follow them.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{Seek, Write};
+use std::sync::Arc;
 
 use super::{ColumnType, Schema, Value};
 use crate::container::{ByteOrder, ContainerWriter};
@@ -91,9 +93,71 @@ pub(crate) fn layout(schema: &Schema) -> Result<Layout> {
     })
 }
 
-/// The strings of one dict column so far: string to code, and the strings
-/// in code order.
-type DictBuilder = (HashMap<String, u32>, Vec<String>);
+/// A string hasher for the dictionaries being built: xxh3 of the bytes
+/// (SipHash, the default, costs more than the rest of a row's work).
+#[derive(Default)]
+struct StrHasher(u64);
+
+impl Hasher for StrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = self.0.rotate_left(29) ^ xxhash_rust::xxh3::xxh3_64(bytes);
+    }
+    fn write_u8(&mut self, _: u8) {
+        // `str` hashes its bytes and then 0xFF; the bytes alone suffice.
+    }
+}
+
+/// The strings of one dict column so far, numbered in order of first
+/// appearance (SPEC §8.3).
+#[derive(Default)]
+struct DictBuilder {
+    codes: HashMap<Arc<str>, u32, BuildHasherDefault<StrHasher>>,
+    /// The strings in code order (shared with `codes`).
+    strings: Vec<Arc<str>>,
+    /// For each code, the code that followed it the last time it was seen
+    /// in this column, or `NONE`. Tables written in a repeating order (every
+    /// patient lists the same probesets in the same order) predict the next
+    /// string with one comparison instead of a hash lookup.
+    next: Vec<u32>,
+    /// The code of the previous row's value.
+    prev: Option<u32>,
+}
+
+impl DictBuilder {
+    const NONE: u32 = u32::MAX;
+
+    fn code(&self, s: &str) -> Option<u32> {
+        if let Some(p) = self.prev {
+            if *self.strings[p as usize] == *s {
+                return Some(p);
+            }
+            let n = self.next[p as usize];
+            if n != Self::NONE && *self.strings[n as usize] == *s {
+                return Some(n);
+            }
+        }
+        self.codes.get(s).copied()
+    }
+
+    fn insert(&mut self, s: &str) -> u32 {
+        let c = self.strings.len() as u32;
+        let a: Arc<str> = s.into();
+        self.codes.insert(a.clone(), c);
+        self.strings.push(a);
+        self.next.push(Self::NONE);
+        c
+    }
+
+    fn remember(&mut self, c: u32) {
+        if let Some(p) = self.prev {
+            self.next[p as usize] = c;
+        }
+        self.prev = Some(c);
+    }
+}
 
 /// Writes the rows of one table; created by [`TablesWriter::table`].
 pub struct TableWriter<'w, W: Write + Seek> {
@@ -107,6 +171,9 @@ pub struct TableWriter<'w, W: Write + Seek> {
     dicts: Vec<Option<DictBuilder>>,
     indexes: Vec<IndexBuilder>,
     key: Vec<u8>,
+    /// Dict codes of the row being pushed: (column, code, whether the string
+    /// is new), committed only once the whole row is accepted.
+    pending: Vec<(usize, u32, bool)>,
 }
 
 impl<'w, W: Write + Seek> TableWriter<'w, W> {
@@ -143,7 +210,7 @@ impl<'w, W: Write + Seek> TableWriter<'w, W> {
         let dicts = schema
             .columns
             .iter()
-            .map(|c| (c.ty == ColumnType::Dict).then(|| (HashMap::new(), Vec::new())))
+            .map(|c| (c.ty == ColumnType::Dict).then(DictBuilder::default))
             .collect();
         c.begin_section(kind::TABLE, true, group)?;
         Ok(TableWriter {
@@ -157,6 +224,7 @@ impl<'w, W: Write + Seek> TableWriter<'w, W> {
             dicts,
             indexes,
             key: Vec::new(),
+            pending: Vec::new(),
         })
     }
 
@@ -190,6 +258,7 @@ impl<'w, W: Write + Seek> TableWriter<'w, W> {
         }
         let o = self.c.order();
         self.row.fill(0);
+        self.pending.clear();
         for (i, (col, v)) in self.schema.columns.iter().zip(values).enumerate() {
             let at = self.layout.offsets[i] as usize;
             let w = col.ty.width() as usize;
@@ -251,22 +320,34 @@ impl<'w, W: Write + Seek> TableWriter<'w, W> {
                     cell[..s.len()].copy_from_slice(s.as_bytes());
                 }
                 (ColumnType::Dict, Value::Str(s)) => {
-                    let Some((map, list)) = self.dicts[i].as_mut() else {
+                    let Some(d) = self.dicts[i].as_ref() else {
                         return Err(bad("no dictionary"));
                     };
-                    let code = match map.get(s) {
-                        Some(&c) => c,
+                    let (code, new) = match d.code(s) {
+                        Some(c) => (c, false),
                         None => {
-                            let c = u32::try_from(list.len()).map_err(|_| bad("more than 2^32 distinct strings"))?;
-                            map.insert(s.to_string(), c);
-                            list.push(s.to_string());
-                            c
+                            let c = u32::try_from(d.strings.len())
+                                .ok()
+                                .filter(|&c| c != DictBuilder::NONE)
+                                .ok_or_else(|| bad("more than 2^32 - 1 distinct strings"))?;
+                            (c, true)
                         }
                     };
+                    self.pending.push((i, code, new));
                     put!(code)
                 }
                 (_, v) => return Err(bad(&format!("value {v:?} has the wrong type"))),
             }
+        }
+        // The row is accepted: commit its new dictionary strings.
+        for &(i, code, new) in &self.pending {
+            let (Some(d), Value::Str(s)) = (self.dicts[i].as_mut(), values[i]) else {
+                continue;
+            };
+            if new {
+                d.insert(s);
+            }
+            d.remember(code);
         }
         for ix in &mut self.indexes {
             self.key.clear();
@@ -317,7 +398,8 @@ impl<'w, W: Write + Seek> TableWriter<'w, W> {
         self.c.write(&h)?;
         self.c.end_section()?;
         for (i, d) in self.dicts.into_iter().enumerate() {
-            let Some((_, list)) = d else { continue };
+            let Some(d) = d else { continue };
+            let list = d.strings;
             let mut b = Vec::new();
             o.put_u32(&mut b, i as u32);
             o.put_u32(&mut b, 0);
@@ -337,8 +419,7 @@ impl<'w, W: Write + Seek> TableWriter<'w, W> {
             self.c.add_section(kind::DICTIONARY, true, self.group, &b)?;
         }
         for ix in self.indexes {
-            let b = ix.finish(self.rows, o);
-            self.c.add_section(kind::HASH_INDEX, false, self.group, &b)?;
+            ix.write_section(self.c, self.group, self.rows)?;
         }
         Ok(())
     }

@@ -1,0 +1,161 @@
+//! The table writer's shortcuts (predicted dictionary codes, runs of equal
+//! keys in the index builder, two-thread CSV import) against the plain
+//! definitions they stand for.
+
+use std::io::Cursor;
+
+use tribit::container::{ByteOrder, Container};
+use tribit::convert::csv::{import_csv, infer_schema};
+use tribit::table::{ColumnType, RowSet, Schema, TableOptions, TableSet, TablesWriter, Value};
+
+fn write(schema: &str, index: &[&str], rows: &[Vec<Value<'_>>]) -> Vec<u8> {
+    let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+    let opts = TableOptions {
+        indexes: vec![index.iter().map(|s| s.to_string()).collect()],
+    };
+    let mut t = w.table("t", Schema::parse(schema).unwrap(), &opts).unwrap();
+    for r in rows {
+        let _ = t.push_row(r);
+    }
+    t.finish().unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+#[test]
+fn a_refused_row_leaves_no_trace_in_the_dictionary() {
+    // Row 2 is refused for its out-of-range ID after its new GENE string was
+    // seen: the file must equal one written without that row.
+    let with = write(
+        "GENE:dict,ID:u8",
+        &["GENE"],
+        &[
+            vec![Value::Str("TP53"), Value::UInt(1)],
+            vec![Value::Str("EGFR"), Value::UInt(300)],
+            vec![Value::Str("BRCA1"), Value::UInt(3)],
+        ],
+    );
+    let without = write(
+        "GENE:dict,ID:u8",
+        &["GENE"],
+        &[
+            vec![Value::Str("TP53"), Value::UInt(1)],
+            vec![Value::Str("BRCA1"), Value::UInt(3)],
+        ],
+    );
+    assert_eq!(with, without);
+    let c = Container::parse(&with).unwrap();
+    let ts = TableSet::new(&with, &c).unwrap();
+    let d = ts.tables()[0].dictionary(0).unwrap();
+    assert_eq!((d.len(), d.get(0), d.get(1)), (2, Some("TP53"), Some("BRCA1")));
+}
+
+#[test]
+fn dictionary_codes_are_first_appearance_order_whatever_the_pattern() {
+    // Repeating blocks (predicted), then a changed order, then noise: the
+    // codes must be those of a plain first-appearance numbering.
+    let names: Vec<String> = (0..50).map(|i| format!("P{i}")).collect();
+    let mut seq: Vec<usize> = Vec::new();
+    for _ in 0..3 {
+        seq.extend(0..40);
+    }
+    seq.extend((0..50).rev());
+    let mut rng = Rng(7);
+    seq.extend((0..500).map(|_| (rng.next() % 50) as usize));
+    let rows: Vec<Vec<Value<'_>>> = seq.iter().map(|&i| vec![Value::Str(&names[i])]).collect();
+    let bytes = write("P:dict", &["P"], &rows);
+    let c = Container::parse(&bytes).unwrap();
+    let ts = TableSet::new(&bytes, &c).unwrap();
+    let t = &ts.tables()[0];
+    let mut first: Vec<usize> = Vec::new();
+    for &i in &seq {
+        if !first.contains(&i) {
+            first.push(i);
+        }
+    }
+    let d = t.dictionary(0).unwrap();
+    assert_eq!(d.len(), first.len() as u64);
+    for (code, &i) in first.iter().enumerate() {
+        assert_eq!(d.get(code as u32), Some(names[i].as_str()));
+    }
+    for (r, &i) in seq.iter().enumerate() {
+        assert_eq!(t.cell(r as u64, 0).unwrap(), Value::Str(&names[i]));
+    }
+}
+
+#[test]
+fn index_postings_equal_a_scan_for_runs_and_scattered_rows() {
+    // Keys in runs of random length, some keys recurring later, so the
+    // builder's run elements, single rows and their merging are all used.
+    let mut rng = Rng(42);
+    let mut keys: Vec<u64> = Vec::new();
+    while keys.len() < 5000 {
+        let k = rng.next() % 40;
+        let run = 1 + (rng.next() % 7) as usize;
+        keys.extend(std::iter::repeat_n(k, run));
+    }
+    let rows: Vec<Vec<Value<'_>>> = keys.iter().map(|&k| vec![Value::UInt(k)]).collect();
+    let bytes = write("K:u32", &["K"], &rows);
+    let c = Container::parse(&bytes).unwrap();
+    let ts = TableSet::new(&bytes, &c).unwrap();
+    let t = &ts.tables()[0];
+    for k in 0..41u64 {
+        let got = t.index_lookup(0, &[Value::UInt(k)]).unwrap();
+        let want = RowSet::from_rows((0..keys.len() as u64).filter(|&r| keys[r as usize] == k));
+        assert_eq!(got.ranges(), want.ranges(), "key {k}");
+    }
+}
+
+#[test]
+fn inferred_types_never_refuse_their_own_file() {
+    // 1e400 parses as an infinite f64 but is an overflow for the importer:
+    // inference must not pick f64 for it.
+    let text = "A,B\n1e400,2.5\n3,1e10\n";
+    let schema = infer_schema(text.as_bytes(), b',').unwrap();
+    assert_eq!(schema.columns[0].ty, ColumnType::Dict);
+    assert_eq!(schema.columns[1].ty, ColumnType::F64);
+    let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+    let mut t = w.table("t", schema, &TableOptions::default()).unwrap();
+    assert_eq!(import_csv(text.as_bytes(), b',', &mut t, |_| {}).unwrap(), 2);
+}
+
+#[test]
+fn csv_import_over_many_batches_keeps_every_row_and_locates_errors() {
+    // More rows than one batch of the parsing thread, then a bad field far
+    // into the file: the error names its line.
+    let mut text = String::from("ID,V\n");
+    for i in 0..10_000u32 {
+        text.push_str(&format!("{i},{}\n", i as f32 * 0.5));
+    }
+    let schema = Schema::parse("ID:u32,V:f32").unwrap();
+    let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+    let mut t = w.table("t", schema.clone(), &TableOptions::default()).unwrap();
+    assert_eq!(import_csv(text.as_bytes(), b',', &mut t, |_| {}).unwrap(), 10_000);
+    t.finish().unwrap();
+    let bytes = w.finish().unwrap().into_inner();
+    let c = Container::parse(&bytes).unwrap();
+    let ts = TableSet::new(&bytes, &c).unwrap();
+    let v = ts.tables()[0].column::<f32>("V").unwrap();
+    assert_eq!((v.len(), v.get(9_999)), (10_000, Some(9_999.0 * 0.5)));
+
+    text.push_str("10000,oops\n");
+    for i in 10_001..12_000u32 {
+        text.push_str(&format!("{i},1\n"));
+    }
+    let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+    let mut t = w.table("t", schema, &TableOptions::default()).unwrap();
+    let e = import_csv(text.as_bytes(), b',', &mut t, |_| {}).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("line 10002") && msg.contains("'oops'"), "{msg}");
+}
