@@ -1,5 +1,11 @@
 #!/usr/bin/env python3
-"""An independent tribit 1.0 reader, written from SPEC.md alone.
+"""An independent tribit 1.1 reader, written from SPEC.md alone.
+
+It implements the container and sequences of version 1.0 (SPEC §1-§7) and
+the tables, dictionaries and hash indexes that version 1.1 adds (§8). It
+reads files of every minor version of major version 1 (§2.3): the canonical
+JSON's "version" is the header's major.minor as stored, e.g. "1.1" for a
+file with tables.
 
 Usage:
     python3 conformance/python/tribit_reader.py FILE
@@ -30,6 +36,25 @@ What it checks, and in which order (SPEC §2.4, §13.1):
 After the sequences have been decoded, blocks that no sequence touched
 (blocks holding nothing but END codes) are verified too, so every block's
 checksum is checked once.
+
+Tables (§8; §2.4 gives no steps for them, so this order is the reader's own,
+after the sequence set):
+  * the group rules of [T2]: one TABLE per group, every DICTIONARY and
+    HASH_INDEX in a group with a TABLE, no table in the sequence set's group;
+  * each TABLE in directory order: its checksum, [T1], [T3]-[T8], unique
+    table names [T2]; then its DICTIONARY sections (checksum, [DI1], [DI5],
+    [DI2], [DI3]) and its HASH_INDEX sections (checksum, [HI1], [HI4],
+    [HI5], [HI3], [HI2]), in directory order. An index that fails one of
+    these is not used, as §8.4 says, and does not make the table
+    unreadable: the reader notes why on stderr and leaves it out of the
+    canonical JSON's "indexes";
+  * every cell, row by row, when decoding: nulls from the row's null bitmap,
+    [T9] for bool, [T10] for fixed-width strings, [DI4] for dict codes.
+Left to a validator (SPEC §13.1: a reader need not detect every broken
+invariant): distinct dictionary strings [DI3], zero bytes in null cells and
+unused row bytes [T11], zero padding in a TABLE [T13], the buckets, entries and postings of a hash index
+[HI6]-[HI9] (this reader returns every row and performs no lookup), and the
+reserved-zero rules [T12], [DI6], [HI10] (reserved fields are ignored, §1).
 
 The block index's first_mask/first_exception hints (§5.1) are used only after
 they have been confirmed; a wrong hint makes the reader search from the
@@ -82,6 +107,10 @@ BLOCKS = 0x0105
 MASKS = 0x0106
 EXCEPTIONS = 0x0107
 NONACGT_SUMMARY = 0x0108
+# Section kinds a 1.1 reader also knows (§3.1: "defined in 1.1", §8).
+TABLE = 0x0201
+DICTIONARY = 0x0202
+HASH_INDEX = 0x0203
 KIND_NAMES = {
     SEQUENCE_INDEX: "SEQUENCE_INDEX",
     SEQUENCE_NAMES: "SEQUENCE_NAMES",
@@ -91,14 +120,16 @@ KIND_NAMES = {
     MASKS: "MASKS",
     EXCEPTIONS: "EXCEPTIONS",
     NONACGT_SUMMARY: "NONACGT_SUMMARY",
+    TABLE: "TABLE",
+    DICTIONARY: "DICTIONARY",
+    HASH_INDEX: "HASH_INDEX",
 }
 KNOWN_KINDS = frozenset(KIND_NAMES)
 # The seven kinds that must all be present, or all absent (§3.1 [K2], §2.4 step 15).
 SEQUENCE_SET_KINDS = (SEQUENCE_INDEX, SEQUENCE_NAMES, SEQUENCE_NAME_HASH,
                       BLOCK_INDEX, BLOCKS, MASKS, EXCEPTIONS)
 # The names of the reserved kinds, only to make messages friendlier (§3.1).
-RESERVED_KIND_NAMES = {0x0109: "REFERENCES", 0x0201: "TABLE",
-                       0x0202: "DICTIONARY", 0x0203: "HASH_INDEX"}
+RESERVED_KIND_NAMES = {0x0109: "REFERENCES"}
 
 # Codes (§4).
 CODE_N = 4
@@ -115,6 +146,37 @@ SPECIAL_CODE = re.compile(b"[\x05-\x07]")
 # SPREAD[v] is the 8 bytes 0/1 of the bits of v, bit 0 first: it turns one
 # plane byte into the bits of 8 consecutive positions (§5 "Raw encoding").
 SPREAD = [bytes((v >> bit) & 1 for bit in range(8)) for v in range(256)]
+
+# Tables (§8).
+TABLE_MIN_LEN = 72                                # §8.1 [T1]: a 64-byte header and header_offset
+TABLE_HEADER_LEN = 64                             # §8.1
+COLUMN_ENTRY_LEN_1_1 = 32                         # §8.1 [T4]
+NOT_NULLABLE = 0xFFFFFFFF                         # §8.1 null_bit of a column that is not nullable
+DICTIONARY_HEADER_LEN = 32                        # §8.3
+HASH_INDEX_HEADER_LEN = 64                        # §8.4
+MAX_BUCKET_BITS = 40                              # §8.4 [HI4]
+HASH_XXH3_KEY = 1                                 # §8.4 [HI1]
+TYPE_BOOL = 1
+TYPE_STRING = 12
+TYPE_DICT = 13
+# Column type code -> (name, width, struct code of the cell) (§8.2). Floats
+# are read as unsigned integers of their width: the canonical JSON prints
+# their bit patterns. The string width is the column's own (n >= 1).
+COLUMN_TYPES = {
+    1: ("bool", 1, "B"),
+    2: ("i8", 1, "b"),
+    3: ("i16", 2, "h"),
+    4: ("i32", 4, "i"),
+    5: ("i64", 8, "q"),
+    6: ("u8", 1, "B"),
+    7: ("u16", 2, "H"),
+    8: ("u32", 4, "I"),
+    9: ("u64", 8, "Q"),
+    10: ("f32", 4, "I"),
+    11: ("f64", 8, "Q"),
+    TYPE_STRING: ("str", None, None),
+    TYPE_DICT: ("dict", 4, "I"),
+}
 
 
 # --------------------------------------------------------------------------
@@ -188,6 +250,48 @@ class Record:
          self.name_len, self.line_width, self.mask_first, self.mask_count,
          self.exception_first, self.exception_count, self.n_count, self.md5,
          self.refget, self.name_start, self.blank_lines, self.flags) = fields
+
+
+class Column:
+    """One column descriptor of a TABLE (§8.1), after [T6] and [T8]."""
+
+    def __init__(self, index, code, flags, offset, width, null_bit, name):
+        self.index = index
+        self.code = code
+        self.flags = flags
+        self.offset = offset
+        self.width = width
+        self.null_bit = null_bit
+        self.name = name
+        self.nullable = bool(flags & 1)
+        self.dictionary = None          # the Dictionary of a dict column (§8.3)
+
+    @property
+    def type_name(self):
+        if self.code == TYPE_STRING:
+            return "str(%d)" % self.width
+        return COLUMN_TYPES[self.code][0]
+
+
+class Table:
+    """One TABLE section (§8.1) with the DICTIONARY and HASH_INDEX sections of
+    its group (§8.3, §8.4)."""
+
+    def __init__(self, section):
+        self.section = section
+        self.name = None
+        self.columns = []
+        self.indexes = []               # per HASH_INDEX: key column numbers, in key order
+
+
+class Dictionary:
+    """One DICTIONARY section (§8.3), after [DI1]-[DI3] and [DI5]."""
+
+    def __init__(self, section, column, count, strings):
+        self.section = section
+        self.column = column
+        self.count = count
+        self.strings = strings          # the count strings, decoded, in code order
 
 
 class TribitReader:
@@ -648,6 +752,296 @@ class TribitReader:
             s = (s + 1) & mask
         raise format_error("%s: name hash table has no empty slot" % self.display)
 
+    # ---- §8: tables, dictionaries, hash indexes ---------------------------
+    #
+    # SPEC §2.4 lists no steps for §8. This reader handles the tables after
+    # the sequence set (steps 14-23), in this order: the group rules [T2]
+    # that need no section contents; then each TABLE in directory order (its
+    # checksum, then [T1], [T3]-[T8], the name rule of [T2]), its DICTIONARY
+    # sections in directory order (checksum, [DI1], [DI5], [DI2], [DI3]) and
+    # its HASH_INDEX sections in directory order (checksum, [HI1]-[HI5]; an
+    # index that fails them is not used, and not listed, §8.4);
+    # then the cells of every table, row by row ([T9], [T10], [DI4]). The
+    # rules that need a pass over data and do not change what a reader
+    # returns (distinct dictionary strings [DI3], [T11], [T13], [HI6]-[HI9]) and the
+    # reserved-zero rules ([T12], [DI6], [HI10]: readers MUST ignore reserved
+    # fields, §1) are left to a validator (§13.1).
+
+    def open_tables(self):
+        """The TABLE, DICTIONARY and HASH_INDEX sections, checked; a list of
+        Table in directory order of their TABLE sections."""
+        tables, by_group, others = [], {}, []
+        for s in self.sections:
+            if s.kind == TABLE:
+                if s.group in by_group:                                     # [T2]
+                    raise format_error(self.error_at(s.entry_offset, "group %d holds a second TABLE [T2]" % s.group))
+                table = Table(s)
+                by_group[s.group] = table
+                tables.append(table)
+            elif s.kind in (DICTIONARY, HASH_INDEX):
+                others.append(s)
+        for s in others:                                                    # [T2]
+            if s.group not in by_group:
+                raise format_error(self.error_at(s.entry_offset, "%s in group %d, which holds no TABLE [T2]"
+                                                 % (s.name, s.group)))
+        # "The group of the sequence set": the group of its sections ([K3]
+        # makes it one value; a reader need not check [K3], so any of them
+        # counts). A lone NONACGT_SUMMARY is no sequence set (step 15).
+        sequence_groups = {s.group for s in self.sections
+                           if self.has_sequences and (s.kind in SEQUENCE_SET_KINDS or s.kind == NONACGT_SUMMARY)}
+        for table in tables:                                                # [T2]
+            if table.section.group in sequence_groups:
+                raise format_error(self.error_at(table.section.entry_offset, "TABLE in group %d, the group of the "
+                                                 "sequence set [T2]" % table.section.group))
+        names = set()
+        for table in tables:
+            self.open_table(table)
+            if table.name in names:                                         # [T2]
+                raise format_error(self.error_at(table.section.entry_offset, "a second table named '%s' [T2]"
+                                                 % table.name))
+            names.add(table.name)
+            group = [s for s in others if s.group == table.section.group]
+            for s in group:
+                if s.kind == DICTIONARY:
+                    self.open_dictionary(table, s)
+            for column in table.columns:                                    # [DI5]
+                if column.code == TYPE_DICT and column.dictionary is None:
+                    raise format_error(self.error_at(table.section.offset, "table '%s' column '%s' has no "
+                                                     "DICTIONARY [DI5]" % (table.name, column.name)))
+            for s in group:
+                if s.kind == HASH_INDEX:
+                    # §8.4: an index a reader cannot use (another hash [HI1], a
+                    # checksum mismatch, [HI2]-[HI5] broken) does not make its
+                    # table unreadable: the reader scans instead, and SHOULD
+                    # say why. The canonical JSON lists the usable ones.
+                    try:
+                        table.indexes.append(self.open_hash_index(table, s))
+                    except TribitError as err:
+                        sys.stderr.write("tribit_reader.py: note: HASH_INDEX not used (%s): %s\n"
+                                         % (err.error_class, err.message))
+        return tables
+
+    def open_table(self, table):
+        """A TABLE's checksum, header and column descriptors (§8.1)."""
+        s = table.section
+        self.verify_section(s)                                              # [D5]
+        where = "table at byte %d" % s.offset
+        # [T1]: the header_offset word and a whole header fit.
+        if s.length < TABLE_MIN_LEN:
+            raise format_error(self.error_at(s.offset, "TABLE is %d bytes, less than 72 [T1]" % s.length))
+        end = s.length - 8                                                  # where the header_offset word starts
+        (header_offset,) = self.unpack("Q", s.offset + end)
+        if header_offset % 8 != 0 or header_offset + TABLE_HEADER_LEN > end:
+            raise format_error(self.error_at(s.offset + end, "%s: header_offset %d is misaligned or leaves no "
+                                             "room for the header [T1]" % (where, header_offset)))
+        h = s.offset + header_offset
+        (row_count, row_width, column_count, null_offset, null_len, name_len,
+         column_entry_len) = self.unpack("QIIIIII", h)                    # 32 reserved bytes ignored
+        # [T3]: the rows fill [0, header_offset) up to less than 8 bytes of padding.
+        rows_len = row_count * row_width
+        if rows_len > header_offset or header_offset - rows_len >= 8:
+            raise format_error(self.error_at(h, "%s: %d rows of %d bytes do not end within 8 bytes before "
+                                             "header_offset %d [T3]" % (where, row_count, row_width, header_offset)))
+        # [T4]: the counts, then the descriptors and names inside [header_offset, length - 8).
+        if row_width == 0 or column_count == 0 or column_entry_len < COLUMN_ENTRY_LEN_1_1:
+            raise format_error(self.error_at(h + 8, "%s: row_width %d, column_count %d, column_entry_len %d "
+                                             "[T4]" % (where, row_width, column_count, column_entry_len)))
+        descriptors = header_offset + TABLE_HEADER_LEN
+        names_at = descriptors + column_count * column_entry_len
+        if names_at + name_len > end:
+            raise format_error(self.error_at(h + 12, "%s: %d column descriptors of %d bytes and the names do not "
+                                             "fit before the last 8 bytes [T4]" % (where, column_count, column_entry_len)))
+        # [T5]
+        if null_offset + null_len > row_width:
+            raise format_error(self.error_at(h + 16, "%s: null bitmap [%d, +%d) outside the %d-byte row [T5]"
+                                             % (where, null_offset, null_len, row_width)))
+        table.name = self.table_name(s, names_at, name_len, where + ": table name")
+        where = "table '%s'" % table.name
+        table.row_count, table.row_width = row_count, row_width
+        table.null_offset, table.null_len = null_offset, null_len
+        at_name = names_at + name_len
+        column_names = set()
+        for i in range(column_count):
+            at = s.offset + descriptors + i * column_entry_len              # bytes past 32 skipped (§10 rule 2b)
+            code, flags, offset, width, null_bit, cname_len = self.unpack("BB2xIIII", at)
+            if at_name + cname_len > end:                                   # [T4]
+                raise format_error(self.error_at(at + 16, "%s: column %d's name runs into the last 8 bytes [T4]"
+                                                 % (where, i)))
+            cname = self.table_name(s, at_name, cname_len, "%s: column %d name" % (where, i))
+            at_name += cname_len
+            if cname in column_names:                                       # [T4]
+                raise format_error(self.error_at(at + 16, "%s: two columns named '%s' [T4]" % (where, cname)))
+            column_names.add(cname)
+            ctype = COLUMN_TYPES.get(code)                                  # [T6]
+            if ctype is None:
+                raise format_error(self.error_at(at, "%s: column '%s' has type code %d, not one of §8.2 [T6]"
+                                                 % (where, cname, code)))
+            if (width < 1) if ctype[1] is None else (width != ctype[1]):
+                raise format_error(self.error_at(at + 8, "%s: column '%s' of type %s has width %d [T6]"
+                                                 % (where, cname, ctype[0], width)))
+            if offset + width > row_width:                                  # [T7]
+                raise format_error(self.error_at(at + 4, "%s: column '%s' [%d, +%d) outside the %d-byte row [T7]"
+                                                 % (where, cname, offset, width, row_width)))
+            if bool(flags & 1) != (null_bit != NOT_NULLABLE):               # [T8]; flag bits 1-7 ignored
+                raise format_error(self.error_at(at + 12, "%s: column '%s': nullable flag %d but null_bit 0x%X [T8]"
+                                                 % (where, cname, flags & 1, null_bit)))
+            if flags & 1 and null_bit >= 8 * null_len:                      # [T8]
+                raise format_error(self.error_at(at + 12, "%s: column '%s': null_bit %d outside the %d-byte "
+                                                 "bitmap [T8]" % (where, cname, null_bit, null_len)))
+            table.columns.append(Column(i, code, flags, offset, width, null_bit, cname))
+        # [T7]: no two columns overlap, none overlaps the bitmap (an empty
+        # bitmap has no bytes). Widths are >= 1, so sorting by offset suffices.
+        spans = sorted([(c.offset, c.width, "column '%s'" % c.name, c.index) for c in table.columns]
+                       + ([(null_offset, null_len, "the null bitmap", -1)] if null_len > 0 else []))
+        for (off_a, len_a, what_a, _ia), (off_b, _len_b, what_b, ib) in zip(spans, spans[1:]):
+            if off_a + len_a > off_b:
+                at = s.offset + descriptors + ib * column_entry_len if ib >= 0 else h + 16
+                raise format_error(self.error_at(at, "%s: %s overlaps %s [T7]" % (where, what_b, what_a)))
+        # [T8]: two columns never share a null bit.
+        null_bits = {}
+        for c in table.columns:
+            if c.nullable:
+                if c.null_bit in null_bits:
+                    raise format_error(self.error_at(s.offset + descriptors + c.index * column_entry_len + 12,
+                                                     "%s: columns '%s' and '%s' share null bit %d [T8]"
+                                                     % (where, null_bits[c.null_bit], c.name, c.null_bit)))
+                null_bits[c.null_bit] = c.name
+
+    def table_name(self, s, offset, length, what):
+        """A table or column name: non-empty UTF-8 [T4]; offset relative to the section."""
+        raw = self.read(s.offset + offset, length)
+        try:
+            if length == 0:
+                raise ValueError("empty")
+            return raw.decode("utf-8")
+        except ValueError:
+            raise format_error(self.error_at(s.offset + offset, "%s is empty or not UTF-8 [T4]" % what))
+
+    def open_dictionary(self, table, s):
+        """A DICTIONARY of table's group: checksum, [DI1], [DI5], [DI2], [DI3] (§8.3)."""
+        self.verify_section(s)                                              # [D5]
+        if s.length < DICTIONARY_HEADER_LEN:                                # [DI1]
+            raise format_error(self.error_at(s.offset, "DICTIONARY is %d bytes, shorter than its header [DI1]"
+                                             % s.length))
+        column, count, bytes_len = self.unpack("I4xQQ", s.offset)          # reserved fields ignored
+        if s.length != DICTIONARY_HEADER_LEN + 8 * (count + 1) + bytes_len:  # [DI1]
+            raise format_error(self.error_at(s.offset, "DICTIONARY length %d is not 32 + 8 x (%d + 1) + %d [DI1]"
+                                             % (s.length, count, bytes_len)))
+        if column >= len(table.columns) or table.columns[column].code != TYPE_DICT:   # [DI5]
+            raise format_error(self.error_at(s.offset, "DICTIONARY names column %d, not a dict column of table "
+                                             "'%s' [DI5]" % (column, table.name)))
+        target = table.columns[column]
+        if target.dictionary is not None:                                   # [DI5]
+            raise format_error(self.error_at(s.offset, "a second DICTIONARY for table '%s' column '%s' [DI5]"
+                                             % (table.name, target.name)))
+        offsets = self.unpack("%dQ" % (count + 1), s.offset + DICTIONARY_HEADER_LEN)
+        if offsets[0] != 0 or offsets[count] != bytes_len:                  # [DI2]
+            raise format_error(self.error_at(s.offset + DICTIONARY_HEADER_LEN, "DICTIONARY offsets do not run "
+                                             "from 0 to bytes_len %d [DI2]" % bytes_len))
+        for i in range(count):
+            if offsets[i] > offsets[i + 1]:
+                raise format_error(self.error_at(s.offset + DICTIONARY_HEADER_LEN + 8 * (i + 1),
+                                                 "DICTIONARY offsets decrease at string %d [DI2]" % (i + 1)))
+        # [DI3]: every string is UTF-8, checked once for all of them (a pass
+        # over the string data only; the table's cells are far more bytes).
+        # That the strings are distinct is not checked: it does not change
+        # what a cell decodes to.
+        data = s.offset + DICTIONARY_HEADER_LEN + 8 * (count + 1)
+        strings = []
+        for i in range(count):
+            try:
+                strings.append(self.read(data + offsets[i], offsets[i + 1] - offsets[i]).decode("utf-8"))
+            except ValueError:
+                raise format_error(self.error_at(data + offsets[i], "DICTIONARY string %d is not UTF-8 [DI3]" % i))
+        target.dictionary = Dictionary(s, column, count, strings)
+
+    def open_hash_index(self, table, s):
+        """A HASH_INDEX of table's group, as far as this reader uses it: the
+        header and the key columns, checked ([HI1]-[HI5], §8.4). Returns the
+        key column numbers, or raises the TribitError that makes the index
+        unusable (the caller then does without it). The buckets, entries and
+        postings ([HI6]-[HI9]) serve lookups, which this reader does not
+        perform: it returns every row, which needs no index."""
+        self.verify_section(s)                                              # [D5]
+        if s.length < HASH_INDEX_HEADER_LEN:
+            raise format_error(self.error_at(s.offset, "HASH_INDEX is %d bytes, shorter than its header [HI5]"
+                                             % s.length))
+        key_count, bucket_bits, entry_count, word_count, row_count, hash_kind = self.unpack("IIQQQI", s.offset)
+        where = "HASH_INDEX of table '%s'" % table.name
+        if hash_kind != HASH_XXH3_KEY:                                      # [HI1]
+            raise unsupported_error(self.error_at(s.offset + 32, "%s: hash %d is not implemented [HI1]"
+                                                  % (where, hash_kind)))
+        if bucket_bits > MAX_BUCKET_BITS:                                   # [HI4], before 2^B is computed
+            raise format_error(self.error_at(s.offset + 4, "%s: bucket_bits %d is more than 40 [HI4]"
+                                             % (where, bucket_bits)))
+        k = ceil_div(HASH_INDEX_HEADER_LEN + 4 * key_count, 8) * 8
+        if s.length != k + 8 * ((1 << bucket_bits) + 1) + 16 * entry_count + 8 * word_count:   # [HI5]
+            raise format_error(self.error_at(s.offset, "%s: length %d does not match its header [HI5]"
+                                             % (where, s.length)))
+        if not 1 <= key_count <= len(table.columns):                        # [HI3]
+            raise format_error(self.error_at(s.offset, "%s: key_count %d is not in [1, %d] [HI3]"
+                                             % (where, key_count, len(table.columns))))
+        keys = self.unpack("%dI" % key_count, s.offset + HASH_INDEX_HEADER_LEN)
+        if max(keys) >= len(table.columns) or len(set(keys)) != key_count:  # [HI3]
+            raise format_error(self.error_at(s.offset + HASH_INDEX_HEADER_LEN, "%s: key columns %s are not distinct "
+                                             "columns of the table [HI3]" % (where, list(keys))))
+        if row_count != table.row_count:                                    # [HI2]
+            raise format_error(self.error_at(s.offset + 24, "%s: row_count %d, the table has %d [HI2]"
+                                             % (where, row_count, table.row_count)))
+        return list(keys)
+
+    def table_rows(self, table):
+        """Every row of table, decoded (§8.1, §8.2): a list of lists of cells,
+        None for a null cell, floats as "f32:"/"f64:" bit patterns."""
+        s = table.section
+        where = "table '%s'" % table.name
+        decoders = []
+        for c in table.columns:
+            if c.code == TYPE_STRING:
+                decoders.append((c, None))
+            else:
+                decoders.append((c, struct.Struct(self.order + COLUMN_TYPES[c.code][2])))
+        rows = []
+        for r in range(table.row_count):                                    # row_count checked by [T3]
+            at = s.offset + r * table.row_width
+            row = self.read(at, table.row_width)
+            cells = []
+            for c, decoder in decoders:
+                if c.nullable and (row[table.null_offset + c.null_bit // 8] >> (c.null_bit % 8)) & 1:
+                    cells.append(None)
+                    continue
+                raw = row[c.offset:c.offset + c.width]                      # inside the row by [T7]
+                if decoder is None:                                         # [T10]
+                    text = raw.rstrip(b"\0")
+                    try:
+                        if b"\0" in text:
+                            raise ValueError("zero byte")
+                        cells.append(text.decode("utf-8"))
+                    except ValueError:
+                        raise format_error(self.error_at(at + c.offset, "%s row %d column '%s': string is not "
+                                                         "UTF-8 without zero bytes [T10]" % (where, r, c.name)))
+                    continue
+                (value,) = decoder.unpack(raw)
+                if c.code == TYPE_BOOL:                                     # [T9]
+                    if value > 1:
+                        raise format_error(self.error_at(at + c.offset, "%s row %d column '%s': bool byte %d [T9]"
+                                                         % (where, r, c.name, value)))
+                    cells.append(bool(value))
+                elif c.code == 10:
+                    cells.append("f32:%08x" % value)
+                elif c.code == 11:
+                    cells.append("f64:%016x" % value)
+                elif c.code == TYPE_DICT:                                   # [DI4]
+                    if value >= c.dictionary.count:
+                        raise format_error(self.error_at(at + c.offset, "%s row %d column '%s': dictionary code %d "
+                                                         "of %d strings [DI4]" % (where, r, c.name, value,
+                                                                                  c.dictionary.count)))
+                    cells.append(c.dictionary.strings[value])
+                else:
+                    cells.append(value)
+            rows.append(cells)
+        return rows
+
     # ---- the canonical JSON ----------------------------------------------
 
     def canonical(self):
@@ -656,8 +1050,20 @@ class TribitReader:
         doc = {"version": "%d.%d" % (self.major, self.minor),
                "byte_order": self.byte_order,
                "sequences": []}
-        if not self.has_sequences:
-            return doc
+        if self.has_sequences:
+            self.canonical_sequences(doc)
+        tables = self.open_tables()
+        if tables:
+            doc["tables"] = [{
+                "name": t.name,
+                "row_count": t.row_count,
+                "columns": [{"name": c.name, "type": c.type_name, "nullable": c.nullable} for c in t.columns],
+                "indexes": [[t.columns[k].name for k in keys] for keys in t.indexes],
+                "rows": self.table_rows(t),
+            } for t in tables]
+        return doc
+
+    def canonical_sequences(self, doc):
         refget_present = bool(self.index_flags & 1)                 # §6, flags bit 0
         for i in range(self.sequence_count):
             r = self.record(i)                                      # step 22
@@ -682,7 +1088,6 @@ class TribitReader:
                 "sequence": letters.decode("ascii"),
             })
         self.verify_all_blocks()
-        return doc
 
 
 def main(argv):
