@@ -46,7 +46,7 @@ fn genome(n: usize, len: usize, seed: u64) -> Vec<u8> {
                 } else {
                     b"ACGT"[(r.next() & 3) as usize]
                 };
-                if r.next() % 2_000_000 == 0 {
+                if r.next().is_multiple_of(2_000_000) {
                     b = b'R';
                 }
                 seq.push(if lower { b.to_ascii_lowercase() } else { b });

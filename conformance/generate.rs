@@ -747,7 +747,10 @@ pub fn files(vs: &[Vector]) -> tribit::Result<Vec<(String, Vec<u8>)>> {
                 let text = serde_json::to_string_pretty(&j).expect("json") + "\n";
                 out.push((format!("vectors/valid/{}.json", x.name), text.into_bytes()));
                 if let Some(k) = kmer_expectations(&x.bytes)? {
-                    out.push((format!("vectors/valid/{}.kmers.json", x.name), kmers_text(&k).into_bytes()));
+                    out.push((
+                        format!("vectors/valid/{}.kmers.json", x.name),
+                        kmers_text(&k).into_bytes(),
+                    ));
                 }
             }
         }

@@ -5,7 +5,7 @@
 //! It reads the bytes directly rather than through [`crate::Reader`], which
 //! stops at the first error; the tests hold the two to the same verdicts.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use md5::{Digest, Md5};
 use serde::Serialize;
@@ -97,6 +97,8 @@ struct V<'a> {
     o: ByteOrder,
     minor: u16,
     r: Report,
+    /// Problems listed so far per label, for [`MAX_PER_LABEL`].
+    per_label: HashMap<&'static str, usize>,
 }
 
 /// Checks `bytes` as a tribit file.
@@ -119,6 +121,7 @@ pub fn validate(bytes: &[u8]) -> Report {
         o: ByteOrder::Little,
         minor: 0,
         r: Report::default(),
+        per_label: HashMap::new(),
     };
     if let Some((header, sections)) = v.container() {
         v.sequences(&header, &sections);
@@ -127,18 +130,24 @@ pub fn validate(bytes: &[u8]) -> Report {
     v.r
 }
 
-/// The SPEC §8 label a table error message carries, e.g. "[T7]".
-fn table_label(message: &str) -> &'static str {
-    const LABELS: [&str; 23] = [
-        "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "DI1", "DI2", "DI3", "DI4", "DI5", "HI1",
-        "HI2", "HI3", "HI4", "HI5", "HI6", "HI7",
+/// The SPEC §8 label a table error message of the reader carries, e.g.
+/// "[T7]"; every such message carries one. Should one not, the nearest
+/// rule of its section is used: [D5] for a checksum, [T1], [DI1] or [HI5]
+/// for the shape of a TABLE, DICTIONARY or HASH_INDEX.
+fn table_label(message: &str, kind: crate::ErrorKind, section: Option<u32>) -> &'static str {
+    const LABELS: [&str; 31] = [
+        "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12", "T13", "DI1", "DI2", "DI3", "DI4",
+        "DI5", "DI6", "HI1", "HI2", "HI3", "HI4", "HI5", "HI6", "HI7", "HI8", "HI9", "HI10", "D4", "D5",
     ];
     let found = message.rfind('[').and_then(|i| message[i + 1..].split(']').next());
-    match found {
-        Some("HI8") => "HI8",
-        Some("HI9") => "HI9",
-        Some(l) => LABELS.iter().find(|x| **x == l).copied().unwrap_or("T1"),
-        None => "T1",
+    if let Some(l) = found.and_then(|l| LABELS.iter().find(|x| **x == l)) {
+        return l;
+    }
+    match (kind, section) {
+        (crate::ErrorKind::Checksum, _) => "D5",
+        (_, Some(kind::DICTIONARY)) => "DI1",
+        (_, Some(kind::HASH_INDEX)) => "HI5",
+        _ => "T1",
     }
 }
 
@@ -149,10 +158,12 @@ fn u64_range(off: u64, len: u64, limit: u64) -> Option<std::ops::Range<usize>> {
 
 impl V<'_> {
     fn add(&mut self, label: &'static str, class: Class, section: Option<u32>, offset: u64, message: String) {
-        if self.r.problems.iter().filter(|p| p.label == label).count() >= MAX_PER_LABEL {
+        let n = self.per_label.entry(label).or_insert(0);
+        if *n >= MAX_PER_LABEL {
             self.r.omitted += 1;
             return;
         }
+        *n += 1;
         self.r.problems.push(Problem {
             label,
             class,
@@ -265,7 +276,7 @@ impl V<'_> {
         let dir = (h.directory_count as u64)
             .checked_mul(el)
             .and_then(|n| u64_range(dir_off, n, len));
-        let placed = dir_off % 64 == 0 && dir_off >= h.header_len as u64;
+        let placed = dir_off.is_multiple_of(64) && dir_off >= h.header_len as u64;
         let Some(dir) = dir.filter(|d| placed && d.end as u64 == len) else {
             self.format(
                 "H7",
@@ -383,12 +394,14 @@ impl V<'_> {
         Some((h, sections))
     }
 
-    /// SPEC §8: tables, dictionaries and hash indexes. Structure errors stop
-    /// the check of the tables at the first (the reader's parse); the cell
-    /// and index checks report every problem.
+    /// SPEC §8: tables, dictionaries and hash indexes. Each table is
+    /// opened on its own (one that cannot be opened hides no other), each
+    /// index on its own (an unusable index hides nothing of its table), and
+    /// without checksums, which [D5] covers, so that the structure of a
+    /// section with a bad checksum is checked too. Then the cell, padding
+    /// and index checks of every table that opened report every problem.
     fn tables(&mut self, h: &FileHeader, sections: &[DirectoryEntry]) {
-        use crate::index::{encode_key_value, key_hash};
-        use crate::table::{ColumnType, TableSet};
+        use crate::table::TableSet;
         let table_kinds = [kind::TABLE, kind::DICTIONARY, kind::HASH_INDEX];
         for e in sections.iter().filter(|e| table_kinds.contains(&e.kind)) {
             if h.minor < spec::VERSION_MINOR_TABLES {
@@ -415,34 +428,64 @@ impl V<'_> {
             order: self.o,
             sections: sections.to_vec(),
         };
-        let ts = match TableSet::new(self.b, &c) {
-            Ok(ts) => ts,
-            Err(e) => {
-                if e.kind() == crate::ErrorKind::Checksum {
-                    return; // already reported as D5
-                }
-                let (section, offset) = match e.location() {
-                    crate::Location::Byte { section, offset } => (*section, *offset),
-                    _ => (None, 0),
-                };
-                let label = table_label(e.message());
-                let class = if e.kind() == crate::ErrorKind::Unsupported {
-                    Class::Unsupported
-                } else {
-                    Class::Format
-                };
-                self.add(label, class, section, offset, e.message().to_string());
-                return;
-            }
-        };
-        self.table_reserved(sections);
+        let (ts, errors) = TableSet::new_partial(self.b, &c, false);
+        for e in &errors {
+            self.reader_error(e);
+        }
         for t in ts.tables() {
-            let toff = sections
-                .iter()
-                .find(|e| e.kind == kind::TABLE && e.group == t.group())
-                .map_or(0, |e| e.offset);
-            // [T11] bytes outside cells, null cells and unused bitmap bits are zero.
-            let (noff, nlen) = t.null_bitmap();
+            self.table(t, sections);
+        }
+    }
+
+    /// A table error of the reader, with the label its message carries.
+    fn reader_error(&mut self, e: &crate::Error) {
+        let (section, offset) = match e.location() {
+            crate::Location::Byte { section, offset } => (*section, *offset),
+            _ => (None, 0),
+        };
+        let class = match e.kind() {
+            crate::ErrorKind::Unsupported => Class::Unsupported,
+            crate::ErrorKind::Checksum => Class::Checksum,
+            _ => Class::Format,
+        };
+        let label = table_label(e.message(), e.kind(), section);
+        self.add(label, class, section, offset, e.message().to_string());
+    }
+
+    /// Every check of one table that opened.
+    fn table(&mut self, t: &crate::table::Table<'_>, sections: &[DirectoryEntry]) {
+        use crate::index::{encode_key_value, key_hash};
+        use crate::table::ColumnType;
+        let toff = t.offset();
+        self.table_reserved(t, sections);
+        // [T13] the padding after the rows and after the names.
+        let tlen = sections
+            .iter()
+            .find(|e| e.kind == kind::TABLE && e.offset == toff)
+            .map_or(0, |e| e.length);
+        let s = &self.b[toff as usize..(toff + tlen) as usize];
+        let [after_rows, after_names] = t.padding();
+        if after_names.end - after_names.start >= 8 {
+            let msg = format!(
+                "the names end {} bytes before the trailing header_offset, more than 7",
+                after_names.end - after_names.start
+            );
+            self.format("T13", Some(kind::TABLE), toff + after_names.start, msg);
+        }
+        for (what, r) in [("rows", after_rows), ("names", after_names)] {
+            if let Some(k) = s[r.start as usize..r.end as usize].iter().position(|&x| x != 0) {
+                let msg = format!("padding after the {what} is not zero");
+                self.format("T13", Some(kind::TABLE), toff + r.start + k as u64, msg);
+            }
+        }
+        for u in t.unusable_indexes() {
+            self.reader_error(&u.error());
+        }
+        // [T11] bytes outside cells, null cells and unused bitmap bits are
+        // zero. Only with rows: a table of no rows may declare any
+        // row_width, and nothing of that size may be allocated from it.
+        let (noff, nlen) = t.null_bitmap();
+        if t.row_count() > 0 {
             let mut used = vec![false; t.row_width() as usize];
             for c in t.columns() {
                 let w = c.def.ty.width() as usize;
@@ -469,124 +512,137 @@ impl V<'_> {
                     self.format("T11", Some(kind::TABLE), at, msg);
                 }
             }
-            // [DI3] distinct strings.
-            for (ci, col) in t.columns().iter().enumerate() {
-                if let Some(d) = t.dictionary(ci) {
-                    let mut seen = HashSet::new();
-                    for code in 0..d.len().min(u32::MAX as u64) as u32 {
-                        if !seen.insert(d.get(code)) {
-                            let msg = format!("dictionary of '{}' repeats string {code}", col.def.name);
-                            self.format("DI3", Some(kind::DICTIONARY), toff, msg);
-                            break;
-                        }
+        }
+        // [DI3] distinct strings.
+        for (ci, col) in t.columns().iter().enumerate() {
+            if let Some(d) = t.dictionary(ci) {
+                let mut seen = HashSet::new();
+                for code in 0..d.len().min(u32::MAX as u64) as u32 {
+                    if !seen.insert(d.get(code)) {
+                        let msg = format!("dictionary of '{}' repeats string {code}", col.def.name);
+                        self.format("DI3", Some(kind::DICTIONARY), d.offset(), msg);
+                        break;
                     }
                 }
             }
-            // [T9] [T10] [DI4]: every cell decodes.
-            for r in 0..t.row_count() {
-                for ci in 0..t.columns().len() {
-                    if let Err(e) = t.cell(r, ci) {
-                        let at = toff + r * t.row_width() as u64 + t.columns()[ci].offset as u64;
-                        self.format(table_label(e.message()), Some(kind::TABLE), at, e.message().to_string());
+        }
+        // [T9] [T10] [DI4]: every cell decodes.
+        for r in 0..t.row_count() {
+            for ci in 0..t.columns().len() {
+                if let Err(e) = t.cell(r, ci) {
+                    self.reader_error(&e);
+                }
+            }
+        }
+        // [HI6]-[HI9]: the index holds exactly the table's keys.
+        let mut key = Vec::new();
+        for ix in t.indexes() {
+            let n = 1u64 << ix.bucket_bits();
+            let mut prev = 0;
+            let mut ok = ix.bucket(0) == 0 && ix.bucket(n) == ix.entry_count();
+            for b in 0..n {
+                let (lo, hi) = (ix.bucket(b), ix.bucket(b + 1));
+                ok &= lo <= hi && hi <= ix.entry_count();
+                if ok {
+                    for e in lo..hi {
+                        let hsh = ix.entry_hash(e);
+                        let top = if ix.bucket_bits() == 0 {
+                            0
+                        } else {
+                            hsh >> (64 - ix.bucket_bits())
+                        };
+                        ok &= top == b && hsh >= prev;
+                        prev = hsh;
                     }
                 }
             }
-            // [HI6]-[HI9]: the index holds exactly the table's keys.
-            let mut key = Vec::new();
-            for ix in t.indexes() {
-                let n = 1u64 << ix.bucket_bits();
-                let mut prev = 0;
-                let mut ok = ix.bucket(0) == 0 && ix.bucket(n) == ix.entry_count();
-                for b in 0..n {
-                    let (lo, hi) = (ix.bucket(b), ix.bucket(b + 1));
-                    ok &= lo <= hi && hi <= ix.entry_count();
-                    if ok {
-                        for e in lo..hi {
-                            let hsh = ix.entry_hash(e);
-                            let top = if ix.bucket_bits() == 0 {
-                                0
-                            } else {
-                                hsh >> (64 - ix.bucket_bits())
-                            };
-                            ok &= top == b && hsh >= prev;
-                            prev = hsh;
-                        }
+            if !ok {
+                self.format(
+                    "HI6",
+                    Some(kind::HASH_INDEX),
+                    ix.offset(),
+                    "bucket directory or entry order is wrong".into(),
+                );
+                continue;
+            }
+            // [HI7] first(0) = 0 (with first(entry_count) = word_count):
+            // no posting word lies before the first entry's.
+            let first0 = ix.first_word(0);
+            if first0 != 0 {
+                self.format(
+                    "HI7",
+                    Some(kind::HASH_INDEX),
+                    ix.offset(),
+                    format!("first(0) is {first0}, not 0: posting words 0..{first0} belong to no entry"),
+                );
+            }
+            let mut owner = vec![false; t.row_count() as usize];
+            let mut keys = HashSet::new();
+            let mut complete = true;
+            for e in 0..ix.entry_count() {
+                let rows = match ix.entry_rows(e, t.row_count()) {
+                    Ok(r) => r,
+                    Err(err) => {
+                        self.reader_error(&err);
+                        complete = false;
+                        break;
+                    }
+                };
+                let mut first: Option<Vec<u8>> = None;
+                for r in rows.rows() {
+                    key.clear();
+                    for &c in ix.columns() {
+                        let ty: ColumnType = t.columns()[c as usize].def.ty;
+                        encode_key_value(&mut key, ty, t.cell(r, c as usize).unwrap_or(crate::table::Value::Null));
+                    }
+                    let bad_owner = std::mem::replace(&mut owner[r as usize], true);
+                    let differs = first.as_ref().is_some_and(|f| *f != key);
+                    if bad_owner || differs || key_hash(&key) != ix.entry_hash(e) {
+                        self.format(
+                            "HI9",
+                            Some(kind::HASH_INDEX),
+                            ix.offset(),
+                            format!("entry {e}: row {r} is in two entries or has another key or hash"),
+                        );
+                    }
+                    if first.is_none() {
+                        first = Some(key.clone());
                     }
                 }
-                if !ok {
-                    self.format(
-                        "HI6",
-                        Some(kind::HASH_INDEX),
-                        ix.offset(),
-                        "bucket directory or entry order is wrong".into(),
-                    );
-                    continue;
-                }
-                let mut owner = vec![false; t.row_count() as usize];
-                let mut keys = HashSet::new();
-                for e in 0..ix.entry_count() {
-                    let rows = match ix.entry_rows(e, t.row_count()) {
-                        Ok(r) => r,
-                        Err(err) => {
-                            self.format(
-                                table_label(err.message()),
-                                Some(kind::HASH_INDEX),
-                                ix.offset(),
-                                err.message().to_string(),
-                            );
-                            break;
-                        }
-                    };
-                    let mut first: Option<Vec<u8>> = None;
-                    for r in rows.rows() {
-                        key.clear();
-                        for &c in ix.columns() {
-                            let ty: ColumnType = t.columns()[c as usize].def.ty;
-                            encode_key_value(&mut key, ty, t.cell(r, c as usize).unwrap_or(crate::table::Value::Null));
-                        }
-                        let bad_owner = std::mem::replace(&mut owner[r as usize], true);
-                        let differs = first.as_ref().is_some_and(|f| *f != key);
-                        if bad_owner || differs || key_hash(&key) != ix.entry_hash(e) {
-                            self.format(
-                                "HI9",
-                                Some(kind::HASH_INDEX),
-                                ix.offset(),
-                                format!("entry {e}: row {r} is in two entries or has another key or hash"),
-                            );
-                        }
-                        if first.is_none() {
-                            first = Some(key.clone());
-                        }
-                    }
-                    if let Some(f) = first {
-                        if !keys.insert(f) {
-                            self.format(
-                                "HI9",
-                                Some(kind::HASH_INDEX),
-                                ix.offset(),
-                                format!("entry {e} repeats another entry's key"),
-                            );
-                        }
+                if let Some(f) = first {
+                    if !keys.insert(f) {
+                        self.format(
+                            "HI9",
+                            Some(kind::HASH_INDEX),
+                            ix.offset(),
+                            format!("entry {e} repeats another entry's key"),
+                        );
                     }
                 }
-                if let Some(r) = owner.iter().position(|&o| !o) {
-                    self.format(
-                        "HI9",
-                        Some(kind::HASH_INDEX),
-                        ix.offset(),
-                        format!("row {r} is in no entry"),
-                    );
-                }
+            }
+            if let Some(r) = owner.iter().position(|&o| !o).filter(|_| complete) {
+                self.format(
+                    "HI9",
+                    Some(kind::HASH_INDEX),
+                    ix.offset(),
+                    format!("row {r} is in no entry"),
+                );
             }
         }
     }
 
-    /// SPEC §8: reserved fields of TABLE [T12], DICTIONARY [DI6] and
-    /// HASH_INDEX [HI10]; called once their structure has been checked.
-    fn table_reserved(&mut self, sections: &[DirectoryEntry]) {
+    /// SPEC §8: reserved fields of a table's TABLE [T12], DICTIONARY [DI6]
+    /// and HASH_INDEX [HI10] sections, once the table has opened (so its
+    /// TABLE header and dictionaries are known to be in bounds; an index
+    /// may be unusable, so its reads are bounded here).
+    fn table_reserved(&mut self, t: &crate::table::Table<'_>, sections: &[DirectoryEntry]) {
         let b = self.b;
         let o = self.o;
-        for e in sections {
+        let mine = |e: &&DirectoryEntry| {
+            (e.kind == kind::TABLE && e.offset == t.offset())
+                || (matches!(e.kind, kind::DICTIONARY | kind::HASH_INDEX) && e.group == t.group())
+        };
+        for e in sections.iter().filter(mine) {
             let (off, len) = (e.offset as usize, e.length as usize);
             let s = &b[off..off + len];
             let nz = |r: std::ops::Range<usize>| s.get(r).is_some_and(|x| x.iter().any(|&v| v != 0));
@@ -624,7 +680,7 @@ impl V<'_> {
                         "dictionary header bytes 4-7 and 24-31",
                     );
                 }
-                kind::HASH_INDEX => {
+                kind::HASH_INDEX if len >= 64 => {
                     let k = o.u32_at(s, 0) as usize;
                     let end = 64 + 4 * k;
                     let bad = nz(36..64) || nz(end..end.next_multiple_of(8));
@@ -718,7 +774,7 @@ impl<'a> Seq<'a> {
         let at = idx.offset as usize;
         let hd: IndexHeader = from_bytes(&b[at..at + 64], o, si, idx.offset).ok()?;
         let mut fatal = false;
-        if hd.block_bases == 0 || hd.block_bases as u64 % 512 != 0 {
+        if hd.block_bases == 0 || !(hd.block_bases as u64).is_multiple_of(512) {
             v.format(
                 "X2",
                 si,
@@ -959,8 +1015,8 @@ impl<'a> Seq<'a> {
                 format!("records use {efirst} of {n_exc} exception runs"),
             );
         }
-        if self.masks.length % 16 != 0 || self.exc.length % 16 != 0 {
-            let e = if self.masks.length % 16 != 0 {
+        if !self.masks.length.is_multiple_of(16) || !self.exc.length.is_multiple_of(16) {
+            let e = if !self.masks.length.is_multiple_of(16) {
                 self.masks
             } else {
                 self.exc
@@ -1240,7 +1296,7 @@ impl<'a> Seq<'a> {
                 ok = false;
                 continue;
             }
-            if e.offset % 64 != 0 {
+            if !e.offset.is_multiple_of(64) {
                 v.format(
                     "BI1",
                     s,

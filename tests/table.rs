@@ -13,10 +13,10 @@ fn all_types_schema() -> Schema {
 
 fn row(i: u64) -> Vec<Value<'static>> {
     const WORDS: [&str; 4] = ["", "é", "abcde", "x"];
-    let null = i % 3 == 0;
+    let null = i.is_multiple_of(3);
     let n = |v: Value<'static>| if null { Value::Null } else { v };
     vec![
-        n(Value::Bool(i % 2 == 0)),
+        n(Value::Bool(i.is_multiple_of(2))),
         Value::Int([i8::MIN as i64, -1, 0, i8::MAX as i64][i as usize % 4]),
         n(Value::Int(i16::MIN as i64 + i as i64)),
         Value::Int(i32::MAX as i64 - i as i64),
@@ -131,7 +131,7 @@ fn keyed(order: ByteOrder, hash: Option<fn(&[u8]) -> u64>) -> Vec<u8> {
     for patient in 0..23u64 {
         for (p, probe) in probes.iter().enumerate() {
             let gene = format!("G{}", p % 5);
-            let raw = if (patient + p as u64) % 11 == 0 {
+            let raw = if (patient + p as u64).is_multiple_of(11) {
                 Value::Null
             } else {
                 Value::F32(patient as f32 + p as f32 / 100.0)
@@ -385,11 +385,22 @@ fn corrupted_tables_give_errors_not_panics() {
             reseal(&mut b);
             let _ = tribit::validate::validate(&b);
             let Ok(c) = Container::parse(&b) else { continue };
-            let Ok(ts) = TableSet::new(&b, &c) else { continue };
+            // Every error about the bytes names its SPEC rule, so the
+            // validator reports it under that label.
+            let (ts, errors) = TableSet::new_partial(&b, &c, true);
+            for e in &errors {
+                assert!(labelled(e.message()), "byte {at}: {e}");
+            }
+            assert_eq!(TableSet::new(&b, &c).is_ok(), errors.is_empty(), "byte {at}");
             for t in ts.tables() {
+                for u in t.unusable_indexes() {
+                    assert!(labelled(&u.message), "byte {at}: {u}");
+                }
                 for r in 0..t.row_count() {
                     for ci in 0..t.columns().len() {
-                        let _ = t.cell(r, ci);
+                        if let Err(e) = t.cell(r, ci) {
+                            assert!(labelled(e.message()), "byte {at}: {e}");
+                        }
                     }
                 }
                 let _ = t.select(&[("M", vec![Value::Str("TP53")]), ("A", vec![Value::Int(0)])]);
@@ -397,4 +408,392 @@ fn corrupted_tables_give_errors_not_panics() {
             }
         }
     }
+}
+
+/// Whether a message ends with a SPEC label such as `[T7]`.
+fn labelled(m: &str) -> bool {
+    m.rsplit_once('[').is_some_and(|(_, l)| {
+        l.strip_suffix(']')
+            .is_some_and(|l| l.len() >= 2 && l.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+    })
+}
+
+fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+/// The (offset, length) of the `n`th section of `kind`.
+fn nth_section(b: &[u8], kind: u32, n: usize) -> (usize, usize) {
+    let c = Container::parse(b).unwrap();
+    let e = c.sections.iter().filter(|e| e.kind == kind).nth(n).unwrap();
+    (e.offset as usize, e.length as usize)
+}
+
+/// A file of the given sections (kind, required, group, bytes).
+fn file_of(sections: &[(u32, bool, u32, &[u8])]) -> Vec<u8> {
+    let mut c = tribit::container::ContainerWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+    for (kind, required, group, bytes) in sections {
+        c.add_section(*kind, *required, *group, bytes).unwrap();
+    }
+    c.finish().unwrap().into_inner()
+}
+
+/// SPEC [HI1]: an index with another hash function, or a bad checksum, is
+/// skipped, not the table: its conditions are scanned and give the same rows.
+#[test]
+fn an_unusable_index_leaves_the_table_readable_by_scan() {
+    use tribit::spec::kind;
+    use tribit::validate::{validate, Class};
+    let good = keyed(ByteOrder::Little, None);
+    let (ix0, _) = nth_section(&good, kind::HASH_INDEX, 0); // on PATIENT
+    let (ix1, _) = nth_section(&good, kind::HASH_INDEX, 1); // on PROBE
+    let mut b = good.clone();
+    b[ix0 + 32] = 2; // hash = 2
+    b[ix1 + 32] = 3;
+    reseal(&mut b);
+    let c = Container::parse(&b).unwrap();
+    let ts = TableSet::new(&b, &c).unwrap();
+    let t = ts.table("expr").unwrap();
+    assert_eq!(t.indexes().len(), 1);
+    let u = t.unusable_indexes();
+    assert_eq!(u.len(), 2);
+    assert_eq!(u[0].section_offset, ix0 as u64);
+    assert_eq!(u[0].kind, tribit::ErrorKind::Unsupported);
+    assert!(u[0].message.ends_with("[HI1]"), "{}", u[0]);
+    let (got, plan) = t.select(&[("PATIENT", vec![Value::UInt(5)])]).unwrap();
+    assert_eq!(plan, vec![tribit::table::Plan::Scan("PATIENT".into())]);
+    assert_eq!(got, naive(t, &[(0, vec![Value::UInt(5)])]));
+    assert_eq!(got.len(), 37);
+    let got = t.lookup(&[("PROBE", Value::Str("3_at"))]).unwrap();
+    assert_eq!(got, naive(t, &[(1, vec![Value::Str("3_at")])]));
+    // The validator reports both indexes, and still checks the table.
+    let (t0, _) = nth_section(&b, kind::TABLE, 0);
+    let ho = le64(&good, t0 + nth_section(&good, kind::TABLE, 0).1 - 8) as usize;
+    b[t0 + ho + 40] = 1; // a reserved byte of the table header
+    reseal(&mut b);
+    let r = validate(&b);
+    let hi1: Vec<_> = r.problems.iter().filter(|p| p.label == "HI1").collect();
+    assert_eq!(hi1.len(), 2, "{:?}", r.problems);
+    assert!(hi1.iter().all(|p| p.class == Class::Unsupported));
+    assert!(r.has("T12"), "{:?}", r.problems);
+
+    // A checksum mismatch in an index (a reserved byte changed, not resealed):
+    // verified, the index is skipped; unverified, its structure is fine.
+    let mut b = good.clone();
+    b[ix0 + 40] = 1;
+    let c = Container::parse(&b).unwrap();
+    let ts = TableSet::new(&b, &c).unwrap();
+    let t = ts.table("expr").unwrap();
+    assert_eq!(t.indexes().len(), 2);
+    assert_eq!(t.unusable_indexes()[0].kind, tribit::ErrorKind::Checksum);
+    let (got, _) = t.select(&[("PATIENT", vec![Value::UInt(22)])]).unwrap();
+    assert_eq!(got, naive(t, &[(0, vec![Value::UInt(22)])]));
+    let ts = TableSet::new_unverified(&b, &c).unwrap();
+    assert_eq!(ts.tables()[0].indexes().len(), 3);
+    let r = validate(&b);
+    assert!(r.has("D5") && r.has("HI10"), "{:?}", r.problems);
+}
+
+/// TableSet::new verifies every checksum; new_unverified checks only
+/// bounds and structure.
+#[test]
+fn unverified_tables_skip_checksums_but_not_structure() {
+    use tribit::spec::kind;
+    let good = keyed(ByteOrder::Little, None);
+    let (t0, len) = nth_section(&good, kind::TABLE, 0);
+    let mut b = good.clone();
+    b[t0] ^= 1; // row 0, not resealed
+    let c = Container::parse(&b).unwrap();
+    let e = TableSet::new(&b, &c).unwrap_err();
+    assert_eq!(e.kind(), tribit::ErrorKind::Checksum);
+    let ts = TableSet::new_unverified(&b, &c).unwrap();
+    assert_eq!(ts.tables()[0].row_count(), 23 * 37);
+    // A broken header is refused either way.
+    let mut b = good.clone();
+    b[t0 + len - 8] = 3; // header_offset no longer a multiple of 8
+    let c = Container::parse(&b).unwrap();
+    let e = TableSet::new_unverified(&b, &c).unwrap_err();
+    assert_eq!(e.kind(), tribit::ErrorKind::Format);
+    assert!(e.message().ends_with("[T1]"), "{e}");
+}
+
+/// A TABLE of no rows, by hand: one nullable u8 column placed after a null
+/// bitmap of `null_len` bytes, in rows of `row_width` bytes; `extra_pad`
+/// zero bytes more before the trailer.
+fn rowless_table(row_width: u32, null_len: u32, null_bit: u32, extra_pad: usize) -> Vec<u8> {
+    let mut s = Vec::new();
+    s.extend_from_slice(&0u64.to_le_bytes()); // row_count = 0
+    s.extend_from_slice(&row_width.to_le_bytes()); // row_width
+    s.extend_from_slice(&1u32.to_le_bytes()); // column_count = 1
+    s.extend_from_slice(&0u32.to_le_bytes()); // null_offset = 0
+    s.extend_from_slice(&null_len.to_le_bytes()); // null_len
+    s.extend_from_slice(&1u32.to_le_bytes()); // name_len = 1
+    s.extend_from_slice(&32u32.to_le_bytes()); // column_entry_len = 32
+    s.resize(64, 0); // reserved
+    s.push(6); // type = u8
+    s.push(1); // flags: nullable
+    s.extend_from_slice(&[0, 0]); // reserved
+    s.extend_from_slice(&null_len.to_le_bytes()); // offset: just after the bitmap
+    s.extend_from_slice(&1u32.to_le_bytes()); // width = 1
+    s.extend_from_slice(&null_bit.to_le_bytes()); // null_bit
+    s.extend_from_slice(&1u32.to_le_bytes()); // name_len = 1
+    s.resize(64 + 32, 0); // reserved
+    s.extend_from_slice(b"tA"); // table name "t", column name "A"
+    s.resize(s.len().next_multiple_of(8) + extra_pad, 0); // padding
+    s.extend_from_slice(&0u64.to_le_bytes()); // header_offset = 0
+    s
+}
+
+/// A table of no rows may declare rows of 4 GiB and a bitmap of 3.75 GiB:
+/// 8 x null_len does not fit a u32 ([T8] is computed in u64), and the
+/// validator allocates nothing of that size from a 100-byte section.
+#[test]
+fn a_rowless_table_with_a_huge_row_is_read_and_validated_cheaply() {
+    use tribit::spec::kind;
+    use tribit::validate::validate;
+    let table = rowless_table(0xFFFF_FFF8, 0xF000_0000, 0x8000_0001, 0);
+    assert!(table.len() <= 112);
+    let b = file_of(&[(kind::TABLE, true, 1, &table)]);
+    let c = Container::parse(&b).unwrap();
+    let ts = TableSet::new(&b, &c).unwrap();
+    let t = ts.table("t").unwrap();
+    assert_eq!((t.row_count(), t.row_width()), (0, 0xFFFF_FFF8));
+    assert!(t.select(&[("A", vec![Value::UInt(1)])]).unwrap().0.is_empty());
+    let r = validate(&b);
+    assert!(r.is_valid(), "{:?}", r.problems);
+    // A null bit at 8 x null_len is still refused.
+    let b = file_of(&[(
+        kind::TABLE,
+        true,
+        1,
+        &rowless_table(0xFFFF_FFF8, 0x1000_0000, 0x8000_0000, 0),
+    )]);
+    let c = Container::parse(&b).unwrap();
+    assert!(TableSet::new(&b, &c).unwrap_err().message().ends_with("[T8]"));
+    // [T13]: names that end 8 or more bytes before the trailer.
+    let b = file_of(&[(kind::TABLE, true, 1, &rowless_table(16, 1, 0, 8))]);
+    let labels: Vec<_> = validate(&b).problems.iter().map(|p| p.label).collect();
+    assert_eq!(labels, ["T13"]);
+}
+
+/// The bytes of the SPEC §8.7 worked example.
+fn spec_example() -> Vec<u8> {
+    let text = "ID,GENE,RAW\n1,TP53,0.5\n2,TP53,\n3,BRCA1,2\n";
+    let schema = Schema::parse("ID:u16,GENE:dict,RAW:f32?").unwrap();
+    let opts = TableOptions {
+        indexes: vec![vec!["GENE".into()]],
+    };
+    let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+    let mut t = w.table("expr", schema, &opts).unwrap();
+    tribit::convert::csv::import_csv(text.as_bytes(), b',', &mut t, |_| {}).unwrap();
+    t.finish().unwrap();
+    let b = w.finish().unwrap().into_inner();
+    assert_eq!(b.len(), 784);
+    b
+}
+
+fn tp53(b: &[u8]) -> tribit::Result<Vec<u64>> {
+    let c = Container::parse(b).unwrap();
+    let ts = TableSet::new(b, &c)?;
+    let rows = ts.tables()[0].index_lookup(0, &[Value::Str("TP53")])?;
+    Ok(rows.rows().collect())
+}
+
+/// SPEC [HI8]: rows strictly ascend; adjacent single-row words are allowed.
+#[test]
+fn adjacent_single_row_postings_are_accepted() {
+    use tribit::validate::validate;
+    let good = spec_example();
+    // TP53's posting list (words 1-2 at 0x240) is the range [0, 2).
+    assert_eq!(tp53(&good).unwrap(), [0, 1]);
+    let with = |w1: u64, w2: u64| {
+        let mut b = good.clone();
+        b[0x240..0x248].copy_from_slice(&w1.to_le_bytes());
+        b[0x248..0x250].copy_from_slice(&w2.to_le_bytes());
+        reseal(&mut b);
+        b
+    };
+    let b = with(0, 1); // rows 0 and 1 as two single words
+    assert_eq!(tp53(&b).unwrap(), [0, 1]);
+    assert!(validate(&b).is_valid(), "{:?}", validate(&b).problems);
+    for (w1, w2) in [(1, 0), (0, 0)] {
+        let b = with(w1, w2); // descending, repeated
+        let e = tp53(&b).unwrap_err();
+        assert!(e.message().ends_with("[HI8]"), "{e}");
+        assert!(validate(&b).has("HI8"));
+    }
+}
+
+/// SPEC [HI7]: first(0) = 0, so no posting word lies outside every entry.
+#[test]
+fn the_validator_checks_the_first_entry_starts_at_word_0() {
+    use tribit::spec::kind;
+    use tribit::validate::validate;
+    let good = spec_example();
+    let c = Container::parse(&good).unwrap();
+    let part = |e: &tribit::container::DirectoryEntry| &good[e.offset as usize..(e.offset + e.length) as usize];
+    let (table, dict, index) = (&c.sections[0], &c.sections[1], &c.sections[2]);
+    let mut ix = part(index).to_vec();
+    ix[16..24].copy_from_slice(&4u64.to_le_bytes()); // word_count = 4
+    ix[0x60..0x68].copy_from_slice(&1u64.to_le_bytes()); // entry 0 (BRCA1): first word 1
+    ix[0x70..0x78].copy_from_slice(&2u64.to_le_bytes()); // entry 1 (TP53): first word 2
+    ix.splice(0x78..0x78, 2u64.to_le_bytes()); // word 0: row 2, in no entry
+    let b = file_of(&[
+        (kind::TABLE, true, table.group, part(table)),
+        (kind::DICTIONARY, true, dict.group, part(dict)),
+        (kind::HASH_INDEX, false, index.group, &ix),
+    ]);
+    assert_eq!(tp53(&b).unwrap(), [0, 1], "lookups are still right");
+    let labels: Vec<_> = validate(&b).problems.iter().map(|p| p.label).collect();
+    assert_eq!(labels, ["HI7"]);
+}
+
+/// SPEC [T13]: the padding after the rows and after the names is zero.
+#[test]
+fn the_validator_checks_table_padding() {
+    use tribit::validate::validate;
+    let good = spec_example();
+    assert!(validate(&good).is_valid());
+    for at in [0x65, 0x116] {
+        let mut b = good.clone();
+        b[at] = 1;
+        reseal(&mut b);
+        let r = validate(&b);
+        assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+        assert_eq!((r.problems[0].label, r.problems[0].offset), ("T13", at as u64));
+        assert!(tp53(&b).is_ok(), "the reader does not check padding");
+    }
+}
+
+/// SPEC [DI3], checked once over the string data and at every boundary:
+/// a boundary inside a character is refused though the data is UTF-8.
+#[test]
+fn dictionary_strings_split_inside_a_character_are_refused() {
+    use tribit::validate::validate;
+    let mut b = spec_example();
+    // "TP53" "BRCA1" becomes "TP5\xC3" "\xA9RCA1": the data is "TP5éRCA1".
+    b[0x178..0x181].copy_from_slice(b"TP5\xC3\xA9RCA1");
+    reseal(&mut b);
+    let e = tp53(&b).unwrap_err();
+    assert!(e.message().ends_with("[DI3]"), "{e}");
+    let r = validate(&b);
+    assert!(r.has("DI3"), "{:?}", r.problems);
+    // Invalid data: the string holding the bad byte is named.
+    b[0x178..0x181].copy_from_slice(b"TP53\xFFRCA1");
+    reseal(&mut b);
+    let e = tp53(&b).unwrap_err();
+    assert!(e.message().contains("string 1 is not UTF-8 [DI3]"), "{e}");
+}
+
+/// [DI3] repeated strings are reported at the DICTIONARY, not the TABLE.
+#[test]
+fn repeated_dictionary_strings_are_reported_at_the_dictionary() {
+    use tribit::spec::kind;
+    let mut b = keyed(ByteOrder::Little, None);
+    let (d, len) = nth_section(&b, kind::DICTIONARY, 0);
+    let at = d + b[d..d + len].windows(4).position(|w| w == b"2_at").unwrap();
+    b[at] = b'1'; // "2_at" becomes a second "1_at"
+    reseal(&mut b);
+    let r = tribit::validate::validate(&b);
+    let p = r.problems.iter().find(|p| p.label == "DI3").expect("DI3");
+    assert_eq!(p.offset, d as u64);
+}
+
+/// Keys must have one value per key column, each of its column's type.
+#[test]
+fn keys_of_the_wrong_arity_or_type_are_input_errors() {
+    use tribit::ErrorKind::Input;
+    let bytes = keyed(ByteOrder::Little, None);
+    let c = Container::parse(&bytes).unwrap();
+    let ts = TableSet::new(&bytes, &c).unwrap();
+    let t = ts.table("expr").unwrap();
+    let e = t.index_lookup(2, &[Value::Str("G2")]).unwrap_err();
+    assert_eq!(e.kind(), Input);
+    assert!(e.message().contains("takes 3 key values, not 1"), "{e}");
+    assert_eq!(t.index_lookup(0, &[]).unwrap_err().kind(), Input);
+    assert_eq!(
+        t.index_lookup(0, &[Value::UInt(1), Value::UInt(2)]).unwrap_err().kind(),
+        Input
+    );
+    let e = t.index_lookup(0, &[Value::Str("5")]).unwrap_err();
+    assert!(e.message().contains("'PATIENT'") && e.message().contains("u32"), "{e}");
+    // The writer's canonicalisation: a non-negative Int fits an unsigned column.
+    let by_int = t.lookup(&[("PATIENT", Value::Int(5))]).unwrap();
+    assert_eq!(by_int, t.lookup(&[("PATIENT", Value::UInt(5))]).unwrap());
+    assert_eq!(by_int.len(), 37);
+    for (col, v) in [
+        ("PATIENT", Value::Int(-1)),
+        ("GENE", Value::UInt(1)), // scanned: no index on GENE alone
+        ("RAW", Value::F64(1.0)),
+        ("PROBE", Value::Bool(true)),
+    ] {
+        let e = t.lookup(&[(col, v)]).unwrap_err();
+        assert_eq!(e.kind(), Input, "{col} {v:?}: {e}");
+    }
+    assert!(t.lookup(&[("RAW", Value::Null)]).is_ok());
+    // A UInt up to i64::MAX fits a signed column.
+    let bytes = write(ByteOrder::Little, 8, &TableOptions::default());
+    let c = Container::parse(&bytes).unwrap();
+    let ts = TableSet::new(&bytes, &c).unwrap();
+    let t = ts.table("all").unwrap();
+    let a = t.lookup(&[("A", Value::UInt(0))]).unwrap();
+    assert_eq!(a, t.lookup(&[("A", Value::Int(0))]).unwrap());
+    assert!(!a.is_empty());
+    assert_eq!(t.lookup(&[("A", Value::UInt(u64::MAX))]).unwrap_err().kind(), Input);
+}
+
+/// Scans (no index) against the naive twin, for every column type: dict
+/// columns by code, short lists by value, long lists by encoded key.
+#[test]
+fn scans_equal_a_naive_scan_for_every_type() {
+    let bytes = write(ByteOrder::Big, 60, &TableOptions::default());
+    let c = Container::parse(&bytes).unwrap();
+    let ts = TableSet::new(&bytes, &c).unwrap();
+    let t = ts.table("all").unwrap();
+    assert!(t.indexes().is_empty());
+    let names: Vec<String> = t.schema().columns.iter().map(|c| c.name.clone()).collect();
+    for (ci, name) in names.iter().enumerate() {
+        let cells: Vec<Value<'_>> = (0..t.row_count()).map(|r| t.cell(r, ci).unwrap()).collect();
+        let short = vec![cells[1], cells[2], Value::Null];
+        let long: Vec<Value<'_>> = cells.iter().step_by(3).copied().collect();
+        assert!(long.len() > 16);
+        for vals in [vec![cells[4]], short, long] {
+            let (got, plan) = t.select(&[(name.as_str(), vals.clone())]).unwrap();
+            assert_eq!(plan, vec![tribit::table::Plan::Scan(name.clone())]);
+            assert_eq!(got, naive(t, &[(ci, vals.clone())]), "{name} {vals:?}");
+        }
+    }
+    // Strings absent from the dictionary match nothing.
+    assert!(t.lookup(&[("M", Value::Str("absent"))]).unwrap().is_empty());
+}
+
+/// A bool view agrees with cell(): a byte other than 0 or 1 is no value,
+/// and cell() reports it at the cell's absolute offset.
+#[test]
+fn a_bool_view_never_reads_a_bad_byte_as_true() {
+    let mut bytes = write(ByteOrder::Little, 4, &TableOptions::default());
+    let c = Container::parse(&bytes).unwrap();
+    let (row_width, col) = {
+        let ts = TableSet::new(&bytes, &c).unwrap();
+        let t = ts.table("all").unwrap();
+        (t.row_width() as usize, t.columns()[0].offset as usize)
+    };
+    let at = c.sections[0].offset as usize + row_width + col; // row 1, column B
+    bytes[at] = 2;
+    reseal(&mut bytes);
+    let c = Container::parse(&bytes).unwrap();
+    let ts = TableSet::new(&bytes, &c).unwrap();
+    let t = ts.table("all").unwrap();
+    let view = t.column::<bool>("B").unwrap();
+    assert_eq!(view.get(1), None);
+    assert_eq!(view.get(2), Some(true));
+    let e = t.cell(1, 0).unwrap_err();
+    assert!(e.message().ends_with("[T9]"), "{e}");
+    assert_eq!(
+        e.location(),
+        &tribit::Location::Byte {
+            section: Some(tribit::spec::kind::TABLE),
+            offset: at as u64
+        }
+    );
 }

@@ -230,3 +230,139 @@ fn bad_input_names_line_and_column_and_leaves_no_file() {
     let err = fails(&["query", s(&out), "--table", "other"]);
     assert!(err.contains("no such table"), "{err}");
 }
+
+/// Recomputes the section, directory and header checksums of a
+/// little-endian file.
+fn reseal(b: &mut [u8]) {
+    use tribit::container::checksum;
+    let le64 = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let dir = le64(b, 32) as usize;
+    let count = u32::from_le_bytes(b[40..44].try_into().unwrap()) as usize;
+    for i in 0..count {
+        let e = dir + 48 * i;
+        let (off, len) = (le64(b, e + 8) as usize, le64(b, e + 16) as usize);
+        let sum = checksum(&b[off..off + len]);
+        b[e + 24..e + 32].copy_from_slice(&sum.to_le_bytes());
+    }
+    let sum = checksum(&b[dir..dir + 48 * count]);
+    b[48..56].copy_from_slice(&sum.to_le_bytes());
+    let sum = checksum(&b[..56]);
+    b[56..64].copy_from_slice(&sum.to_le_bytes());
+}
+
+fn sections(b: &[u8], kind: u32) -> Vec<tribit::container::DirectoryEntry> {
+    let c = tribit::container::Container::parse(b).unwrap();
+    c.sections.into_iter().filter(|e| e.kind == kind).collect()
+}
+
+#[test]
+fn query_scans_past_an_index_it_cannot_use_and_explains_why() {
+    use tribit::spec::kind;
+    let dir = tempfile::tempdir().unwrap();
+    let out = expr(dir.path());
+    let mut b = std::fs::read(&out).unwrap();
+    let ix = sections(&b, kind::HASH_INDEX)[0]; // on PATIENT
+    b[ix.offset as usize + 32] = 2; // hash = 2 [HI1]
+    reseal(&mut b);
+    std::fs::write(&out, &b).unwrap();
+    let o = tribit(&["query", s(&out), "--where", "PATIENT=P3", "--explain", "--count"]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(o.status.success(), "{err}");
+    assert_eq!(String::from_utf8(o.stdout).unwrap().trim(), "13");
+    assert!(
+        err.contains(&format!("HASH_INDEX at byte {} is not used", ix.offset)) && err.contains("[HI1]"),
+        "{err}"
+    );
+    assert!(err.contains("scan of column PATIENT"), "{err}");
+    // info lists the index it cannot use, and why.
+    let info = ok(&["info", s(&out)]);
+    assert!(
+        info.contains(&format!("index at byte {} not used", ix.offset)) && info.contains("[HI1]"),
+        "{info}"
+    );
+    let j: serde_json::Value = serde_json::from_str(&ok(&["info", s(&out), "--json"])).unwrap();
+    assert_eq!(j["tables"][0]["unusable_indexes"][0]["offset"], ix.offset);
+    // The composite index still answers its conditions.
+    let o = tribit(&[
+        "query",
+        s(&out),
+        "--where",
+        "GENE=G2",
+        "--where",
+        "PROBE=6_at",
+        "--where",
+        "PATIENT=P4",
+        "--explain",
+    ]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("index on (GENE,PROBE,PATIENT)"), "{err}");
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        "PATIENT,PROBE,GENE,RAW\nP4,6_at,G2,406\n"
+    );
+}
+
+#[test]
+fn query_no_verify_skips_table_checksums() {
+    use tribit::spec::kind;
+    let dir = tempfile::tempdir().unwrap();
+    let out = expr(dir.path());
+    let mut b = std::fs::read(&out).unwrap();
+    let raw = {
+        let c = tribit::container::Container::parse(&b).unwrap();
+        let ts = tribit::table::TableSet::new(&b, &c).unwrap();
+        let t = ts.table("expr").unwrap();
+        t.columns().iter().find(|c| c.def.name == "RAW").unwrap().offset as usize
+    };
+    let table = sections(&b, kind::TABLE)[0];
+    b[table.offset as usize + raw] ^= 1; // row 0's RAW, not resealed
+    std::fs::write(&out, &b).unwrap();
+    let err = fails(&["query", s(&out), "--where", "PATIENT=P0", "--count"]);
+    assert!(err.contains("checksum"), "{err}");
+    let q = ok(&[
+        "query",
+        s(&out),
+        "--where",
+        "PATIENT=P0",
+        "--no-verify",
+        "--columns",
+        "RAW",
+    ]);
+    assert!(q.starts_with("RAW\n1\n1\n2\n"), "{q}");
+}
+
+#[test]
+fn json_output_keeps_f32_short_and_non_finite_floats() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("f.csv");
+    std::fs::write(
+        &csv,
+        "F,D,S\n0.1,0.1,\"a\"\"b\\c\"\nNaN,inf,x\n-inf,-0.0,\n1e-45,,y\n3.4028235e38,5e-324,z\n",
+    )
+    .unwrap();
+    let out = dir.path().join("f.tbit");
+    ok(&[
+        "import",
+        "csv",
+        s(&csv),
+        "-o",
+        s(&out),
+        "--schema",
+        "F:f32,D:f64?,S:str(8)",
+        "-q",
+    ]);
+    let q = ok(&["query", s(&out), "--format", "json"]);
+    assert_eq!(
+        q,
+        "[\n  {\"F\":0.1,\"D\":0.1,\"S\":\"a\\\"b\\\\c\"},\n  {\"F\":\"NaN\",\"D\":\"inf\",\"S\":\"x\"},\n  \
+         {\"F\":\"-inf\",\"D\":-0.0,\"S\":\"\"},\n  {\"F\":1e-45,\"D\":null,\"S\":\"y\"},\n  \
+         {\"F\":3.4028235e38,\"D\":5e-324,\"S\":\"z\"}\n]\n"
+    );
+    let j: serde_json::Value = serde_json::from_str(&q).unwrap();
+    assert_eq!(j.as_array().unwrap().len(), 5);
+    assert_eq!(j[1]["F"], "NaN");
+    assert_eq!(
+        ok(&["query", s(&out), "--format", "json", "--where", "S=nope"]),
+        "[\n]\n"
+    );
+}

@@ -75,6 +75,15 @@ struct TableJson {
     row_width: u32,
     columns: Vec<ColumnJson>,
     indexes: Vec<IndexJson>,
+    /// HASH_INDEX sections of the table that cannot be used (SPEC §8.4):
+    /// queries scan instead.
+    unusable_indexes: Vec<UnusableJson>,
+}
+
+#[derive(Serialize)]
+struct UnusableJson {
+    offset: u64,
+    problem: String,
 }
 
 #[derive(Serialize)]
@@ -112,6 +121,14 @@ fn tables(r: &Reader) -> Result<Vec<TableJson>> {
                         .map(|&c| t.schema().columns[c as usize].name.clone())
                         .collect(),
                     keys: ix.entry_count(),
+                })
+                .collect(),
+            unusable_indexes: t
+                .unusable_indexes()
+                .iter()
+                .map(|u| UnusableJson {
+                    offset: u.section_offset,
+                    problem: u.message.clone(),
                 })
                 .collect(),
         })
@@ -240,6 +257,9 @@ pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
             }
             for ix in &t.indexes {
                 let _ = writeln!(text, "  index on ({}): {} keys", ix.columns.join(","), ix.keys);
+            }
+            for u in &t.unusable_indexes {
+                let _ = writeln!(text, "  index at byte {} not used (queries scan): {}", u.offset, u.problem);
             }
         }
         out.write_all(text.as_bytes()).map_err(write_err)?;

@@ -31,15 +31,24 @@ pub struct Query {
     /// Columns to print, comma-separated (default: all).
     #[arg(long)]
     columns: Option<String>,
-    /// Output format.
+    /// Output format. csv and tsv: as `tribit export csv`. json: an array
+    /// with one object per row, keys in column order; integers and finite
+    /// floats are numbers (floats in their shortest round-trip form, an f32
+    /// as an f32: 0.1 prints as 0.1), NaN and the infinities are the strings
+    /// "NaN", "inf" and "-inf", and null is null.
     #[arg(long, value_enum, default_value = "csv")]
     format: Format,
     /// Print only the number of matching rows.
     #[arg(long)]
     count: bool,
-    /// Say on stderr which conditions used an index and which a scan.
+    /// Say on stderr which conditions used an index and which a scan, and
+    /// which indexes could not be used and why.
     #[arg(long)]
     explain: bool,
+    /// Do not check the checksums of the table's sections (their bounds and
+    /// structure are still checked); faster for a few keys of a large table.
+    #[arg(long)]
+    no_verify: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -51,7 +60,12 @@ enum Format {
 
 pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
     let reader = Reader::open(&a.input)?;
-    let ts = TableSet::new(reader.bytes(), reader.container()).map_err(|e| e.in_file(&a.input))?;
+    let ts = if a.no_verify {
+        TableSet::new_unverified(reader.bytes(), reader.container())
+    } else {
+        TableSet::new(reader.bytes(), reader.container())
+    }
+    .map_err(|e| e.in_file(&a.input))?;
     let t = super::export::pick(&ts, a.table.as_deref())?;
     let mut conds: Vec<(String, Vec<OwnedValue>)> = Vec::new();
     for w in &a.conditions {
@@ -97,7 +111,14 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
         .map(|(c, vs)| (c.as_str(), vs.iter().map(OwnedValue::as_value).collect()))
         .collect();
     let (rows, plans) = t.select(&borrowed)?;
+    let (count, ranges) = (rows.len(), rows.ranges().len());
     if a.explain {
+        for u in t.unusable_indexes() {
+            eprintln!(
+                "tribit: plan: the HASH_INDEX at byte {} is not used: {}",
+                u.section_offset, u.message
+            );
+        }
         if plans.is_empty() {
             eprintln!("tribit: plan: no condition, every row of '{}'", t.name());
         }
@@ -109,12 +130,12 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
                 Plan::Scan(c) => eprintln!("tribit: plan: scan of column {c} (no index covers it)"),
             }
         }
-        eprintln!("tribit: plan: {} rows in {} ranges", rows.len(), rows.ranges().len());
+        eprintln!("tribit: plan: {count} rows in {ranges} ranges");
     }
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
     if a.count {
-        writeln!(out, "{}", rows.len()).map_err(write_err)?;
+        writeln!(out, "{count}").map_err(write_err)?;
         out.flush().map_err(write_err)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -129,29 +150,94 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
             } else {
                 columns
             };
+            // Written directly, a line per row into one reused buffer: the
+            // keys are escaped once, the values need no intermediate tree.
+            let keys: Vec<Vec<u8>> = cols
+                .iter()
+                .map(|&c| {
+                    let mut k = Vec::new();
+                    json_string(&mut k, &t.schema().columns[c].name);
+                    k.push(b':');
+                    k
+                })
+                .collect();
             writeln!(out, "[").map_err(write_err)?;
+            let mut line = Vec::new();
             for (k, r) in rows.rows().enumerate() {
-                let mut obj = serde_json::Map::new();
-                for &c in &cols {
-                    let v = match t.cell(r, c)? {
-                        Value::Null => serde_json::Value::Null,
-                        Value::Bool(b) => b.into(),
-                        Value::Int(i) => i.into(),
-                        Value::UInt(u) => u.into(),
-                        Value::F32(f) => {
-                            serde_json::Number::from_f64(f as f64).map_or(serde_json::Value::Null, Into::into)
-                        }
-                        Value::F64(f) => serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into),
-                        Value::Str(s) => s.into(),
-                    };
-                    obj.insert(t.schema().columns[c].name.clone(), v);
+                line.clear();
+                line.extend_from_slice(b"  {");
+                for (i, &c) in cols.iter().enumerate() {
+                    if i > 0 {
+                        line.push(b',');
+                    }
+                    line.extend_from_slice(&keys[i]);
+                    json_value(&mut line, t.cell(r, c)?);
                 }
-                let sep = if k + 1 < rows.len() as usize { "," } else { "" };
-                writeln!(out, "  {}{sep}", serde_json::Value::Object(obj)).map_err(write_err)?;
+                line.push(b'}');
+                if (k as u64) + 1 < count {
+                    line.push(b',');
+                }
+                line.push(b'\n');
+                out.write_all(&line).map_err(write_err)?;
             }
             writeln!(out, "]").map_err(write_err)?;
         }
     }
     out.flush().map_err(write_err)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Appends `v` as a JSON value (see `--format`): floats in their shortest
+/// round-trip form at their own width (Debug of a finite float, with an
+/// exponent when very large or small: a JSON number), NaN and the
+/// infinities as strings.
+fn json_value(out: &mut Vec<u8>, v: Value<'_>) {
+    fn non_finite(nan: bool, negative: bool) -> &'static [u8] {
+        match (nan, negative) {
+            (true, _) => b"\"NaN\"",
+            (false, true) => b"\"-inf\"",
+            (false, false) => b"\"inf\"",
+        }
+    }
+    // Writing to a Vec cannot fail.
+    let _ = match v {
+        Value::Null => out.write_all(b"null"),
+        Value::Bool(b) => write!(out, "{b}"),
+        Value::Int(i) => write!(out, "{i}"),
+        Value::UInt(u) => write!(out, "{u}"),
+        Value::F32(f) if f.is_finite() => write!(out, "{f:?}"),
+        Value::F64(f) if f.is_finite() => write!(out, "{f:?}"),
+        Value::F32(f) => out.write_all(non_finite(f.is_nan(), f < 0.0)),
+        Value::F64(f) => out.write_all(non_finite(f.is_nan(), f < 0.0)),
+        Value::Str(s) => {
+            json_string(out, s);
+            Ok(())
+        }
+    };
+}
+
+/// Appends `s` as a JSON string (RFC 8259 §7).
+fn json_string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1F => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&s.as_bytes()[from..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.extend_from_slice(esc);
+        }
+        from = i + 1;
+    }
+    out.extend_from_slice(&s.as_bytes()[from..]);
+    out.push(b'"');
 }

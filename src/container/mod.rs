@@ -132,7 +132,7 @@ impl Container {
         let dir_off = header.directory_offset;
         let dir_len = (header.directory_count as u64).checked_mul(entry_len);
         let dir_end = dir_len.and_then(|l| dir_off.checked_add(l));
-        if dir_off % spec::SECTION_ALIGN != 0 || dir_off < header.header_len as u64 || dir_end != Some(len) {
+        if !dir_off.is_multiple_of(spec::SECTION_ALIGN) || dir_off < header.header_len as u64 || dir_end != Some(len) {
             return Err(Error::format(
                 None,
                 32,
@@ -162,7 +162,7 @@ impl Container {
                 return Err(Error::format(None, at, "directory entry has section kind 0"));
             }
             let end = e.offset.checked_add(e.length);
-            if e.offset % spec::SECTION_ALIGN != 0
+            if !e.offset.is_multiple_of(spec::SECTION_ALIGN)
                 || e.offset < header.header_len as u64
                 || end.is_none_or(|end| end > dir_off)
             {

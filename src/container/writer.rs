@@ -18,7 +18,10 @@ use crate::spec;
 
 /// Whether a section kind belongs to a table (SPEC §8), a version 1.1 feature.
 fn is_table_kind(kind: u32) -> bool {
-    matches!(kind, spec::kind::TABLE | spec::kind::DICTIONARY | spec::kind::HASH_INDEX)
+    matches!(
+        kind,
+        spec::kind::TABLE | spec::kind::DICTIONARY | spec::kind::HASH_INDEX
+    )
 }
 
 struct OpenSection {

@@ -207,11 +207,7 @@ impl<'e> Iterator for KeyGroups<'e> {
     type Item = &'e [(u64, u64, u64)];
     fn next(&mut self) -> Option<Self::Item> {
         let (h, d, _) = *self.0.first()?;
-        let n = self
-            .0
-            .iter()
-            .position(|e| e.0 != h || e.1 != d)
-            .unwrap_or(self.0.len());
+        let n = self.0.iter().position(|e| e.0 != h || e.1 != d).unwrap_or(self.0.len());
         let (g, rest) = self.0.split_at(n);
         self.0 = rest;
         Some(g)
@@ -337,11 +333,7 @@ impl UnusableIndex {
 
 impl std::fmt::Display for UnusableIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "HASH_INDEX at byte {}: {}",
-            self.section_offset, self.message
-        )
+        write!(f, "HASH_INDEX at byte {}: {}", self.section_offset, self.message)
     }
 }
 
@@ -375,7 +367,7 @@ impl<'a> HashIndex<'a> {
             return Err(bad(
                 0,
                 format!(
-                    "section of {} bytes is shorter than its 64-byte header",
+                    "section of {} bytes is shorter than its 64-byte header [HI5]",
                     bytes.len()
                 ),
             ));
@@ -411,7 +403,7 @@ impl<'a> HashIndex<'a> {
         let mut columns = Vec::with_capacity(key_count as usize);
         let cols_end = 64 + 4 * key_count as u64;
         if cols_end > bytes.len() as u64 {
-            return Err(bad(64, "key column list runs past the section".into()));
+            return Err(bad(64, "key column list runs past the section [HI5]".into()));
         }
         for i in 0..key_count as usize {
             let c = order.u32_at(bytes, 64 + 4 * i);
@@ -477,21 +469,23 @@ impl<'a> HashIndex<'a> {
 
     /// The hash of entry `i` (< entry_count).
     pub fn entry_hash(&self, i: u64) -> u64 {
-        self.order
-            .u64_at(self.bytes, self.entries_at + 16 * i as usize)
+        self.order.u64_at(self.bytes, self.entries_at + 16 * i as usize)
+    }
+
+    /// first(e) of SPEC §8.4: the first posting word of entry `e` as
+    /// stored, or word_count for `e` = entry_count; unchecked (for validators).
+    pub fn first_word(&self, e: u64) -> u64 {
+        if e < self.entry_count {
+            self.order.u64_at(self.bytes, self.entries_at + 16 * e as usize + 8)
+        } else {
+            self.word_count
+        }
     }
 
     /// The posting words of entry `i`, checked against the section.
     fn entry_words(&self, i: u64) -> Result<Range<u64>> {
-        let first = self
-            .order
-            .u64_at(self.bytes, self.entries_at + 16 * i as usize + 8);
-        let end = if i + 1 < self.entry_count {
-            self.order
-                .u64_at(self.bytes, self.entries_at + 16 * (i as usize + 1) + 8)
-        } else {
-            self.word_count
-        };
+        let first = self.first_word(i);
+        let end = self.first_word(i + 1);
         if first >= end || end > self.word_count {
             return Err(Error::format(
                 Some(kind::HASH_INDEX),
@@ -505,7 +499,9 @@ impl<'a> HashIndex<'a> {
         Ok(first..end)
     }
 
-    /// The rows of entry `i`, as a row set, checked against `row_count`.
+    /// The rows of entry `i`, as a row set, checked against `row_count`
+    /// (SPEC [HI8]): each single row or range starts after the last row of
+    /// the one before it, ranges are non-empty, every row is < `row_count`.
     pub fn entry_rows(&self, i: u64, row_count: u64) -> Result<RowSet> {
         let words = self.entry_words(i)?;
         let bad = |w: u64| {
@@ -519,24 +515,21 @@ impl<'a> HashIndex<'a> {
         let mut w = words.start;
         let mut prev_end = 0u64;
         while w < words.end {
-            let v = self
-                .order
-                .u64_at(self.bytes, self.words_at + 8 * w as usize);
+            let v = self.order.u64_at(self.bytes, self.words_at + 8 * w as usize);
             let r = if v & t::POSTING_RANGE != 0 {
                 if w + 1 >= words.end {
                     return Err(bad(w));
                 }
-                let end = self
-                    .order
-                    .u64_at(self.bytes, self.words_at + 8 * (w as usize + 1));
+                let end = self.order.u64_at(self.bytes, self.words_at + 8 * (w as usize + 1));
                 w += 2;
                 (v & !t::POSTING_RANGE)..end
             } else {
                 w += 1;
                 v..v.saturating_add(1)
             };
-            if r.start >= r.end || r.end > row_count || (!ranges.is_empty() && r.start <= prev_end)
-            {
+            // prev_end is one past the last row so far: rows strictly ascend
+            // when the next starts at or after it (adjacent words are allowed).
+            if r.start >= r.end || r.end > row_count || r.start < prev_end {
                 return Err(bad(w - 1));
             }
             prev_end = r.end;
@@ -548,9 +541,7 @@ impl<'a> HashIndex<'a> {
     /// The first row of entry `i` (the row whose key a lookup compares).
     pub fn entry_first_row(&self, i: u64) -> Result<u64> {
         let words = self.entry_words(i)?;
-        let v = self
-            .order
-            .u64_at(self.bytes, self.words_at + 8 * words.start as usize);
+        let v = self.order.u64_at(self.bytes, self.words_at + 8 * words.start as usize);
         Ok(v & !t::POSTING_RANGE)
     }
 

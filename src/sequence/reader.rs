@@ -163,7 +163,7 @@ impl Reader {
         if h.record_len < spec::SEQUENCE_RECORD_LEN {
             return fail(20, format!("record_len {} is less than 128", h.record_len));
         }
-        if h.block_bases == 0 || h.block_bases as u64 % spec::PLANE_LINE_BASES != 0 {
+        if h.block_bases == 0 || !(h.block_bases as u64).is_multiple_of(spec::PLANE_LINE_BASES) {
             return fail(
                 16,
                 format!("block_bases {} is not a positive multiple of 512", h.block_bases),
@@ -481,7 +481,7 @@ impl Reader {
             ));
         }
         let end = e.offset.checked_add(e.stored_len);
-        if e.offset % 64 != 0 || end.is_none_or(|x| x > l.blocks.len() as u64) {
+        if !e.offset.is_multiple_of(64) || end.is_none_or(|x| x > l.blocks.len() as u64) {
             return bad(format!(
                 "bytes [{}, +{}) are unaligned or outside the {}-byte BLOCKS section",
                 e.offset,

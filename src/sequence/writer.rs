@@ -108,7 +108,7 @@ impl WriterBuilder {
     /// already hold other sections (written before the sequences). The
     /// container's byte order wins over [`WriterBuilder::set_byte_order`].
     pub fn build_with<W: Write + Seek>(mut self, mut c: ContainerWriter<W>) -> Result<Writer<W>> {
-        if self.block_bases == 0 || self.block_bases as u64 % spec::PLANE_LINE_BASES != 0 {
+        if self.block_bases == 0 || !(self.block_bases as u64).is_multiple_of(spec::PLANE_LINE_BASES) {
             return Err(Error::input(format!(
                 "block size {} is not a positive multiple of 512",
                 self.block_bases

@@ -2,12 +2,14 @@
 //! when a table is opened, so cell access is arithmetic plus a bounds-checked
 //! slice, decoded with `from_le_bytes`/`from_be_bytes` at any alignment.
 
+use std::collections::HashSet;
 use std::marker::PhantomData;
+use std::ops::Range;
 
 use super::{ColumnDef, ColumnType, OwnedValue, RowSet, Schema, Value};
 use crate::container::{ByteOrder, Container, DirectoryEntry};
 use crate::error::{Error, Result};
-use crate::index::{encode_key_value, key_hash, HashIndex};
+use crate::index::{encode_key_value, key_hash, HashIndex, UnusableIndex};
 use crate::spec::{kind, table as t};
 
 /// The strings of a dictionary-encoded column (SPEC §8.3).
@@ -15,8 +17,11 @@ use crate::spec::{kind, table as t};
 pub struct Dictionary<'a> {
     order: ByteOrder,
     offsets: &'a [u8],
-    strings: &'a [u8],
+    /// The string data, checked to be UTF-8 with every string boundary on a
+    /// character boundary, so each string is a slice of it.
+    strings: &'a str,
     count: u64,
+    offset: u64,
 }
 
 impl<'a> Dictionary<'a> {
@@ -43,42 +48,68 @@ impl<'a> Dictionary<'a> {
             ));
         }
         let offs_end = 32 + 8 * (count as usize + 1);
-        let d = Dictionary {
-            order,
-            offsets: &bytes[32..offs_end],
-            strings: &bytes[offs_end..],
-            count,
-        };
-        // [DI2] offsets start at 0, never decrease, end at the byte count;
-        // [DI3] every string is UTF-8.
+        let offsets = &bytes[32..offs_end];
+        let off = |i: u64| order.u64_at(offsets, 8 * i as usize);
+        // [DI2] offsets start at 0, never decrease, end at the byte count.
         let mut prev = 0u64;
         for i in 0..=count {
-            let v = order.u64_at(d.offsets, 8 * i as usize);
+            let v = off(i);
             if (i == 0 && v != 0) || v < prev || v > total || (i == count && v != total) {
                 return Err(bad(32 + 8 * i, format!("string offset {i} = {v} breaks [DI2]")));
             }
             prev = v;
         }
-        for i in 0..count {
-            if d.get_bytes(i).is_some_and(|b| std::str::from_utf8(b).is_err()) {
-                return Err(bad(offs_end as u64, format!("string {i} is not UTF-8 [DI3]")));
+        // [DI3] every string is UTF-8: the whole data is checked once, then
+        // each boundary lies between characters, which makes every string
+        // UTF-8 on its own.
+        let strings = match std::str::from_utf8(&bytes[offs_end..]) {
+            Ok(s) => s,
+            Err(e) => {
+                let at = e.valid_up_to() as u64;
+                // The string holding byte `at`: the last one starting at or before it.
+                let (mut lo, mut hi) = (0u64, count);
+                while lo + 1 < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    if off(mid) <= at {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                return Err(bad(offs_end as u64 + at, format!("string {lo} is not UTF-8 [DI3]")));
+            }
+        };
+        for i in 1..count {
+            let v = off(i);
+            if !strings.is_char_boundary(v as usize) {
+                return Err(bad(
+                    offs_end as u64 + v,
+                    format!(
+                        "string offset {i} = {v} splits a UTF-8 character, so string {} is not UTF-8 [DI3]",
+                        i - 1
+                    ),
+                ));
             }
         }
+        let d = Dictionary {
+            order,
+            offsets,
+            strings,
+            count,
+            offset,
+        };
         Ok((column, d))
-    }
-
-    fn get_bytes(&self, code: u64) -> Option<&'a [u8]> {
-        if code >= self.count {
-            return None;
-        }
-        let a = self.order.u64_at(self.offsets, 8 * code as usize) as usize;
-        let b = self.order.u64_at(self.offsets, 8 * code as usize + 8) as usize;
-        self.strings.get(a..b)
     }
 
     /// The string of `code`, if in range.
     pub fn get(&self, code: u32) -> Option<&'a str> {
-        self.get_bytes(code as u64).and_then(|b| std::str::from_utf8(b).ok())
+        if code as u64 >= self.count {
+            return None;
+        }
+        let a = self.order.u64_at(self.offsets, 8 * code as usize) as usize;
+        let b = self.order.u64_at(self.offsets, 8 * code as usize + 8) as usize;
+        // On a character boundary by the check at parse: `get` never fails here.
+        self.strings.get(a..b)
     }
 
     /// Number of strings.
@@ -89,6 +120,11 @@ impl<'a> Dictionary<'a> {
     /// Whether there is no string.
     pub fn is_empty(&self) -> bool {
         self.count == 0
+    }
+
+    /// Absolute offset of the DICTIONARY section.
+    pub fn offset(&self) -> u64 {
+        self.offset
     }
 }
 
@@ -117,7 +153,14 @@ pub struct Table<'a> {
     schema: Schema,
     dicts: Vec<Option<Dictionary<'a>>>,
     indexes: Vec<HashIndex<'a>>,
+    unusable: Vec<UnusableIndex>,
     group: u32,
+    /// Absolute offset of the TABLE section.
+    offset: u64,
+    /// Section-relative: header_offset, the end of the names, the section length.
+    header_offset: u64,
+    names_end: u64,
+    len: u64,
 }
 
 /// A type a column can be viewed as (SPEC §8.2).
@@ -126,6 +169,12 @@ pub trait Primitive: Copy {
     fn accepts(ty: ColumnType) -> bool;
     /// Decodes a cell of the accepted width.
     fn decode(b: &[u8], order: ByteOrder) -> Self;
+    /// Whether the cell bytes `b` hold a value (false for a bool byte other
+    /// than 0 or 1, SPEC [T9]); every bit pattern of the other types does.
+    #[inline]
+    fn is_valid(_b: &[u8]) -> bool {
+        true
+    }
 }
 
 macro_rules! primitive {
@@ -164,6 +213,10 @@ impl Primitive for bool {
     fn decode(b: &[u8], _: ByteOrder) -> Self {
         b[0] != 0
     }
+    #[inline]
+    fn is_valid(b: &[u8]) -> bool {
+        b[0] <= 1
+    }
 }
 
 /// A strided, typed view of one column: cell `r` is decoded on access.
@@ -180,7 +233,9 @@ pub struct ColumnView<'a, T> {
 }
 
 impl<'a, T: Primitive> ColumnView<'a, T> {
-    /// The value of row `r`; `None` when null or past the last row.
+    /// The value of row `r`; `None` when null, past the last row, or not a
+    /// value: a bool byte other than 0 or 1 breaks SPEC [T9] and reads as
+    /// `None` here (never as `true`); [`Table::cell`] reports it as an error.
     #[inline]
     pub fn get(&self, r: u64) -> Option<T> {
         if r >= self.count {
@@ -193,7 +248,8 @@ impl<'a, T: Primitive> ColumnView<'a, T> {
             }
         }
         let at = base + self.offset;
-        Some(T::decode(&self.rows[at..at + self.size], self.order))
+        let b = &self.rows[at..at + self.size];
+        T::is_valid(b).then(|| T::decode(b, self.order))
     }
 
     /// Number of rows.
@@ -219,6 +275,45 @@ pub enum Plan {
     Index(Vec<String>),
     /// A scan of this column.
     Scan(String),
+}
+
+/// Whether `v`, canonicalised for a column of `ty`, is a value of that type
+/// (null fits every column: a column that is not nullable just holds none).
+fn fits(ty: ColumnType, v: Value<'_>) -> bool {
+    use ColumnType as T;
+    matches!(
+        (ty, v),
+        (_, Value::Null)
+            | (T::Bool, Value::Bool(_))
+            | (T::I8 | T::I16 | T::I32 | T::I64, Value::Int(_))
+            | (T::U8 | T::U16 | T::U32 | T::U64, Value::UInt(_))
+            | (T::F32, Value::F32(_))
+            | (T::F64, Value::F64(_))
+            | (T::Str(_) | T::Dict, Value::Str(_))
+    )
+}
+
+/// Equality of SPEC §8.5 keys on decoded values: floats by bit pattern.
+fn same_key(a: Value<'_>, b: Value<'_>) -> bool {
+    match (a, b) {
+        (Value::F32(x), Value::F32(y)) => x.to_bits() == y.to_bits(),
+        (Value::F64(x), Value::F64(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
+    }
+}
+
+/// IN-lists longer than this are matched through a hash set of encoded keys.
+const SHORT_LIST: usize = 16;
+
+/// How a scanned condition tests one row.
+enum Matcher<'v> {
+    /// A dict column: the sorted codes of the wanted strings, and whether
+    /// null is wanted; a row's code is compared without decoding its string.
+    Codes { codes: Vec<u32>, null: bool },
+    /// A short list: decoded cells compared with the values.
+    Values(Vec<Value<'v>>),
+    /// A long list: the §8.5 encodings of the values.
+    Keys(HashSet<Vec<u8>>),
 }
 
 impl<'a> Table<'a> {
@@ -263,9 +358,30 @@ impl<'a> Table<'a> {
         self.group
     }
 
-    /// The table's indexes.
+    /// Absolute offset of the TABLE section.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The two runs of padding of the TABLE section, relative to its start
+    /// (for validators, SPEC [T13]): from the end of the rows to
+    /// header_offset, and from the end of the names to the trailing
+    /// header_offset field.
+    pub fn padding(&self) -> [Range<u64>; 2] {
+        let rows_end = self.row_count * self.row_width as u64;
+        [rows_end..self.header_offset, self.names_end..self.len - t::TRAILER_LEN]
+    }
+
+    /// The table's usable indexes (those [`Table::select`] consults).
     pub fn indexes(&self) -> &[HashIndex<'a>] {
         &self.indexes
+    }
+
+    /// The HASH_INDEX sections of the table that cannot be used, with the
+    /// reason (SPEC [HI1]: an index is not required, so the table is read
+    /// without it and its conditions are scanned).
+    pub fn unusable_indexes(&self) -> &[UnusableIndex] {
+        &self.unusable
     }
 
     /// The dictionary of column `c`, if it is dictionary-encoded.
@@ -307,7 +423,8 @@ impl<'a> Table<'a> {
         (b != t::NO_NULL_BIT).then(|| (self.null_offset + b as usize / 8, 1u8 << (b % 8)))
     }
 
-    /// The value of column `c` in row `r` (both checked).
+    /// The value of column `c` in row `r` (both checked). A cell that breaks
+    /// [T9], [T10] or [DI4] is a *format* error at the cell's absolute offset.
     pub fn cell(&self, r: u64, c: usize) -> Result<Value<'a>> {
         if r >= self.row_count || c >= self.columns.len() {
             return Err(Error::new(
@@ -333,7 +450,7 @@ impl<'a> Table<'a> {
         let bad = |m: String| {
             Error::format(
                 Some(kind::TABLE),
-                0,
+                self.offset + base as u64 + at as u64,
                 format!("table '{}' row {r} column '{}': {m}", self.name, col.def.name),
             )
         };
@@ -370,6 +487,18 @@ impl<'a> Table<'a> {
         })
     }
 
+    /// The code of a dict cell, `None` when null (for scans).
+    fn code(&self, r: u64, c: usize) -> Option<u32> {
+        let base = r as usize * self.row_width;
+        if let Some((at, mask)) = self.null_of(c) {
+            if self.rows[base + at] & mask != 0 {
+                return None;
+            }
+        }
+        let at = base + self.columns[c].offset as usize;
+        Some(u32::decode(&self.rows[at..at + 4], self.order))
+    }
+
     fn key_of_row(&self, cols: &[u32], r: u64, out: &mut Vec<u8>) -> Result<()> {
         out.clear();
         for &c in cols {
@@ -379,9 +508,39 @@ impl<'a> Table<'a> {
         Ok(())
     }
 
+    /// `v` as a key value of column `c`, with the writer's canonicalisation
+    /// (a non-negative `Int` for an unsigned column, a `UInt` up to
+    /// `i64::MAX` for a signed one); an *input* error when it is not a value
+    /// of the column's type, rather than a key that silently matches nothing.
+    fn key_value<'v>(&self, c: usize, v: Value<'v>) -> Result<Value<'v>> {
+        let d = &self.columns[c].def;
+        let v = super::writer::canonical(d.ty, v);
+        if !fits(d.ty, v) {
+            return Err(Error::input(format!(
+                "column '{}' of table '{}' is {}: {v:?} is not a value of that type",
+                d.name,
+                self.name,
+                d.ty.name()
+            )));
+        }
+        Ok(v)
+    }
+
+    fn index_name(&self, ix: &HashIndex<'_>) -> String {
+        let names: Vec<&str> = ix
+            .columns()
+            .iter()
+            .map(|&c| self.columns[c as usize].def.name.as_str())
+            .collect();
+        names.join(",")
+    }
+
     /// Rows whose key columns equal `key` using index `ix`: hash, one
     /// bucket, then the stored key of each candidate entry's first row is
     /// compared, so a colliding key never contributes rows (SPEC §8.4).
+    /// `ix` is a position in [`Table::indexes`]; `key` holds one value per
+    /// key column, in key order, each of its column's type (else an *input*
+    /// error).
     pub fn index_lookup(&self, ix: usize, key: &[Value<'_>]) -> Result<RowSet> {
         self.index_lookup_with(ix, key, key_hash)
     }
@@ -392,9 +551,19 @@ impl<'a> Table<'a> {
             .indexes
             .get(ix)
             .ok_or_else(|| Error::input(format!("table '{}' has no index {ix}", self.name)))?;
+        if key.len() != index.columns().len() {
+            return Err(Error::input(format!(
+                "the index on ({}) of table '{}' takes {} key values, not {}",
+                self.index_name(index),
+                self.name,
+                index.columns().len(),
+                key.len()
+            )));
+        }
         let mut want = Vec::new();
         for (&c, v) in index.columns().iter().zip(key) {
-            encode_key_value(&mut want, self.columns[c as usize].def.ty, *v);
+            let v = self.key_value(c as usize, *v)?;
+            encode_key_value(&mut want, self.columns[c as usize].def.ty, v);
         }
         let h = hash(&want);
         let mut got = Vec::new();
@@ -425,12 +594,14 @@ impl<'a> Table<'a> {
 
     /// Rows where, for every condition, the column equals one of the values
     /// (IN-lists are unions, conditions intersect). Returns the plan used.
+    /// Each value must be of its column's type (an unsigned column also
+    /// takes a non-negative `Int`, a signed one a `UInt` up to `i64::MAX`);
+    /// another is an *input* error. Floats compare by bit pattern (SPEC §8.5).
     pub fn select(&self, conditions: &[(&str, Vec<Value<'_>>)]) -> Result<(RowSet, Vec<Plan>)> {
         let mut conds = Vec::new();
         for (name, vals) in conditions {
             let c = self.col(name)?;
-            let ty = self.columns[c].def.ty;
-            let vals: Vec<Value<'_>> = vals.iter().map(|v| super::writer::canonical(ty, *v)).collect();
+            let vals = vals.iter().map(|v| self.key_value(c, *v)).collect::<Result<Vec<_>>>()?;
             conds.push((c, vals));
         }
         let mut done = vec![false; conds.len()];
@@ -479,33 +650,83 @@ impl<'a> Table<'a> {
                 None => rows,
             });
         }
-        let mut key = Vec::new();
-        let mut want = Vec::new();
         for (i, (c, vals)) in conds.iter().enumerate() {
             if done[i] {
                 continue;
             }
             plans.push(Plan::Scan(self.columns[*c].def.name.clone()));
-            let ty = self.columns[*c].def.ty;
-            let wanted: Vec<Vec<u8>> = vals
-                .iter()
-                .map(|v| {
-                    want.clear();
-                    encode_key_value(&mut want, ty, *v);
-                    want.clone()
-                })
-                .collect();
             let base = result.take().unwrap_or_else(|| RowSet::all(self.row_count));
-            let mut hits = Vec::new();
-            for r in base.rows() {
-                self.key_of_row(&[*c as u32], r, &mut key)?;
-                if wanted.contains(&key) {
-                    hits.push(r);
-                }
-            }
-            result = Some(RowSet::from_rows(hits));
+            result = Some(self.scan(&base, *c, vals)?);
         }
         Ok((result.unwrap_or_else(|| RowSet::all(self.row_count)), plans))
+    }
+
+    /// The rows of `base` whose column `c` holds one of `vals` (already
+    /// checked by [`Table::key_value`]).
+    fn scan(&self, base: &RowSet, c: usize, vals: &[Value<'_>]) -> Result<RowSet> {
+        let ty = self.columns[c].def.ty;
+        let matcher = match (ty, self.dictionary(c)) {
+            (ColumnType::Dict, Some(d)) => {
+                // Translate the strings to codes once: one pass over the
+                // dictionary, then rows compare a u32.
+                let want: HashSet<&str> = vals
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Str(s) => Some(*s),
+                        _ => None,
+                    })
+                    .collect();
+                let mut codes = Vec::new();
+                if !want.is_empty() {
+                    for code in 0..d.len().min(u32::MAX as u64 + 1) {
+                        if d.get(code as u32).is_some_and(|s| want.contains(s)) {
+                            codes.push(code as u32);
+                        }
+                    }
+                }
+                Matcher::Codes {
+                    codes,
+                    null: vals.iter().any(Value::is_null),
+                }
+            }
+            _ if vals.len() <= SHORT_LIST => Matcher::Values(vals.to_vec()),
+            _ => Matcher::Keys(
+                vals.iter()
+                    .map(|v| {
+                        let mut k = Vec::new();
+                        encode_key_value(&mut k, ty, *v);
+                        k
+                    })
+                    .collect(),
+            ),
+        };
+        let dict_len = self.dictionary(c).map_or(0, |d| d.len());
+        let mut key = Vec::new();
+        let mut hits = RowSet::new();
+        for r in base.rows() {
+            let hit = match &matcher {
+                Matcher::Codes { codes, null } => match self.code(r, c) {
+                    None => *null,
+                    Some(code) if code as u64 >= dict_len => {
+                        self.cell(r, c)?; // the [DI4] error
+                        false
+                    }
+                    Some(code) => codes.binary_search(&code).is_ok(),
+                },
+                Matcher::Values(want) => {
+                    let v = self.cell(r, c)?;
+                    want.iter().any(|w| same_key(v, *w))
+                }
+                Matcher::Keys(set) => {
+                    self.key_of_row(&[c as u32], r, &mut key)?;
+                    set.contains(&key)
+                }
+            };
+            if hit {
+                hits.push_row(r);
+            }
+        }
+        Ok(hits)
     }
 
     /// Parses `text` as a value of column `name`, for query arguments.
@@ -525,82 +746,98 @@ pub struct TableSet<'a> {
 impl<'a> TableSet<'a> {
     /// Opens the tables of the container `c` over its `bytes`, verifying
     /// the checksums and bounds of every TABLE, DICTIONARY and HASH_INDEX.
+    /// A HASH_INDEX that cannot be used (another hash function, a checksum
+    /// mismatch, a wrong shape) does not fail the open: it is listed in
+    /// [`Table::unusable_indexes`] and its table is scanned instead.
     pub fn new(bytes: &'a [u8], c: &Container) -> Result<TableSet<'a>> {
+        Self::open(bytes, c, true, true).map(|(ts, _)| ts)
+    }
+
+    /// As [`TableSet::new`] but without verifying checksums: every bound and
+    /// every structure check still runs, only the pass over each section's
+    /// bytes to hash them is skipped (SPEC §13.1 rule 7), so opening costs
+    /// the same for a 1 GB table as for a small one.
+    ///
+    /// ```
+    /// # use std::io::Cursor;
+    /// # use tribit::container::{ByteOrder, Container};
+    /// # use tribit::table::{Schema, TableOptions, TableSet, TablesWriter, Value};
+    /// let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+    /// let mut t = w.table("t", Schema::parse("A:u8").unwrap(), &TableOptions::default()).unwrap();
+    /// t.push_row(&[Value::UInt(7)]).unwrap();
+    /// t.finish().unwrap();
+    /// let mut bytes = w.finish().unwrap().into_inner();
+    /// bytes[64] = 8; // the one cell, without updating the checksum
+    /// let c = Container::parse(&bytes).unwrap();
+    /// assert!(TableSet::new(&bytes, &c).is_err());
+    /// let ts = TableSet::new_unverified(&bytes, &c).unwrap();
+    /// assert_eq!(ts.tables()[0].cell(0, 0).unwrap(), Value::UInt(8));
+    /// ```
+    pub fn new_unverified(bytes: &'a [u8], c: &Container) -> Result<TableSet<'a>> {
+        Self::open(bytes, c, false, true).map(|(ts, _)| ts)
+    }
+
+    /// Opens every table that can be opened, each on its own, and returns
+    /// beside them the error of each one that cannot (and of each [T2]
+    /// problem between sections), for validators. With `verify` false,
+    /// checksums are not checked (as [`TableSet::new_unverified`]).
+    pub fn new_partial(bytes: &'a [u8], c: &Container, verify: bool) -> (TableSet<'a>, Vec<Error>) {
+        match Self::open(bytes, c, verify, false) {
+            Ok(r) => r,
+            // Not strict: every error is collected, none returned.
+            Err(e) => (TableSet::default(), vec![e]),
+        }
+    }
+
+    /// Opens the tables; `strict` returns the first error, else each error
+    /// is collected and the tables that open are kept.
+    fn open(bytes: &'a [u8], c: &Container, verify: bool, strict: bool) -> Result<(TableSet<'a>, Vec<Error>)> {
         let mut tables: Vec<Table<'a>> = Vec::new();
+        let mut errors = Vec::new();
+        macro_rules! fail {
+            ($e:expr) => {{
+                let e = $e;
+                if strict {
+                    return Err(e);
+                }
+                errors.push(e);
+            }};
+        }
+        let mut groups = HashSet::new();
+        let mut names = HashSet::new();
         for e in c.sections.iter().filter(|e| e.kind == kind::TABLE) {
-            let s = c.verified(bytes, e)?;
-            let mut table = parse_table(s, c.order, e)?;
-            if tables.iter().any(|t| t.group == e.group) {
-                return Err(Error::format(
+            if !groups.insert(e.group) {
+                fail!(Error::format(
                     Some(kind::TABLE),
                     e.offset,
                     format!("two tables in group {} [T2]", e.group),
                 ));
+                continue;
             }
-            if tables.iter().any(|t| t.name == table.name) {
-                return Err(Error::format(
+            match open_table(bytes, c, e, verify) {
+                Ok(table) if !names.insert(table.name.clone()) => fail!(Error::format(
                     Some(kind::TABLE),
                     e.offset,
                     format!("duplicate table name '{}' [T2]", table.name),
-                ));
+                )),
+                Ok(table) => tables.push(table),
+                Err(err) => fail!(err),
             }
-            for d in c
-                .sections
-                .iter()
-                .filter(|d| d.kind == kind::DICTIONARY && d.group == e.group)
-            {
-                let (col, dict) = Dictionary::parse(c.verified(bytes, d)?, c.order, d.offset)?;
-                let ok = (col as usize) < table.columns.len() && table.columns[col as usize].def.ty == ColumnType::Dict;
-                if !ok || table.dicts[col as usize].is_some() {
-                    return Err(Error::format(
-                        Some(kind::DICTIONARY),
-                        d.offset,
-                        format!(
-                            "dictionary for column {col}, which is not a dict column or has another dictionary [DI5]"
-                        ),
-                    ));
-                }
-                table.dicts[col as usize] = Some(dict);
-            }
-            for (i, col) in table.columns.iter().enumerate() {
-                if col.def.ty == ColumnType::Dict && table.dicts[i].is_none() {
-                    return Err(Error::format(
-                        Some(kind::TABLE),
-                        e.offset,
-                        format!("dict column '{}' has no DICTIONARY section [DI5]", col.def.name),
-                    ));
-                }
-            }
-            for x in c
-                .sections
-                .iter()
-                .filter(|x| x.kind == kind::HASH_INDEX && x.group == e.group)
-            {
-                let ix = HashIndex::parse(
-                    c.verified(bytes, x)?,
-                    c.order,
-                    x.offset,
-                    table.row_count,
-                    table.columns.len() as u32,
-                )?;
-                table.indexes.push(ix);
-            }
-            tables.push(table);
         }
         for x in c
             .sections
             .iter()
             .filter(|x| matches!(x.kind, kind::DICTIONARY | kind::HASH_INDEX))
         {
-            if !tables.iter().any(|t| t.group == x.group) {
-                return Err(Error::format(
+            if !groups.contains(&x.group) {
+                fail!(Error::format(
                     Some(x.kind),
                     x.offset,
                     format!("no TABLE in group {} [T2]", x.group),
                 ));
             }
         }
-        Ok(TableSet { tables })
+        Ok((TableSet { tables }, errors))
     }
 
     /// The tables, in directory order.
@@ -614,6 +851,60 @@ impl<'a> TableSet<'a> {
     }
 }
 
+/// The bytes of section `e`, checksum verified when `verify`.
+fn section_bytes<'a>(bytes: &'a [u8], c: &Container, e: &DirectoryEntry, verify: bool) -> Result<&'a [u8]> {
+    if verify {
+        return c.verified(bytes, e);
+    }
+    let end = e.offset.checked_add(e.length);
+    end.and_then(|end| bytes.get(e.offset as usize..end as usize))
+        .ok_or_else(|| Error::format(Some(e.kind), e.offset, "section runs past the end of the file [D4]"))
+}
+
+/// One table: its TABLE, its dictionaries (required: an error fails the
+/// table) and its indexes (not required: an error makes that index unusable).
+fn open_table<'a>(bytes: &'a [u8], c: &Container, e: &DirectoryEntry, verify: bool) -> Result<Table<'a>> {
+    let mut table = parse_table(section_bytes(bytes, c, e, verify)?, c.order, e)?;
+    for d in c
+        .sections
+        .iter()
+        .filter(|d| d.kind == kind::DICTIONARY && d.group == e.group)
+    {
+        let (col, dict) = Dictionary::parse(section_bytes(bytes, c, d, verify)?, c.order, d.offset)?;
+        let ok = (col as usize) < table.columns.len() && table.columns[col as usize].def.ty == ColumnType::Dict;
+        if !ok || table.dicts[col as usize].is_some() {
+            return Err(Error::format(
+                Some(kind::DICTIONARY),
+                d.offset,
+                format!("dictionary for column {col}, which is not a dict column or has another dictionary [DI5]"),
+            ));
+        }
+        table.dicts[col as usize] = Some(dict);
+    }
+    for (i, col) in table.columns.iter().enumerate() {
+        if col.def.ty == ColumnType::Dict && table.dicts[i].is_none() {
+            return Err(Error::format(
+                Some(kind::TABLE),
+                e.offset,
+                format!("dict column '{}' has no DICTIONARY section [DI5]", col.def.name),
+            ));
+        }
+    }
+    for x in c
+        .sections
+        .iter()
+        .filter(|x| x.kind == kind::HASH_INDEX && x.group == e.group)
+    {
+        let ix = section_bytes(bytes, c, x, verify)
+            .and_then(|s| HashIndex::parse(s, c.order, x.offset, table.row_count, table.columns.len() as u32));
+        match ix {
+            Ok(ix) => table.indexes.push(ix),
+            Err(err) => table.unusable.push(UnusableIndex::new(x.offset, &err)),
+        }
+    }
+    Ok(table)
+}
+
 fn parse_table<'a>(s: &'a [u8], o: ByteOrder, e: &DirectoryEntry) -> Result<Table<'a>> {
     let bad = |at: u64, m: String| Error::format(Some(kind::TABLE), e.offset + at, m);
     let len = s.len() as u64;
@@ -621,7 +912,7 @@ fn parse_table<'a>(s: &'a [u8], o: ByteOrder, e: &DirectoryEntry) -> Result<Tabl
         return Err(bad(0, format!("section of {len} bytes is too short for a table [T1]")));
     }
     let ho = o.u64_at(s, (len - 8) as usize);
-    if ho % 8 != 0 || ho.checked_add(t::HEADER_LEN).is_none_or(|end| end > len - 8) {
+    if !ho.is_multiple_of(8) || ho.checked_add(t::HEADER_LEN).is_none_or(|end| end > len - 8) {
         return Err(bad(
             len - 8,
             format!("header offset {ho} is not a multiple of 8 inside the section [T1]"),
@@ -658,23 +949,26 @@ fn parse_table<'a>(s: &'a [u8], o: ByteOrder, e: &DirectoryEntry) -> Result<Tabl
         return Err(bad(ho + 12, "column descriptors run past the section [T4]".into()));
     };
     let mut pos = names_at;
-    let mut take = |n: u32, what: &str| -> Result<String> {
+    let mut take = |n: u32, what: &str| -> Result<&'a str> {
         let end = pos + n as u64;
         if end > len - 8 {
             return Err(bad(pos, format!("{what} runs past the section [T4]")));
         }
         let r = std::str::from_utf8(&s[pos as usize..end as usize])
-            .map(str::to_string)
             .map_err(|_| bad(pos, format!("{what} is not UTF-8 [T4]")));
         pos = end;
         r
     };
-    let name = take(name_len, "table name")?;
+    let name = take(name_len, "table name")?.to_string();
     if name.is_empty() {
         return Err(bad(ho + 24, "empty table name [T4]".into()));
     }
+    // ncol descriptors fit in the section, so ncol is bounded by its length;
+    // the checks below are linear (overlaps: one sort) in ncol.
     let mut columns: Vec<StoredColumn> = Vec::with_capacity(ncol as usize);
-    let mut bits_seen = std::collections::HashSet::new();
+    let mut bits_seen = HashSet::new();
+    let mut names_seen = HashSet::new();
+    let null_end = null_offset as u64 + null_len as u64;
     for i in 0..ncol as u64 {
         let d = (ho + t::HEADER_LEN + i * desc_len as u64) as usize;
         let at = d as u64;
@@ -690,43 +984,55 @@ fn parse_table<'a>(s: &'a [u8], o: ByteOrder, e: &DirectoryEntry) -> Result<Tabl
                 format!("column {i}: type {code} with width {width} is not valid [T6]"),
             )
         })?;
-        if offset as u64 + width as u64 > row_width as u64 {
+        let end = offset as u64 + width as u64;
+        if end > row_width as u64 {
             return Err(bad(
                 at + 4,
                 format!("column '{cname}' lies outside the {row_width}-byte row [T7]"),
             ));
         }
-        let overlaps = |a: u64, b: u64| a < b && a < offset as u64 + width as u64 && (offset as u64) < b;
-        if columns
-            .iter()
-            .any(|c| overlaps(c.offset as u64, c.offset as u64 + c.def.ty.width() as u64))
-            || overlaps(null_offset as u64, null_offset as u64 + null_len as u64)
-        {
-            return Err(bad(
-                at + 4,
-                format!("column '{cname}' overlaps another column or the null bitmap [T7]"),
-            ));
+        if null_len > 0 && (null_offset as u64) < end && (offset as u64) < null_end {
+            return Err(bad(at + 4, format!("column '{cname}' overlaps the null bitmap [T7]")));
         }
+        // u64: 8 x null_len does not fit a u32 for a bitmap of 2^29 bytes or more.
         if nullable != (null_bit != t::NO_NULL_BIT)
-            || (nullable && (null_bit >= null_len * 8 || !bits_seen.insert(null_bit)))
+            || (nullable && (null_bit as u64 >= null_len as u64 * 8 || !bits_seen.insert(null_bit)))
         {
             return Err(bad(
                 at + 12,
                 format!("column '{cname}': null bit {null_bit} does not match its nullability or the bitmap [T8]"),
             ));
         }
-        if cname.is_empty() || columns.iter().any(|c| c.def.name == cname) {
+        if cname.is_empty() || !names_seen.insert(cname) {
             return Err(bad(at + 16, format!("column name '{cname}' is empty or repeated [T4]")));
         }
         columns.push(StoredColumn {
             def: ColumnDef {
-                name: cname,
+                name: cname.to_string(),
                 ty,
                 nullable,
             },
             offset,
             null_bit,
         });
+    }
+    // [T7] no two columns overlap: sorted by offset, each (width >= 1) ends
+    // at or before the next begins.
+    let mut spans: Vec<usize> = (0..columns.len()).collect();
+    spans.sort_by_key(|&i| columns[i].offset);
+    for w in spans.windows(2) {
+        let (a, b) = (&columns[w[0]], &columns[w[1]]);
+        if a.offset as u64 + a.def.ty.width() as u64 > b.offset as u64 {
+            let later = w[0].max(w[1]);
+            return Err(bad(
+                ho + t::HEADER_LEN + later as u64 * desc_len as u64 + 4,
+                format!(
+                    "column '{}' overlaps column '{}' [T7]",
+                    columns[later].def.name,
+                    columns[w[0].min(w[1])].def.name
+                ),
+            ));
+        }
     }
     let schema = Schema {
         columns: columns.iter().map(|c| c.def.clone()).collect(),
@@ -743,6 +1049,11 @@ fn parse_table<'a>(s: &'a [u8], o: ByteOrder, e: &DirectoryEntry) -> Result<Tabl
         columns,
         schema,
         indexes: Vec::new(),
+        unusable: Vec::new(),
         group: e.group,
+        offset: e.offset,
+        header_offset: ho,
+        names_end: pos,
+        len,
     })
 }

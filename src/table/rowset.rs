@@ -47,6 +47,17 @@ impl RowSet {
         RowSet::from_ranges(rows.into_iter().map(|r| r..r + 1).collect())
     }
 
+    /// Appends row `r`, which must be above every row in the set (rows
+    /// pushed in ascending order build the set in one pass); a row at or
+    /// below the last one is merged in as by [`RowSet::union`].
+    pub fn push_row(&mut self, r: u64) {
+        match self.ranges.last_mut() {
+            Some(last) if last.end == r => last.end = r + 1,
+            Some(last) if last.end > r => *self = self.union(&RowSet::from_rows([r])),
+            _ => self.ranges.push(r..r + 1),
+        }
+    }
+
     /// The ranges, ascending.
     pub fn ranges(&self) -> &[Range<u64>] {
         &self.ranges
