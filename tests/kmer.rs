@@ -420,6 +420,18 @@ fn cli_locate_prints_bed() {
 }
 
 #[test]
+fn cli_repeat_must_be_at_least_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = imported(dir.path(), "lambda_virus.fa");
+    let o = tribit(&["kmer", "count", &f, "ACGT", "--repeat", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--repeat"));
+    let once = ok(&["kmer", "count", &f, "ACGT"]);
+    assert_eq!(ok(&["kmer", "count", &f, "ACGT", "--repeat", "3"]), once);
+}
+
+#[test]
 fn cli_errors_are_clear() {
     let dir = tempfile::tempdir().unwrap();
     let f = imported(dir.path(), "lambda_virus.fa");
@@ -484,25 +496,58 @@ fn counts_equal_jellyfish() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut compared = 0;
+    let (mut compared, mut palindromes) = (0, 0);
     for name in REAL {
         let text = std::fs::read(testdata(name)).unwrap();
         let r = import(&text, 1 << 14);
-        for k in [7, 21] {
+        // k = 8 is even, so palindromes exist: the ones the genome holds,
+        // and a few fixed ones (ACGTACGT, NotI's site, TTAATTAA).
+        for k in [7, 8, 21] {
             let mut rng = Rng(k as u64);
             let mut q = sample_queries(&r, &[k; 12], &mut rng);
             q.push(Query::new(&"ACGT".repeat(6)[..k]).unwrap());
+            if k == 8 {
+                q.extend(palindromes_in(&r, k, 6));
+                q.extend(queries(&["GCGGCCGC", "TTAATTAA"]));
+            }
             let fwd = jellyfish_count(&testdata(name), k, false, &dir.path().join("f.jf"), &q);
             let canon = jellyfish_count(&testdata(name), k, true, &dir.path().join("c.jf"), &q);
             let ours = kmer::count(&r, &q, &ScanOptions::default().set_both_strands(true)).unwrap();
+            assert_eq!((fwd.len(), canon.len()), (q.len(), q.len()));
             for ((c, f), b) in ours.kmers.iter().zip(&fwd).zip(&canon) {
                 assert_eq!(c.forward, *f, "{name} {}: forward", c.query);
                 assert_eq!(c.total(), *b, "{name} {}: canonical vs both strands", c.query);
                 compared += 1;
+                if c.query.is_palindrome() && c.forward > 0 {
+                    assert_eq!(c.reverse, 0, "{name} {}", c.query);
+                    palindromes += 1;
+                }
             }
         }
     }
-    println!("{compared} k-mer counts equal Jellyfish's (forward and canonical)");
+    assert!(palindromes > 0, "no palindrome with matches was compared");
+    println!("{compared} k-mer counts equal Jellyfish's (forward and canonical), {palindromes} of palindromes");
+}
+
+/// Up to `n` distinct palindromic k-mers (k even) that occur in the first
+/// sequence of `r`.
+fn palindromes_in(r: &Reader, k: usize, n: usize) -> Vec<Query> {
+    let mut buf = Vec::new();
+    r.fetch(0, 0, r.sequence(0).unwrap().len(), &mut buf).unwrap();
+    buf.make_ascii_uppercase();
+    let mut out: Vec<Query> = Vec::new();
+    for w in buf.windows(k) {
+        if out.len() == n {
+            break;
+        }
+        let Ok(q) = Query::new(std::str::from_utf8(w).unwrap_or("N")) else {
+            continue;
+        };
+        if q.is_palindrome() && !out.contains(&q) {
+            out.push(q);
+        }
+    }
+    out
 }
 
 #[test]
@@ -519,10 +564,12 @@ fn both_byte_orders_give_the_same_counts() {
     );
 }
 
-#[test]
-fn a_reference_escape_is_reported_unsupported() {
-    // SPEC §14 and §9: code 6 stands for a reference base; a reader without
-    // §9 must refuse the scan rather than count the window as a non-match.
+/// The sequence `ACGTNACGTACGTAAC` (one block of 17 positions, planes of
+/// 64 bytes) with code 6 (planes 0, 1, 2 = 0, 1, 1) planted at block
+/// position `p` and the file resealed. p = 2 turns the G into a reference
+/// escape, in the line the N already marks; p ≥ 17 sets padding (SPEC §5
+/// [B1]) past the end of the stream.
+fn with_code_6_at(p: usize) -> Reader {
     let mut w = WriterBuilder::default()
         .set_block_bases(512)
         .build(Cursor::new(Vec::new()))
@@ -530,14 +577,19 @@ fn a_reference_escape_is_reported_unsupported() {
     w.add_sequence(b"s0", b"ACGTNACGTACGTAAC", 60).unwrap();
     let mut b = w.finish().unwrap().into_inner();
     let (blocks, _) = common::section(&b, tribit::spec::kind::BLOCKS);
-    // One block of 17 positions: planes of 64 bytes. Position 2 (G) becomes
-    // code 6 (planes 0, 1, 2 = 0, 1, 1), in the line the N already marks.
-    let (p, plane) = (2usize, 64usize);
+    let plane = 64usize;
     b[blocks + p / 8] &= !(1 << (p % 8));
     b[blocks + plane + p / 8] |= 1 << (p % 8);
     b[blocks + 2 * plane + p / 8] |= 1 << (p % 8);
     common::reseal(&mut b);
-    let r = Reader::from_bytes(b).unwrap();
+    Reader::from_bytes(b).unwrap()
+}
+
+#[test]
+fn a_reference_escape_is_reported_unsupported() {
+    // SPEC §14 and §9: code 6 stands for a reference base; a reader without
+    // §9 must refuse the scan rather than count the window as a non-match.
+    let r = with_code_6_at(2);
     for path in paths() {
         for summary in [true, false] {
             let opts = ScanOptions::default().set_cpu_path(Some(path)).set_use_summary(summary);
@@ -545,13 +597,192 @@ fn a_reference_escape_is_reported_unsupported() {
             assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
             assert!(e.to_string().contains("s0 position 2 is reference-escaped"), "{e}");
             let mut n = 0;
-            assert!(kmer::locate(&r, &queries(&["AC"]), &opts, |_| {
+            let e = kmer::locate(&r, &queries(&["AC"]), &opts, |_| {
                 n += 1;
                 Ok(())
             })
-            .is_err());
+            .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+            // AC at 0 precedes the escape, yet nothing is reported.
+            assert_eq!(n, 0, "{path:?} summary={summary}");
         }
     }
+}
+
+#[test]
+fn code_6_in_the_padding_is_not_a_reference_escape() {
+    // Bits past the end of the stream are padding (SPEC §5 [B1]): a scan
+    // does not read them as codes, so a (bad) padding bit pattern that looks
+    // like code 6 does not make the file unsupported.
+    for p in [17, 100, 511] {
+        let r = with_code_6_at(p);
+        let q = queries(&["AC", "ACGT", "C"]);
+        check_all(&r, &q, &format!("code 6 in padding at {p}"));
+    }
+}
+
+#[test]
+fn locate_refuses_before_it_reports() {
+    // A reference escape far beyond the first batch of matches: locate
+    // reports none of them (SPEC §14), on one thread or three.
+    let len = 2_500_000usize;
+    let mut seq: Vec<u8> = b"ACGT".iter().copied().cycle().take(len).collect();
+    let (bb, at) = (16_384usize, 2_400_000usize);
+    seq[at + 10] = b'N'; // so the summary marks the line
+    let mut w = WriterBuilder::default()
+        .set_block_bases(bb as u32)
+        .build(Cursor::new(Vec::new()))
+        .unwrap();
+    w.add_sequence(b"long", &seq, 60).unwrap();
+    let mut b = w.finish().unwrap().into_inner();
+    let (index, _) = common::section(&b, tribit::spec::kind::BLOCK_INDEX);
+    let (blocks, _) = common::section(&b, tribit::spec::kind::BLOCKS);
+    let blk = at / bb;
+    let offset = u64::from_le_bytes(b[index + 48 * blk..index + 48 * blk + 8].try_into().unwrap()) as usize;
+    let (p, plane) = (at % bb, bb / 8);
+    let base = blocks + offset;
+    b[base + p / 8] &= !(1 << (p % 8));
+    b[base + plane + p / 8] |= 1 << (p % 8);
+    b[base + 2 * plane + p / 8] |= 1 << (p % 8);
+    common::reseal(&mut b);
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("escaped.tbit");
+    std::fs::write(&f, &b).unwrap();
+    let r = Reader::from_bytes(b).unwrap();
+    for threads in [1, 3] {
+        let mut n = 0;
+        let opts = ScanOptions::default().set_threads(Some(threads));
+        let e = kmer::locate(&r, &queries(&["A"]), &opts, |_| {
+            n += 1;
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+        assert!(e.to_string().contains(&format!("long position {at} ")), "{e}");
+        assert_eq!(n, 0, "{threads} threads");
+    }
+    let o = tribit(&["kmer", "locate", f.to_str().unwrap(), "A", "-t", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty(), "{} bytes of BED", o.stdout.len());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("reference-escaped"));
+}
+
+/// A two-sequence file whose records break SPEC §6.1 [R1] as `edit` says
+/// (`edit(records)` gets SEQUENCE_INDEX from its first record on), resealed.
+fn with_records(edit: impl Fn(&mut [u8])) -> Vec<u8> {
+    let mut w = WriterBuilder::default()
+        .set_block_bases(512)
+        .build(Cursor::new(Vec::new()))
+        .unwrap();
+    w.add_sequence(b"a", b"ACGTACGTAC", 60).unwrap();
+    w.add_sequence(b"b", b"ACGTTTACGT", 60).unwrap();
+    let mut b = w.finish().unwrap().into_inner();
+    let (index, len) = common::section(&b, tribit::spec::kind::SEQUENCE_INDEX);
+    edit(&mut b[index + 64..index + len]);
+    common::reseal(&mut b);
+    b
+}
+
+fn set_u64(b: &mut [u8], at: usize, f: impl Fn(u64) -> u64) {
+    let v = u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    b[at..at + 8].copy_from_slice(&f(v).to_le_bytes());
+}
+
+/// Record edits that break [R1] while keeping every record inside the
+/// stream: a first record that starts late, and a gap before the second.
+fn r1_breaks() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        (
+            "start_0 = 3",
+            with_records(|rec| {
+                set_u64(rec, 0, |s| s + 3);
+                set_u64(rec, 8, |l| l - 3);
+            }),
+        ),
+        (
+            "a gap before record 1",
+            with_records(|rec| {
+                set_u64(rec, 128, |s| s + 2);
+                set_u64(rec, 128 + 8, |l| l - 2);
+            }),
+        ),
+    ]
+}
+
+#[test]
+fn records_out_of_stream_order_are_a_format_error() {
+    // SPEC §6.1 [R1] is what per-sequence counts and locate coordinates
+    // rest on: a break is a format error, never a wrong count or a wrapped
+    // coordinate.
+    let dir = tempfile::tempdir().unwrap();
+    for (what, bytes) in r1_breaks() {
+        let f = dir.path().join("r1.tbit");
+        std::fs::write(&f, &bytes).unwrap();
+        let r = Reader::from_bytes(bytes).unwrap();
+        let q = queries(&["AC", "CGT"]);
+        let per = ScanOptions::default().set_per_sequence(true);
+        let e = kmer::count(&r, &q, &per).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format, "{what}: {e}");
+        assert!(e.to_string().contains("[R1]"), "{what}: {e}");
+        let e = kmer::locate(&r, &q, &ScanOptions::default(), |_| Ok(())).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format, "{what}: {e}");
+        let f = f.to_str().unwrap();
+        for args in [
+            &["kmer", "count", f, "AC", "--per-sequence"][..],
+            &["kmer", "locate", f, "AC"][..],
+        ] {
+            let o = tribit(args);
+            assert_eq!(o.status.code(), Some(2), "{what}: {args:?}");
+            assert!(o.stdout.is_empty(), "{what}: {args:?}");
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(err.contains("[R1]") && !err.contains("panicked"), "{what}: {err}");
+        }
+    }
+}
+
+#[test]
+fn the_path_reported_is_the_one_that_ran() {
+    // k > 64 runs the scalar kernel on every path: the report says so.
+    let mut rng = Rng(3);
+    let seq: Vec<u8> = (0..3000).map(|_| b"ACGT"[rng.below(4) as usize]).collect();
+    let r = from_sequences(&[seq], 512);
+    let long = sample_queries(&r, &[100], &mut rng);
+    let short = sample_queries(&r, &[21], &mut rng);
+    let both: Vec<Query> = short.iter().chain(&long).cloned().collect();
+    for path in paths() {
+        let opts = ScanOptions::default().set_cpu_path(Some(path));
+        let ran = |q: &[Query]| kmer::count(&r, q, &opts).unwrap().path;
+        assert_eq!(ran(&short), kmer::ScanPath::Cpu(path));
+        assert_eq!(ran(&long), kmer::ScanPath::Cpu(CpuPath::Scalar), "{path:?}");
+        assert_eq!(ran(&both), kmer::ScanPath::Cpu(CpuPath::Scalar), "{path:?}");
+        let located = kmer::locate(&r, &long, &opts, |_| Ok(())).unwrap();
+        assert_eq!(located, kmer::ScanPath::Cpu(CpuPath::Scalar));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = imported(dir.path(), "lambda_virus.fa");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["kmer", "count", &f, &"ACGT".repeat(25), "--json"])).unwrap();
+    assert_eq!(json["path"], "scalar");
+}
+
+#[test]
+fn large_blocks_and_k_1_locate_exactly() {
+    // Blocks of 2^20 positions: locate works in batches of lines, not
+    // blocks, and still reports every match once, in order.
+    let mut rng = Rng(21);
+    let seqs: Vec<Vec<u8>> = [1_500_000usize, 3, 700_000]
+        .iter()
+        .map(|&n| (0..n).map(|_| b"AACGTN"[rng.below(6) as usize]).collect())
+        .collect();
+    let r = from_sequences(&seqs, 1 << 20);
+    let q = queries(&["A", "CG"]);
+    let want = naive::locate(&r, &q, true).unwrap();
+    for threads in [1, 3] {
+        let opts = ScanOptions::default().set_both_strands(true).set_threads(Some(threads));
+        assert_eq!(locate(&r, &q, &opts), want, "{threads} threads");
+    }
+    let c = kmer::count(&r, &q, &ScanOptions::default().set_per_sequence(true)).unwrap();
+    assert_eq!(c.kmers, naive::count(&r, &q, false).unwrap());
 }
 
 #[test]

@@ -2,7 +2,11 @@
 //!
 //! - its logic on the CPU: kernel_shim.cpp compiled with the system C++
 //!   compiler (found by the `cc` crate), fed the same `KernelInput` the GPU
-//!   path copies to the device, compared with the CPU scan;
+//!   path copies to the device, compared with the CPU scan and the naive
+//!   one;
+//! - the checks `KernelInput` makes on the host (reference escapes, SPEC
+//!   §6.1 [R1], the blocks before the planes are allocated), with the CPU
+//!   scan's errors;
 //! - NVRTC compiles it (feature `cuda`, where libnvrtc loads);
 //! - end to end on a device (feature `cuda`, where one is present).
 //!
@@ -17,8 +21,9 @@ use std::process::Command;
 use common::{testdata, Rng, REAL};
 use tribit::container::ByteOrder;
 use tribit::kmer::kernel::{KernelInput, SHIM_SOURCE, SOURCE};
-use tribit::kmer::{self, Query, ScanOptions, ScanPath};
-use tribit::{Reader, WriterBuilder};
+use tribit::kmer::{self, naive, Query, ScanOptions, ScanPath};
+use tribit::spec::kind;
+use tribit::{ErrorKind, Reader, WriterBuilder};
 
 /// The target triple of this build, for `cc` outside a build script.
 fn target() -> String {
@@ -100,7 +105,9 @@ fn generated(seed: u64) -> Reader {
 fn some_queries(r: &Reader, rng: &mut Rng) -> Vec<Query> {
     let mut out = vec![Query::new("A").unwrap(), Query::new("ACGT").unwrap()];
     let mut buf = Vec::new();
-    for k in [2, 5, 7, 12, 21, 31, 33, 64, 65, 130] {
+    // 511 and 512 (MAX_K): the kernel's funnel reads up to word w + 8, the
+    // last word of padding but one.
+    for k in [2, 5, 7, 12, 21, 31, 33, 64, 65, 130, 511, 512] {
         let i = rng.below(r.len() as u64) as usize;
         buf.clear();
         r.fetch(i, 0, r.sequence(i).unwrap().len(), &mut buf).unwrap();
@@ -145,8 +152,134 @@ fn emulated_kernel_equals_the_cpu_scan() {
             let got = input.counts(&emulate(&exe, dir.path(), &input), ScanPath::Gpu);
             let want = kmer::count(r, &q, &opts).unwrap();
             assert_eq!(got.kmers, want.kmers, "{name}, both strands {both}");
+            let oracle = naive::count(r, &q, both).unwrap();
+            assert_eq!(got.kmers, oracle, "{name}, both strands {both}: naive");
         }
     }
+}
+
+/// As `with_code_6_at` in tests/kmer.rs: `ACGTNACGTACGTAAC` in one block
+/// (planes of 64 bytes) with code 6 (planes 0, 1, 2 = 0, 1, 1) at block
+/// position `p`, resealed; p ≥ 17 is padding.
+fn with_code_6_at(p: usize) -> Reader {
+    let mut w = WriterBuilder::default()
+        .set_block_bases(512)
+        .build(Cursor::new(Vec::new()))
+        .unwrap();
+    w.add_sequence(b"s0", b"ACGTNACGTACGTAAC", 60).unwrap();
+    let mut b = w.finish().unwrap().into_inner();
+    let (blocks, _) = common::section(&b, kind::BLOCKS);
+    let plane = 64usize;
+    b[blocks + p / 8] &= !(1 << (p % 8));
+    b[blocks + plane + p / 8] |= 1 << (p % 8);
+    b[blocks + 2 * plane + p / 8] |= 1 << (p % 8);
+    common::reseal(&mut b);
+    Reader::from_bytes(b).unwrap()
+}
+
+#[test]
+fn a_reference_escape_is_unsupported_on_the_gpu_path_too() {
+    // SPEC §14: the GPU path gathers the planes on the host and refuses
+    // code 6 there, with the CPU's error, rather than count it as a
+    // non-match on the device.
+    let r = with_code_6_at(2);
+    let q = [Query::new("AC").unwrap()];
+    let opts = ScanOptions::default();
+    let gpu = KernelInput::new(&r, &q, &opts).err().expect("code 6 must be refused");
+    let cpu = kmer::count(&r, &q, &opts).unwrap_err();
+    assert_eq!(gpu.kind(), ErrorKind::Unsupported);
+    assert!(gpu.to_string().contains("s0 position 2 is reference-escaped"), "{gpu}");
+    assert_eq!(gpu.to_string(), cpu.to_string());
+}
+
+#[test]
+fn code_6_in_the_padding_is_not_read() {
+    // Padding past the end of the stream (SPEC §5 [B1]) is not a code.
+    let dir = tempfile::tempdir().unwrap();
+    let exe = build_shim(dir.path());
+    for p in [17, 100, 511] {
+        let r = with_code_6_at(p);
+        let q = [Query::new("AC").unwrap(), Query::new("C").unwrap()];
+        let opts = ScanOptions::default().set_per_sequence(true);
+        let input = KernelInput::new(&r, &q, &opts).unwrap();
+        match &exe {
+            Ok(exe) => {
+                let got = input.counts(&emulate(exe, dir.path(), &input), ScanPath::Gpu);
+                assert_eq!(got.kmers, naive::count(&r, &q, false).unwrap(), "padding at {p}");
+            }
+            Err(why) => println!("not emulated: {why}"),
+        }
+    }
+}
+
+#[test]
+fn records_out_of_stream_order_are_refused_before_the_gpu() {
+    // SPEC §6.1 [R1]: the kernel maps positions to sequences by the record
+    // starts, so a first record that starts late is a format error.
+    let mut w = WriterBuilder::default()
+        .set_block_bases(512)
+        .build(Cursor::new(Vec::new()))
+        .unwrap();
+    w.add_sequence(b"a", b"ACGTACGTAC", 60).unwrap();
+    let mut b = w.finish().unwrap().into_inner();
+    let (index, _) = common::section(&b, kind::SEQUENCE_INDEX);
+    let field = |b: &mut [u8], at: usize, delta: i64| {
+        let v = u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+        b[at..at + 8].copy_from_slice(&v.wrapping_add(delta as u64).to_le_bytes());
+    };
+    field(&mut b, index + 64, 3); // start 0 -> 3
+    field(&mut b, index + 64 + 8, -3); // length 10 -> 7: still inside the stream
+    common::reseal(&mut b);
+    let r = Reader::from_bytes(b).unwrap();
+    let e = KernelInput::new(&r, &[Query::new("AC").unwrap()], &ScanOptions::default())
+        .err()
+        .expect("[R1] must be checked");
+    assert_eq!(e.kind(), ErrorKind::Format);
+    assert!(e.to_string().contains("[R1]"), "{e}");
+}
+
+#[test]
+fn a_huge_stream_len_is_refused_before_the_planes_are_allocated() {
+    // 1000 blocks of 512 positions, then the header claims blocks of
+    // 4,294,966,784 positions (the largest B) and a stream that fills them:
+    // 4.3e12 positions, 1.6 TB of planes. The blocks do not bear that out
+    // (SPEC §5.1 [BI4]), which is found before anything is allocated.
+    let seq = vec![b'A'; 1000 * 512 - 1];
+    let mut w = WriterBuilder::default()
+        .set_block_bases(512)
+        .build(Cursor::new(Vec::new()))
+        .unwrap();
+    w.add_sequence(b"a", &seq, 60).unwrap();
+    let mut b = w.finish().unwrap().into_inner();
+    // Hide NONACGT_SUMMARY (optional) as a private kind: its length would
+    // have to follow the new stream_len.
+    let dir = u64::from_le_bytes(b[32..40].try_into().unwrap()) as usize;
+    let count = u32::from_le_bytes(b[40..44].try_into().unwrap()) as usize;
+    for e in (0..count).map(|i| dir + 48 * i) {
+        if u32::from_le_bytes(b[e..e + 4].try_into().unwrap()) == kind::NONACGT_SUMMARY {
+            b[e..e + 4].copy_from_slice(&0x8000_0001u32.to_le_bytes());
+        }
+    }
+    let (index, _) = common::section(&b, kind::SEQUENCE_INDEX);
+    let big_b: u32 = 4_294_966_784;
+    let stream_len = 999 * big_b as u64 + 1; // block_count stays 1000
+    b[index + 8..index + 16].copy_from_slice(&stream_len.to_le_bytes());
+    b[index + 16..index + 20].copy_from_slice(&big_b.to_le_bytes());
+    // The record spans the stream, so SPEC §6.1 [R1] holds and only the
+    // blocks can tell.
+    b[index + 64 + 8..index + 64 + 16].copy_from_slice(&(stream_len - 1).to_le_bytes());
+    common::reseal(&mut b);
+    let r = Reader::from_bytes(b).unwrap();
+    assert_eq!(r.index_header().unwrap().stream_len, stream_len);
+    let q = [Query::new("AC").unwrap()];
+    let e = KernelInput::new(&r, &q, &ScanOptions::default())
+        .err()
+        .expect("the blocks do not hold that stream");
+    assert_eq!(e.kind(), ErrorKind::Format, "{e}");
+    assert!(e.to_string().contains("block 0"), "{e}");
+    // The CPU scan refuses it too.
+    let e = kmer::count(&r, &q, &ScanOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Format, "{e}");
 }
 
 #[cfg(feature = "cuda")]
@@ -160,12 +293,6 @@ fn nvrtc_compiles_the_kernel() {
         Err(why) if why.contains("cannot be loaded") => println!("skipped: {why}"),
         Err(why) => panic!("{why}"),
     }
-}
-
-#[cfg(not(feature = "cuda"))]
-#[test]
-fn nvrtc_compiles_the_kernel() {
-    println!("skipped: built without the `cuda` feature (cargo test --features cuda)");
 }
 
 #[test]

@@ -25,6 +25,11 @@ pub enum Kmer {
     Count(CountArgs),
     /// Print every occurrence of a k-mer as BED6 (0-based, half-open; name =
     /// the k-mer; strand + or -).
+    ///
+    /// Every block is checked (and its checksum, unless --no-verify) and a
+    /// file with a reference-escaped position (not implemented by this
+    /// reader) is refused before anything is printed; only an error writing
+    /// the output can stop it part way.
     Locate(LocateArgs),
 }
 
@@ -73,6 +78,9 @@ pub struct CountArgs {
     #[arg(long, value_enum, default_value = "cpu")]
     device: DeviceArg,
     /// Print JSON: counts per strand, the code path that ran and timings.
+    /// `path` is `gpu`, or on the CPU the narrowest path any k-mer length
+    /// ran on: `scalar`, `avx2` or `avx512` (k > 64 always runs `scalar`,
+    /// so a `--cpu-path avx2` scan of a 100-mer reports `scalar`).
     #[arg(long)]
     json: bool,
     /// Count per sequence: one line per sequence and k-mer (name, k-mer,
@@ -84,7 +92,13 @@ pub struct CountArgs {
     verbose: bool,
     /// Scan N times in this process and report the fastest (benchmarks:
     /// the first scan also pays for mapping the file's pages).
-    #[arg(long, value_name = "N", default_value_t = 1, hide_short_help = true)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        value_parser = clap::value_parser!(u32).range(1..),
+        hide_short_help = true
+    )]
     repeat: u32,
 }
 
@@ -168,21 +182,19 @@ fn count(ctx: &Ctx, a: CountArgs) -> Result<ExitCode> {
         DeviceArg::Gpu => Device::Gpu,
     };
     let opts = options(&a.common)?.set_device(device).set_per_sequence(a.per_sequence);
-    let (mut seconds, mut first_seconds) = (f64::MAX, 0.0);
-    let mut counts = None;
-    for i in 0..a.repeat.max(1) {
+    let timed = || -> Result<(kmer::Counts, f64)> {
         let t = Instant::now();
         let c = kmer::count(&reader, &queries, &opts).map_err(|e| e.in_file(&a.input))?;
-        let s = t.elapsed().as_secs_f64();
-        if i == 0 {
-            first_seconds = s;
-        }
-        seconds = seconds.min(s);
-        counts = Some(c);
-    }
-    let Some(counts) = counts else {
-        return Err(Error::input("--repeat must be at least 1"));
+        Ok((c, t.elapsed().as_secs_f64()))
     };
+    // clap has checked --repeat >= 1: the first scan always runs.
+    let (mut counts, first_seconds) = timed()?;
+    let mut seconds = first_seconds;
+    for _ in 1..a.repeat {
+        let (c, s) = timed()?;
+        seconds = seconds.min(s);
+        counts = c;
+    }
     let threads = a.common.threads.unwrap_or_else(rayon::current_num_threads);
     if a.verbose && !ctx.quiet {
         let ks: Vec<String> = queries.iter().map(|q| q.k().to_string()).collect();

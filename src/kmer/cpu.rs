@@ -17,16 +17,24 @@
 //! something other than A, C, G and T. Blocks hold whole lines (B is a
 //! multiple of 512) and consecutive blocks are consecutive in the stream, so
 //! the line after a block's last line is the next block's first line: that
-//! is how matches across block boundaries are found exactly.
+//! is how matches across block boundaries are found exactly. Work is cut by
+//! lines, not blocks ([`CHUNK_LINES`] per task, at most [`VIEW_LINES`] per
+//! kernel call), so memory and parallelism do not depend on the block size.
 
 use std::ops::Range;
+
+use rayon::prelude::*;
 
 use super::{par_chunks, ScanOptions, MAX_K};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sequence::Reader;
 
-/// Blocks per parallel task.
-pub(crate) const CHUNK_BLOCKS: u64 = 16;
+/// Plane lines per parallel task (2^18 positions).
+pub(crate) const CHUNK_LINES: u64 = 512;
+
+/// The most plane lines one kernel call (one [`BlockView`]) covers, so that
+/// the hits held at once stay bounded however large a block is.
+pub(crate) const VIEW_LINES: usize = 512;
 
 /// Plane-line length in bytes (SPEC §5).
 const LINE: usize = 64;
@@ -37,8 +45,8 @@ pub const SPECIALIZED_K: &[usize] = &[
     5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 31, 32,
 ];
 
-/// A CPU code path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A CPU code path, ordered narrowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CpuPath {
     /// Portable 64-bit words.
     Scalar,
@@ -110,26 +118,36 @@ pub(crate) type Hits = Vec<(u32, u64, [u64; 8])>;
 
 type Kernel = fn(&Plan<'_>, &Group, &BlockView<'_>, &mut Hits);
 
+/// A kernel as handed out by [`kernel_for`]: the function, whether it is
+/// specialised for the group's k, and the path it runs on.
+type Chosen = (Kernel, bool, CpuPath);
+
 /// A scan prepared for one file and one set of patterns.
 pub(crate) struct Plan<'r> {
     groups: Vec<Group>,
     ks: Vec<usize>,
-    path: CpuPath,
-    kernels: Vec<(Kernel, bool)>,
+    kernels: Vec<Chosen>,
     stream_len: u64,
     block_count: u64,
+    line_count: u64,
     lines_per_block: u64,
-    block_bases: u64,
     summary: Option<&'r [u8]>,
 }
 
 static ZERO_LINE: [u8; LINE] = [0; LINE];
 
-/// One block's planes and the line that follows its last line.
+/// The first line of `planes`, or zeros when it holds none.
+fn first(planes: &[u8]) -> &[u8; LINE] {
+    planes.get(..LINE).and_then(|s| s.try_into().ok()).unwrap_or(&ZERO_LINE)
+}
+
+/// Up to [`VIEW_LINES`] consecutive lines of one block's planes, and the
+/// line that follows the last of them.
 pub(crate) struct BlockView<'a> {
     planes: [&'a [u8]; 3],
     next: [&'a [u8; LINE]; 3],
-    /// Planes 0 and 1 of the next block, to prefetch (empty at the end).
+    /// Planes 0 and 1 of what follows the view (the rest of its block, else
+    /// the next block), to prefetch (empty at the end).
     ahead: [&'a [u8]; 2],
     first_line: u64,
     lines: usize,
@@ -174,6 +192,8 @@ impl<'r> Plan<'r> {
         let (stream_len, block_bases, block_count) = reader
             .index_header()
             .map_or((0, 512, 0), |h| (h.stream_len, h.block_bases as u64, h.block_count));
+        // Open checked B is a positive multiple of 512.
+        let lines_per_block = (block_bases / 512).max(1);
         // Group patterns by length, two at a time.
         let mut order: Vec<usize> = (0..patterns.len()).collect();
         order.sort_by_key(|&p| (patterns[p].len(), p));
@@ -211,28 +231,30 @@ impl<'r> Plan<'r> {
         Ok(Plan {
             ks: patterns.iter().map(|p| p.len()).collect(),
             groups,
-            path,
             kernels,
             stream_len,
             block_count,
-            lines_per_block: block_bases / 512,
-            block_bases,
+            line_count: stream_len.div_ceil(512),
+            lines_per_block,
             summary: if options.use_summary { reader.summary() } else { None },
         })
     }
 
-    /// The path that runs.
+    /// The path that runs: the narrowest any group's kernel runs on (a
+    /// group with k > 64 runs the scalar kernel whatever path was asked
+    /// for).
     pub fn path(&self) -> CpuPath {
-        self.path
+        self.kernels.iter().map(|&(_, _, p)| p).min().unwrap_or(CpuPath::Scalar)
     }
 
     /// Whether every group runs a kernel specialised for its k.
     pub fn specialized(&self) -> bool {
-        self.kernels.iter().all(|&(_, s)| s)
+        self.kernels.iter().all(|&(_, s, _)| s)
     }
 
-    pub fn block_count(&self) -> u64 {
-        self.block_count
+    /// Plane lines in the stream: ceil(stream_len / 512).
+    pub fn line_count(&self) -> u64 {
+        self.line_count
     }
 
     /// Whether the summary says line `l` holds a code other than A, C, G, T
@@ -273,68 +295,144 @@ impl<'r> Plan<'r> {
         }
     }
 
-    /// Scans blocks `range`, handing each block's hits to `sink`.
-    fn scan(&self, reader: &Reader, range: Range<u64>, mut sink: impl FnMut(&Hits)) -> Result<()> {
-        if range.is_empty() {
+    /// Calls `f` on views of the lines `lines` (SPEC §5 plane lines of the
+    /// stream), in order: each of at most [`VIEW_LINES`] lines of one
+    /// block, with the line that follows it (in the block or the next).
+    fn for_each_view(
+        &self,
+        reader: &Reader,
+        lines: Range<u64>,
+        mut f: impl FnMut(&BlockView<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let lines = lines.start..lines.end.min(self.line_count);
+        if lines.is_empty() {
             return Ok(());
         }
-        let mut hits: Hits = Vec::new();
-        let mut cur = reader.block_planes(range.start)?;
-        for b in range {
+        let lpb = self.lines_per_block;
+        let mut b = lines.start / lpb;
+        let mut cur = reader.block_planes(b)?;
+        loop {
             let next = if b + 1 < self.block_count {
                 Some(reader.block_planes(b + 1)?)
             } else {
                 None
             };
-            let next_line = |p: usize| -> &[u8; LINE] {
-                next.and_then(|n| n[p].get(..LINE))
-                    .and_then(|s| s.try_into().ok())
-                    .unwrap_or(&ZERO_LINE)
-            };
-            let view = BlockView {
-                planes: cur,
-                next: [next_line(0), next_line(1), next_line(2)],
-                ahead: next.map_or([&[][..], &[][..]], |n| [n[0], n[1]]),
-                first_line: b * self.lines_per_block,
-                lines: cur[0].len() / LINE,
-            };
-            if let Some(line) = self.reference_escape(&view) {
-                return Err(self.reference_error(reader, &view, line));
+            let block_first = b * lpb;
+            let block_lines = cur[0].len() / LINE;
+            let from = (lines.start.max(block_first) - block_first) as usize;
+            let to = ((lines.end - block_first).min(block_lines as u64)) as usize;
+            let mut l = from;
+            while l < to {
+                let end = (l + VIEW_LINES).min(to);
+                // What follows the view: the rest of this block, else the
+                // next block, else nothing (the end of the stream).
+                let after = |p: usize| -> &[u8] {
+                    if end < block_lines {
+                        &cur[p][end * LINE..]
+                    } else {
+                        next.map_or(&[][..], |n| n[p])
+                    }
+                };
+                let view = BlockView {
+                    planes: [0, 1, 2].map(|p| &cur[p][l * LINE..end * LINE]),
+                    next: [first(after(0)), first(after(1)), first(after(2))],
+                    ahead: [after(0), after(1)],
+                    first_line: block_first + l as u64,
+                    lines: end - l,
+                };
+                f(&view)?;
+                l = end;
+            }
+            b += 1;
+            match next {
+                Some(n) if b * lpb < lines.end => cur = n,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Scans the lines `lines`, handing the hits of each view to `sink`.
+    fn scan(&self, reader: &Reader, lines: Range<u64>, mut sink: impl FnMut(&Hits)) -> Result<()> {
+        let mut hits: Hits = Vec::new();
+        self.for_each_view(reader, lines, |view| {
+            if let Some(pos) = self.reference_escape(view) {
+                return Err(super::reference_escape_error(reader, pos));
             }
             hits.clear();
-            for (g, &(kernel, _)) in self.groups.iter().zip(&self.kernels) {
-                kernel(self, g, &view, &mut hits);
+            for (g, &(kernel, _, _)) in self.groups.iter().zip(&self.kernels) {
+                kernel(self, g, view, &mut hits);
             }
             if !hits.is_empty() {
                 sink(&hits);
             }
-            if let Some(n) = next {
-                cur = n;
+            Ok(())
+        })
+    }
+
+    /// Checks the whole stream for reference-escaped positions (SPEC §14),
+    /// in parallel, reporting the first in stream order; for scans that
+    /// must not report anything from a file they will refuse.
+    pub fn check_reference_escapes(&self, reader: &Reader) -> Result<()> {
+        let n = self.line_count.div_ceil(CHUNK_LINES);
+        let found: Vec<Result<Option<u64>>> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let a = i * CHUNK_LINES;
+                let mut first = None;
+                self.for_each_view(reader, a..(a + CHUNK_LINES).min(self.line_count), |view| {
+                    first = first.or_else(|| self.reference_escape(view));
+                    Ok(())
+                })?;
+                Ok(first)
+            })
+            .collect();
+        for r in found {
+            if let Some(pos) = r? {
+                return Err(super::reference_escape_error(reader, pos));
             }
         }
         Ok(())
     }
 
+    /// The positions of word `i` of line `l` (global) that lie in the
+    /// stream, as a mask.
+    #[inline(always)]
+    fn in_stream(&self, l: u64, i: usize) -> u64 {
+        let base = l * 512 + 64 * i as u64;
+        match self.stream_len.saturating_sub(base) {
+            0 => 0,
+            n if n < 64 => (1u64 << n) - 1,
+            _ => !0,
+        }
+    }
+
     /// SPEC §9: a reader that meets code 6 (reference escape) reports
-    /// *unsupported*. Code 6 has plane 2 set, so only lines the summary
-    /// marks need a look.
-    fn reference_escape(&self, v: &BlockView<'_>) -> Option<usize> {
-        let escaped = |l: usize| {
+    /// *unsupported*. Returns the stream position of the first code 6 in
+    /// the view. Code 6 has plane 2 set, so only lines the summary marks
+    /// need a look. Positions past the end of the stream are not looked at
+    /// (their bits are padding, SPEC §5 [B1], which a scan never reads as
+    /// codes).
+    fn reference_escape(&self, v: &BlockView<'_>) -> Option<u64> {
+        let escaped = |l: usize| -> Option<u64> {
+            let gl = v.first_line + l as u64;
             let (w0, w1, w2) = (words8(v.line(0, l)), words8(v.line(1, l)), words8(v.line(2, l)));
-            (0..8).any(|i| w2[i] & w1[i] & !w0[i] != 0)
+            (0..8).find_map(|i| {
+                let e = w2[i] & w1[i] & !w0[i] & self.in_stream(gl, i);
+                (e != 0).then(|| gl * 512 + 64 * i as u64 + e.trailing_zeros() as u64)
+            })
         };
         let Some(s) = self.summary else {
-            return (0..v.lines).find(|&l| escaped(l));
+            return (0..v.lines).find_map(escaped);
         };
-        // Walk the block's summary bits 64 at a time.
+        // Walk the view's summary bits 64 at a time.
         let mut l = 0;
         while l < v.lines {
             let n = (v.lines - l).min(64);
             let mut bits = summary_bits(s, v.first_line + l as u64, n);
             while bits != 0 {
                 let at = l + bits.trailing_zeros() as usize;
-                if escaped(at) {
-                    return Some(at);
+                if let Some(pos) = escaped(at) {
+                    return Some(pos);
                 }
                 bits &= bits - 1;
             }
@@ -343,32 +441,13 @@ impl<'r> Plan<'r> {
         None
     }
 
-    fn reference_error(&self, reader: &Reader, v: &BlockView<'_>, l: usize) -> Error {
-        let (w0, w1, w2) = (words8(v.line(0, l)), words8(v.line(1, l)), words8(v.line(2, l)));
-        let i = (0..8).find(|&i| w2[i] & w1[i] & !w0[i] != 0).unwrap_or(0);
-        let bit = (w2[i] & w1[i] & !w0[i]).trailing_zeros() as u64;
-        let pos = (v.first_line + l as u64) * 512 + 64 * i as u64 + bit;
-        let place = super::sequence_starts(reader)
-            .ok()
-            .and_then(|st| {
-                let s = st.partition_point(|&x| x <= pos).checked_sub(1)?;
-                let seq = reader.sequence(s).ok()?;
-                Some(format!("{} position {}", seq.name_str(), pos - st[s]))
-            })
-            .unwrap_or_else(|| format!("stream position {pos}"));
-        Error::new(
-            ErrorKind::Unsupported,
-            format!("{place} is reference-escaped, which this reader does not implement (SPEC §9)"),
-        )
-    }
-
     /// Per-pattern totals and, given sequence starts, per-sequence counts
     /// (`[s * patterns + p]`).
     pub fn count(&self, reader: &Reader, starts: Option<&[u64]>) -> Result<(Vec<u64>, Option<Vec<u64>>)> {
         let np = self.ks.len();
         match starts {
             None => {
-                let parts = par_chunks(0..self.block_count, CHUNK_BLOCKS, |r| {
+                let parts = par_chunks(0..self.line_count, CHUNK_LINES, |r| {
                     let mut c = vec![0u64; np];
                     self.scan(reader, r, |hits| {
                         for (p, _, words) in hits {
@@ -387,12 +466,9 @@ impl<'r> Plan<'r> {
             }
             Some(starts) => {
                 let nseq = starts.len().saturating_sub(1);
-                let parts = par_chunks(0..self.block_count, CHUNK_BLOCKS, |r| {
-                    // The sequences whose windows can start in these blocks.
-                    let (a, b) = (
-                        r.start * self.block_bases,
-                        (r.end * self.block_bases).min(self.stream_len),
-                    );
+                let parts = par_chunks(0..self.line_count, CHUNK_LINES, |r| {
+                    // The sequences whose windows can start in these lines.
+                    let (a, b) = (r.start * 512, (r.end * 512).min(self.stream_len));
                     let lo = starts.partition_point(|&x| x <= a).saturating_sub(1);
                     let hi = starts.partition_point(|&x| x < b).max(lo + 1).min(nseq);
                     let mut c = vec![0u64; (hi - lo) * np];
@@ -423,9 +499,10 @@ impl<'r> Plan<'r> {
         }
     }
 
-    /// Every (stream position, pattern) match in blocks `range`, sorted.
+    /// Every (stream position, pattern) match in plane lines `range`,
+    /// sorted.
     pub fn locate(&self, reader: &Reader, range: Range<u64>) -> Result<Vec<(u64, u32)>> {
-        let parts = par_chunks(range, CHUNK_BLOCKS, |r| {
+        let parts = par_chunks(range, CHUNK_LINES, |r| {
             let mut out = Vec::new();
             self.scan(reader, r, |hits| {
                 let from = out.len();
@@ -508,13 +585,17 @@ fn funnel(w: &[u64; 16], i: usize, j: usize) -> u64 {
     }
 }
 
-fn kernel_for(path: CpuPath, g: &Group) -> (Kernel, bool) {
+/// The kernel for group `g` on `path`: a wide kernel where the path is
+/// available on this CPU (checked here, at run time, whatever the caller
+/// checked before) and k ≤ 64, else the scalar kernel, which runs anywhere.
+/// The third field says which path the kernel runs on.
+fn kernel_for(path: CpuPath, g: &Group) -> Chosen {
     #[cfg(target_arch = "x86_64")]
-    if g.k <= 64 && path != CpuPath::Scalar {
-        return x86::kernel_for(path, g);
+    if let Some((kernel, specialized)) = x86::kernel_for(path, g) {
+        return (kernel, specialized, path);
     }
     let _ = path;
-    (scalar::group, false)
+    (scalar::group, false, CpuPath::Scalar)
 }
 
 /// The portable path, on 64-bit words. For each word (64 windows), the
@@ -621,16 +702,16 @@ mod scalar {
 }
 
 // The AVX-512 intrinsics are stable since Rust 1.89, and calling
-// intrinsics safely inside `#[target_feature]` functions since 1.86: this
-// module needs Rust 1.89 whatever `rust-version` says.
+// intrinsics safely inside `#[target_feature]` functions since 1.86: hence
+// `rust-version = "1.89"`.
 #[cfg(target_arch = "x86_64")]
-#[allow(clippy::incompatible_msrv)]
 mod x86 {
     //! The wide paths. The kernels are `#[target_feature]` functions: the
     //! intrinsics inside them are safe to call, but calling the kernels
     //! themselves is `unsafe` (the CPU must have the features). Each kernel
-    //! is reached only through a wrapper that [`CpuPath::is_available`]
-    //! vouched for when the plan was built.
+    //! is reached only through a private wrapper (`avx512`, `avx2`) whose
+    //! function pointer only [`kernel_for`] hands out, and only after it
+    //! has itself seen [`CpuPath::is_available`] return true for the path.
 
     use std::arch::x86_64::*;
 
@@ -659,32 +740,49 @@ mod x86 {
         }};
     }
 
-    pub(super) fn kernel_for(path: CpuPath, g: &Group) -> (Kernel, bool) {
-        debug_assert!(path.is_available() && g.k <= 64);
+    /// The wide kernel for `g` on `path` and whether it is specialised for
+    /// its k, or None when there is none: k > 64 (the wide kernels test at
+    /// most 64 positions), the scalar path, or a path this CPU lacks. This
+    /// run-time check is what the `SAFETY` comments of `avx512` and `avx2`
+    /// rest on.
+    pub(super) fn kernel_for(path: CpuPath, g: &Group) -> Option<(Kernel, bool)> {
+        if g.k > 64 || !path.is_available() {
+            return None;
+        }
         // Keep in step with SPECIALIZED_K.
         match path {
-            CpuPath::Avx512 => pick!(
+            CpuPath::Avx512 => Some(pick!(
                 avx512,
                 g,
                 [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 31, 32]
-            ),
-            _ => pick!(
+            )),
+            CpuPath::Avx2 => Some(pick!(
                 avx2,
                 g,
                 [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 31, 32]
-            ),
+            )),
+            CpuPath::Scalar => None,
         }
     }
 
     fn avx512<const K: usize, const NP: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
-        // SAFETY: this wrapper is only handed out by `kernel_for` for a plan
-        // whose path is Avx512, which `Plan::new` accepts only when
-        // `CpuPath::Avx512.is_available()` detected avx512f and avx512vbmi2.
+        // SAFETY: `avx512_group` enables avx512f and avx512vbmi2, so calling
+        // it is sound exactly when the running CPU has both. This function
+        // is private to this module and referred to only in `kernel_for`,
+        // which returns a pointer to it only after `CpuPath::Avx512
+        // .is_available()` returned true, that is after
+        // `is_x86_feature_detected!` found avx512f and avx512vbmi2 on this
+        // CPU; CPU features do not change while a process runs.
         unsafe { avx512_group::<K, NP>(plan, g, v, hits) }
     }
 
     fn avx2<const K: usize, const NP: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
-        // SAFETY: as for `avx512`: only used when avx2 was detected.
+        // SAFETY: `avx2_group` enables avx2 (and, through `prefetch`, sse,
+        // which avx2 implies), so calling it is sound exactly when the
+        // running CPU has avx2. As for `avx512`: only `kernel_for` hands out
+        // a pointer to this function, and only after
+        // `CpuPath::Avx2.is_available()` (`is_x86_feature_detected!("avx2")`)
+        // returned true.
         unsafe { avx2_group::<K, NP>(plan, g, v, hits) }
     }
 
@@ -983,10 +1081,77 @@ mod tests {
                         bits: vec![[[0; MAX_K / 64]; 2]; np],
                         masks: vec![[[0; 64]; 2]; np],
                     };
-                    assert_eq!(kernel_for(path, &g).1, SPECIALIZED_K.contains(&k), "{path:?} k={k}");
+                    let (_, specialized, ran) = kernel_for(path, &g);
+                    assert_eq!(ran, path, "{path:?} k={k}");
+                    assert_eq!(specialized, SPECIALIZED_K.contains(&k), "{path:?} k={k}");
                 }
             }
         }
+    }
+
+    fn group(k: usize) -> Group {
+        Group {
+            k,
+            pats: vec![0],
+            bits: vec![[[0; MAX_K / 64]; 2]],
+            masks: vec![[[0; 64]; 2]],
+        }
+    }
+
+    #[test]
+    fn kernels_fall_back_to_scalar_where_a_path_cannot_run() {
+        // A path this CPU lacks, or k > 64, gets the scalar kernel and says
+        // so, whatever the caller checked before.
+        for path in CpuPath::ALL {
+            for k in [1, 21, 64, 65, 512] {
+                let (_, specialized, ran) = kernel_for(path, &group(k));
+                let wide = path != CpuPath::Scalar && path.is_available() && k <= 64;
+                assert_eq!(ran, if wide { path } else { CpuPath::Scalar }, "{path:?} k={k}");
+                assert!(wide || !specialized);
+            }
+        }
+    }
+
+    fn one_block(seq: &[u8], block_bases: u32) -> Reader {
+        let mut w = crate::WriterBuilder::default()
+            .set_block_bases(block_bases)
+            .build(std::io::Cursor::new(Vec::new()))
+            .unwrap();
+        w.add_sequence(b"s", seq, 60).unwrap();
+        Reader::from_bytes(w.finish().unwrap().into_inner()).unwrap()
+    }
+
+    #[test]
+    fn views_are_bounded_however_large_the_block() {
+        // One block of 2^20 positions (2048 lines): every kernel call sees
+        // at most VIEW_LINES lines, so the hits held at once stay bounded,
+        // and the views tile any line range exactly.
+        let r = one_block(&vec![b'A'; (1 << 20) - 1], 1 << 20);
+        let plan = Plan::new(&r, &[vec![0]], &ScanOptions::default()).unwrap();
+        assert_eq!(plan.line_count(), 2048);
+        for range in [0..2048, 7..2048, 100..1300, 2047..4000] {
+            let mut seen = Vec::new();
+            plan.for_each_view(&r, range.clone(), |v| {
+                assert!(v.lines <= VIEW_LINES && v.lines > 0);
+                seen.push(v.first_line..v.first_line + v.lines as u64);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(seen.first().unwrap().start, range.start);
+            assert_eq!(seen.last().unwrap().end, range.end.min(2048));
+            assert!(seen.windows(2).all(|w| w[0].end == w[1].start), "{range:?}");
+        }
+        let mut most = 0;
+        plan.scan(&r, 0..2048, |hits| {
+            let lines: std::collections::BTreeSet<u64> = hits.iter().map(|h| h.1).collect();
+            most = most.max(lines.len());
+        })
+        .unwrap();
+        assert!(most > 0 && most <= VIEW_LINES, "{most}");
+        // Every position but the END holds A.
+        let hits = plan.locate(&r, 0..2048).unwrap();
+        assert_eq!(hits.len(), (1 << 20) - 1);
+        assert!(hits.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

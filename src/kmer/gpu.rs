@@ -5,12 +5,18 @@
 //! cudarc loads libcuda and libnvrtc on first use and panics when it cannot,
 //! so [`probe`] looks for both first (with cudarc's own search list) and
 //! every entry point turns a missing library or device into a clear error.
-//! All the `unsafe` of the GPU path lives here (the CPU path has two calls
-//! of its own, into `#[target_feature]` kernels after feature detection).
+//! The device (its context) is opened once per process and the kernel
+//! compiled and loaded once per process, both on first use; later scans,
+//! and later repeats of a scan, reuse them. All the `unsafe` of the GPU
+//! path lives here (the CPU path has two calls of its own, into
+//! `#[target_feature]` kernels after feature detection).
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Once, OnceLock};
 
-use cudarc::driver::{CudaContext, LaunchConfig, PushKernelArg};
+use cudarc::driver::{CudaContext, CudaFunction, LaunchConfig, PushKernelArg};
 use cudarc::nvrtc::{compile_ptx_with_opts, CompileOptions, Ptx};
 
 use super::kernel::{KernelInput, BLOCK_THREADS, ENTRY, SOURCE};
@@ -37,10 +43,42 @@ fn driver_present() -> bool {
 const NO_NVRTC: &str = "NVRTC (libnvrtc.so) cannot be loaded: install the CUDA toolkit, or \
                         `pip install nvidia-cuda-nvrtc-cu12` and put its lib folder on LD_LIBRARY_PATH";
 
+thread_local! {
+    /// How many `guarded` calls are running on this thread.
+    static QUIET: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Panics `guarded` caught without printing them (for tests).
+static SILENCED: AtomicUsize = AtomicUsize::new(0);
+
+/// Installs, once per process, a panic hook that says nothing for a panic
+/// on a thread inside `guarded` (it becomes an error there) and hands every
+/// other panic to the hook that was installed before. The flag is per
+/// thread, so a panic elsewhere while a guarded call runs is still
+/// reported. A hook the application installs later replaces this one;
+/// guarded panics then print as well, which is harmless.
+fn install_quiet_hook() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.try_with(|q| q.get()).unwrap_or(0) > 0 {
+                SILENCED.fetch_add(1, Ordering::Relaxed);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Runs `f`, turning a cudarc panic (a library or symbol it could not load)
-/// into an error.
+/// into an error, without the panic message on stderr.
 fn guarded<T>(what: &str, f: impl FnOnce() -> std::result::Result<T, String>) -> std::result::Result<T, String> {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    install_quiet_hook();
+    QUIET.with(|q| q.set(q.get() + 1));
+    let out = catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(q.get() - 1));
+    match out {
         Ok(r) => r,
         Err(p) => {
             let msg = p
@@ -53,8 +91,22 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> std::result::Result<T, String>) ->
     }
 }
 
-/// The device a scan would use, or why there is none.
-pub(crate) fn probe() -> std::result::Result<String, String> {
+/// Device 0, opened once.
+struct Device {
+    ctx: Arc<CudaContext>,
+    name: String,
+    /// Compute capability (major, minor).
+    capability: (i32, i32),
+}
+
+/// Device 0, or why there is none; looked for once per process.
+fn device() -> std::result::Result<&'static Device, String> {
+    static DEVICE: OnceLock<std::result::Result<Device, String>> = OnceLock::new();
+    DEVICE.get_or_init(open_device).as_ref().map_err(Clone::clone)
+}
+
+fn open_device() -> std::result::Result<Device, String> {
+    // Before any cudarc call: cudarc panics when a library is missing.
     if !driver_present() {
         return Err("the CUDA driver library (libcuda.so) cannot be loaded: no NVIDIA driver on this machine".into());
     }
@@ -68,9 +120,36 @@ pub(crate) fn probe() -> std::result::Result<String, String> {
         }
         let ctx = CudaContext::new(0).map_err(|e| format!("cannot open CUDA device 0: {e}"))?;
         let name = ctx.name().unwrap_or_else(|_| "CUDA device 0".into());
-        let (maj, min) = ctx.compute_capability().map_err(|e| e.to_string())?;
-        Ok(format!("{name} (compute capability {maj}.{min})"))
+        let capability = ctx.compute_capability().map_err(|e| e.to_string())?;
+        Ok(Device { ctx, name, capability })
     })
+}
+
+/// The device a scan would use, or why there is none.
+pub(crate) fn probe() -> std::result::Result<String, String> {
+    device().map(|d| format!("{} (compute capability {}.{})", d.name, d.capability.0, d.capability.1))
+}
+
+/// NVRTC compilations of the kernel in this process (for tests).
+static COMPILES: AtomicUsize = AtomicUsize::new(0);
+
+/// The kernel, compiled for `d` and loaded, once per process.
+fn kernel(d: &'static Device) -> std::result::Result<&'static CudaFunction, String> {
+    static KERNEL: OnceLock<std::result::Result<CudaFunction, String>> = OnceLock::new();
+    KERNEL
+        .get_or_init(|| {
+            let (maj, min) = d.capability;
+            let ptx = compile_ptx(Some(format!("compute_{maj}{min}")))?;
+            guarded("CUDA", || {
+                let module = d
+                    .ctx
+                    .load_module(ptx)
+                    .map_err(|e| format!("cannot load the kernel: {e}"))?;
+                module.load_function(ENTRY).map_err(|e| e.to_string())
+            })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// Compiles the kernel with NVRTC, for `arch` (e.g. `compute_90`) or
@@ -83,6 +162,7 @@ fn compile_ptx(arch: Option<String>) -> std::result::Result<Ptx, String> {
     if !nvrtc_present() {
         return Err(NO_NVRTC.into());
     }
+    COMPILES.fetch_add(1, Ordering::Relaxed);
     guarded("NVRTC", || {
         let opts = CompileOptions {
             options: arch
@@ -97,15 +177,10 @@ fn compile_ptx(arch: Option<String>) -> std::result::Result<Ptx, String> {
 /// Runs the kernel over `input` on device 0; returns the raw counts
 /// (sequences × patterns).
 pub(crate) fn run(input: &KernelInput) -> Result<Vec<u64>> {
-    probe().map_err(gpu_error)?;
+    let d = device().map_err(gpu_error)?;
+    let f = kernel(d).map_err(gpu_error)?;
     let out = guarded("CUDA", || {
-        let ctx = CudaContext::new(0).map_err(|e| format!("cannot open CUDA device 0: {e}"))?;
-        let (maj, min) = ctx.compute_capability().map_err(|e| e.to_string())?;
-        let ptx = compile_ptx(Some(format!("compute_{maj}{min}")))?;
-        let module = ctx
-            .load_module(ptx)
-            .map_err(|e| format!("cannot load the kernel: {e}"))?;
-        let f = module.load_function(ENTRY).map_err(|e| e.to_string())?;
+        let ctx = &d.ctx;
         let stream = ctx.default_stream();
         let e = |e: cudarc::driver::DriverError| format!("CUDA: {e}");
         let p0 = stream.clone_htod(&input.planes[0]).map_err(e)?;
@@ -122,7 +197,7 @@ pub(crate) fn run(input: &KernelInput) -> Result<Vec<u64>> {
             block_dim: (BLOCK_THREADS, 1, 1),
             shared_mem_bytes: 0,
         };
-        let mut launch = stream.launch_builder(&f);
+        let mut launch = stream.launch_builder(f);
         launch
             .arg(&p0)
             .arg(&p1)
@@ -146,4 +221,40 @@ pub(crate) fn run(input: &KernelInput) -> Result<Vec<u64>> {
         Ok(raw)
     });
     out.map_err(gpu_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guarded_panic_is_an_error_and_prints_nothing() {
+        let before = SILENCED.load(Ordering::Relaxed);
+        let r: std::result::Result<(), String> = guarded("test", || panic!("no such symbol"));
+        assert_eq!(r.unwrap_err(), "test: no such symbol");
+        // The quiet hook, not the default one, saw the panic.
+        assert!(SILENCED.load(Ordering::Relaxed) > before);
+        // Outside `guarded` the flag is down again.
+        assert_eq!(QUIET.with(|q| q.get()), 0);
+    }
+
+    #[test]
+    fn the_kernel_is_compiled_once_per_process() {
+        if let Err(why) = probe() {
+            println!("skipped: no GPU: {why}");
+            return;
+        }
+        let mut w = crate::WriterBuilder::default()
+            .build(std::io::Cursor::new(Vec::new()))
+            .unwrap();
+        w.add_sequence(b"s", b"ACGTACGTNACGT", 60).unwrap();
+        let r = crate::Reader::from_bytes(w.finish().unwrap().into_inner()).unwrap();
+        let q = [super::super::Query::new("ACG").unwrap()];
+        let input = KernelInput::new(&r, &q, &super::super::ScanOptions::default()).unwrap();
+        assert_eq!(run(&input).unwrap(), [3]);
+        let compiled = COMPILES.load(Ordering::Relaxed);
+        assert!(compiled >= 1);
+        assert_eq!(run(&input).unwrap(), [3]);
+        assert_eq!(COMPILES.load(Ordering::Relaxed), compiled);
+    }
 }

@@ -15,7 +15,7 @@
 use rayon::prelude::*;
 
 use super::{Counts, Patterns, Query, ScanOptions, ScanPath};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::sequence::Reader;
 
 /// The CUDA C++ source of the kernel.
@@ -57,27 +57,71 @@ pub struct KernelInput {
 impl KernelInput {
     /// Gathers the planes of `reader` and encodes the patterns of
     /// `queries` (both strands as `options` say).
+    ///
+    /// Checks what the CPU scan checks, with the same errors: every block
+    /// (first, before anything is allocated, so that the planes' size,
+    /// taken from the header's stream_len, is one the blocks bear out),
+    /// the sequence records (SPEC §6.1 [R1]), and code 6, which is
+    /// *unsupported* (SPEC §14, §9) rather than a non-match. The planes
+    /// are allocated fallibly: a file too large for memory is an error, not
+    /// an abort.
     pub fn new(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Result<KernelInput> {
         super::check_queries(queries)?;
         let pats = Patterns::new(queries, options.both_strands);
-        let (stream_len, block_bases) = reader
+        let (stream_len, block_bases, block_count) = reader
             .index_header()
-            .map_or((0, 512), |h| (h.stream_len, h.block_bases as u64));
+            .map_or((0, 512, 0), |h| (h.stream_len, h.block_bases as u64, h.block_count));
+        // The first bad block in order, so the error does not depend on the
+        // thread count.
+        if let Some(e) = (0..block_count)
+            .into_par_iter()
+            .find_map_first(|b| reader.block_planes(b).err())
+        {
+            return Err(e);
+        }
+        let starts = super::sequence_starts(reader)?;
         let words = stream_len.div_ceil(64);
+        let padded = usize::try_from(words)
+            .ok()
+            .and_then(|w| w.checked_add(PAD_WORDS))
+            .ok_or_else(|| too_large(stream_len))?;
+        let mut planes = [
+            zeroed(padded, stream_len)?,
+            zeroed(padded, stream_len)?,
+            zeroed(padded, stream_len)?,
+        ];
         // Block b's planes are words [b B/64, (b + 1) B/64) of the stream's.
-        let per_block = (block_bases / 64) as usize;
-        let mut planes: [Vec<u64>; 3] = std::array::from_fn(|_| vec![0u64; words as usize + PAD_WORDS]);
-        for (p, plane) in planes.iter_mut().enumerate() {
-            plane[..words as usize]
-                .par_chunks_mut(per_block)
-                .enumerate()
-                .try_for_each(|(b, dst)| -> Result<()> {
-                    let src = reader.block_planes(b as u64)?[p];
+        let per_block = (block_bases / 64).max(1) as usize;
+        let [q0, q1, q2] = &mut planes;
+        let escapes: Vec<Option<u64>> = q0[..words as usize]
+            .par_chunks_mut(per_block)
+            .zip(q1[..words as usize].par_chunks_mut(per_block))
+            .zip(q2[..words as usize].par_chunks_mut(per_block))
+            .enumerate()
+            .map(|(b, ((d0, d1), d2))| -> Result<Option<u64>> {
+                let src = reader.block_planes(b as u64)?;
+                for (dst, src) in [&mut *d0, &mut *d1, &mut *d2].into_iter().zip(src) {
                     for (d, s) in dst.iter_mut().zip(src.chunks_exact(8)) {
                         *d = u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
                     }
-                    Ok(())
-                })?;
+                }
+                // SPEC §4: code 6 is p2 p1 p0 = 110. Positions past the end
+                // of the stream are padding (SPEC §5 [B1]), not codes.
+                let first = b as u64 * block_bases;
+                Ok(d0
+                    .iter()
+                    .zip(d1.iter())
+                    .zip(d2.iter())
+                    .enumerate()
+                    .find_map(|(i, ((&x0, &x1), &x2))| {
+                        let at = first + 64 * i as u64;
+                        let e = x2 & x1 & !x0 & in_stream(at, stream_len);
+                        (e != 0).then(|| at + e.trailing_zeros() as u64)
+                    }))
+            })
+            .collect::<Result<_>>()?;
+        if let Some(pos) = escapes.into_iter().flatten().next() {
+            return Err(super::reference_escape_error(reader, pos));
         }
         let mut patterns = Vec::with_capacity(pats.codes.len() * PATTERN_WORDS);
         for codes in &pats.codes {
@@ -94,7 +138,7 @@ impl KernelInput {
             words,
             stream_len,
             patterns,
-            starts: super::sequence_starts(reader)?,
+            starts,
             queries: queries.to_vec(),
             pats,
             per_sequence: options.per_sequence,
@@ -159,6 +203,31 @@ impl KernelInput {
             specialized: false,
             positions: self.stream_len,
         }
+    }
+}
+
+fn too_large(stream_len: u64) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("cannot allocate the planes of a {stream_len}-position stream for the GPU"),
+    )
+}
+
+/// `n` zero words, or an error when memory cannot hold them.
+fn zeroed(n: usize, stream_len: u64) -> Result<Vec<u64>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| too_large(stream_len))?;
+    v.resize(n, 0);
+    Ok(v)
+}
+
+/// The positions `at .. at + 64` that lie in a stream of `stream_len`, as a
+/// mask.
+fn in_stream(at: u64, stream_len: u64) -> u64 {
+    match stream_len.saturating_sub(at) {
+        0 => 0,
+        n if n < 64 => (1u64 << n) - 1,
+        _ => !0,
     }
 }
 

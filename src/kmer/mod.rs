@@ -11,7 +11,9 @@
 //! - case is ignored (soft masking does not matter);
 //! - a window that contains N, an end of sequence or an exception code never
 //!   matches, so matches never span two sequences;
-//! - query letters are `A C G T` (either case); anything else is an error.
+//! - query letters are `A C G T` (either case); anything else is an error;
+//! - a reference-escaped position (code 6, SPEC §9) is *unsupported*: the
+//!   scan is refused, on every path, rather than counted as a non-match.
 //!
 //! ```
 //! use std::io::Cursor;
@@ -304,7 +306,9 @@ impl KmerCount {
 pub struct Counts {
     /// One entry per query, in the order given.
     pub kmers: Vec<KmerCount>,
-    /// The code path that ran.
+    /// The code path that ran: on the CPU, the narrowest path any k-mer
+    /// length ran on (k > 64 always runs [`CpuPath::Scalar`], whatever path
+    /// was asked for).
     pub path: ScanPath,
     /// Whether the CPU path ran a kernel specialised for this k (a
     /// compile-time constant) rather than the general one.
@@ -397,25 +401,71 @@ impl Patterns {
     }
 }
 
-/// The stream start of every sequence, then `stream_len` (SPEC §6.1 [R1]):
-/// sequence i covers stream positions `[starts[i], starts[i + 1])`, its END
-/// included.
+/// The stream start of every sequence, then `stream_len`: sequence i
+/// covers stream positions `[starts[i], starts[i + 1])`, its END included.
+///
+/// SPEC §6.1 [R1] is checked exactly, since per-sequence counts and locate
+/// coordinates rest on it: `start_0 = 0`, `start_{i+1} = start_i +
+/// length_i + 1`, and the last record ends one END before `stream_len`.
+/// A break is a [`ErrorKind::Format`] error at the record (or, for the
+/// end, at the index header's stream_len).
 pub(crate) fn sequence_starts(reader: &Reader) -> Result<Vec<u64>> {
+    use crate::spec::kind::SEQUENCE_INDEX;
+    let (stream_len, record_len) = reader
+        .index_header()
+        .map_or((0, 0), |h| (h.stream_len, h.record_len as u64));
+    let index_at = reader.container().find(SEQUENCE_INDEX)?.map_or(0, |e| e.offset);
     let mut starts = Vec::with_capacity(reader.len() + 1);
-    for s in reader.sequences() {
-        let s = s?;
-        starts.push(s.record.start);
+    let mut want = 0u64;
+    for (i, s) in reader.sequences().enumerate() {
+        let r = s?.record;
+        if r.start != want {
+            return Err(Error::format(
+                Some(SEQUENCE_INDEX),
+                index_at + 64 + i as u64 * record_len,
+                format!(
+                    "record {i}: start is {}, expected {want}: records lie in stream order with one END \
+                     between them (SPEC §6.1 [R1])",
+                    r.start
+                ),
+            ));
+        }
+        starts.push(r.start);
+        // `Reader::sequence` checked start + length < stream_len, so this
+        // does not overflow.
+        want = r.start + r.length + 1;
     }
-    let stream_len = reader.index_header().map_or(0, |h| h.stream_len);
-    starts.push(stream_len);
-    if starts.windows(2).any(|w| w[0] > w[1]) {
+    if want != stream_len {
         return Err(Error::format(
-            Some(crate::spec::kind::SEQUENCE_INDEX),
-            0,
-            "sequence records are not in stream order (SPEC §6.1 [R1])",
+            Some(SEQUENCE_INDEX),
+            index_at + 8,
+            format!(
+                "stream_len is {stream_len}, but the records end at {want}: the last record's END is \
+                 the last stream position (SPEC §6.1 [R1], §6 [X1])"
+            ),
         ));
     }
+    starts.push(stream_len);
     Ok(starts)
+}
+
+/// SPEC §9 and §14: the *unsupported* error for a reference-escaped
+/// position (code 6) at stream position `pos`, naming the sequence and the
+/// position in it (the stream position when the records do not say). Every
+/// scan path reports code 6 with this error.
+pub(crate) fn reference_escape_error(reader: &Reader, pos: u64) -> Error {
+    let place = sequence_starts(reader)
+        .ok()
+        .and_then(|st| {
+            let s = st.partition_point(|&x| x <= pos).checked_sub(1)?;
+            let seq = reader.sequence(s).ok()?;
+            Some(format!("{} position {}", seq.name_str(), pos - st[s]))
+        })
+        .unwrap_or_else(|| format!("stream position {pos}"));
+    Error::new(
+        ErrorKind::Unsupported,
+        format!("{place} is reference-escaped, which this reader does not implement (SPEC §9)"),
+    )
 }
 
 fn check_queries(queries: &[Query]) -> Result<()> {
@@ -425,20 +475,47 @@ fn check_queries(queries: &[Query]) -> Result<()> {
     Ok(())
 }
 
-/// Runs `f` on a pool of `threads` threads, or on rayon's global pool.
-fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
-    match threads {
-        None => Ok(f()),
-        Some(0) => Err(Error::input("--threads must be at least 1")),
-        Some(n) => {
-            let pool = rayon::ThreadPoolBuilder::new()
+/// The threads a scan runs on: rayon's global pool, or a pool of the
+/// number asked for, built once per scan.
+enum Pool {
+    Global,
+    Own(rayon::ThreadPool),
+}
+
+impl Pool {
+    fn new(threads: Option<usize>) -> Result<Pool> {
+        match threads {
+            None => Ok(Pool::Global),
+            Some(0) => Err(Error::input("--threads must be at least 1")),
+            Some(n) => rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
                 .build()
-                .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start {n} threads: {e}")))?;
-            Ok(pool.install(f))
+                .map(Pool::Own)
+                .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start {n} threads: {e}"))),
+        }
+    }
+
+    /// Runs `f` on the pool.
+    fn install<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+        match self {
+            Pool::Global => f(),
+            Pool::Own(p) => p.install(f),
+        }
+    }
+
+    /// Its number of threads.
+    fn threads(&self) -> usize {
+        match self {
+            Pool::Global => rayon::current_num_threads(),
+            Pool::Own(p) => p.current_num_threads(),
         }
     }
 }
+
+/// Stream positions per thread that one locate batch covers (SPEC §5: 2^11
+/// plane lines): a batch's matches, at most one per position and pattern,
+/// are held in memory before they are sorted and reported.
+pub(crate) const LOCATE_BATCH_POSITIONS: u64 = 1 << 20;
 
 /// Counts every query over every sequence (SPEC §14).
 ///
@@ -459,7 +536,8 @@ pub fn count(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Resul
             } else {
                 None
             };
-            let (totals, per_seq) = with_threads(options.threads, || plan.count(reader, starts.as_deref()))??;
+            let pool = Pool::new(options.threads)?;
+            let (totals, per_seq) = pool.install(|| plan.count(reader, starts.as_deref()))?;
             let nseq = starts.as_ref().map_or(0, |s| s.len() - 1);
             let kmers = pats.counts(queries, &totals, per_seq.as_deref().map(|v| (v, nseq)));
             Ok(Counts {
@@ -506,9 +584,15 @@ pub fn gpu_available() -> std::result::Result<String, String> {
 /// then start), then query order, then strand. `on_match` is called on the
 /// calling thread; an error from it stops the scan and is returned.
 ///
-/// Matches are found in parallel a range of blocks at a time, so memory
-/// stays bounded however many there are. Returns the path that ran. The GPU
-/// is not used here: locate always runs on the CPU.
+/// Before the first report every block is read (its checksum verified as
+/// the reader is set to) and checked for reference-escaped positions (SPEC
+/// §14: *unsupported*), so that a file the scan would refuse reports
+/// nothing rather than part of its matches; after that only `on_match` can
+/// fail. Matches are then found in parallel
+/// [`LOCATE_BATCH_POSITIONS`] stream positions per thread at a time, so
+/// memory stays bounded however many there are and however large the
+/// blocks are. Returns the path that ran. The GPU is not used here: locate
+/// always runs on the CPU.
 pub fn locate(
     reader: &Reader,
     queries: &[Query],
@@ -525,6 +609,8 @@ pub fn locate(
     let pats = Patterns::new(queries, options.both_strands);
     let plan = cpu::Plan::new(reader, &pats.codes, options)?;
     let starts = sequence_starts(reader)?;
+    let pool = Pool::new(options.threads)?;
+    pool.install(|| plan.check_reference_escapes(reader))?;
     // Which (query, strand) each pattern stands for, in the report order.
     let mut meaning: Vec<Vec<(usize, Strand)>> = vec![Vec::new(); pats.codes.len()];
     for (qi, &(f, r)) in pats.of_query.iter().enumerate() {
@@ -533,15 +619,14 @@ pub fn locate(
             meaning[r].push((qi, Strand::Reverse));
         }
     }
-    let blocks = plan.block_count();
-    let threads = options.threads.unwrap_or_else(rayon::current_num_threads).max(1) as u64;
-    let step = (cpu::CHUNK_BLOCKS * 8 * threads).max(1);
+    let lines = plan.line_count();
+    let step = LOCATE_BATCH_POSITIONS / 512 * pool.threads().max(1) as u64;
     let mut seq = 0usize;
     let mut from = 0u64;
     let mut batch: Vec<(u64, usize, Strand)> = Vec::new();
-    while from < blocks {
-        let to = (from + step).min(blocks);
-        let hits = with_threads(options.threads, || plan.locate(reader, from..to))??;
+    while from < lines {
+        let to = from.saturating_add(step).min(lines);
+        let hits = pool.install(|| plan.locate(reader, from..to))?;
         for (pos, p) in hits {
             for &(q, strand) in &meaning[p as usize] {
                 batch.push((pos, q, strand));
@@ -554,6 +639,7 @@ pub fn locate(
             }
             on_match(Match {
                 sequence: seq,
+                // [R1] (checked by sequence_starts): starts[0] = 0 <= pos.
                 start: pos - starts[seq],
                 query,
                 strand,
