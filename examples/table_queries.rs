@@ -19,6 +19,9 @@
 //!   (keys of rows sampled by seed from the table itself) through
 //!   `Table::index_lookup` on the composite index, summing RAW of the rows
 //!   found; `us_per_lookup` is reported too;
+//! * `L_many`: the same keys in one `Table::index_lookup_many` call, which
+//!   walks them through each step of the lookup together so that their
+//!   memory reads overlap;
 //! * `L_lookup`: the same keys through `Table::lookup` (named conditions,
 //!   the planner picks the index);
 //! * `P`: one probeset (that of row `--probe-row`, default 99: the 100th
@@ -470,6 +473,19 @@ fn run<T: Primitive + Into<f64> + Send + Sync>(o: &Opts, t: &Table<'_>, order: B
         });
         let per = json!({"lookups": keys.len(), "us_per_lookup": res.0 * 1e6 / keys.len().max(1) as f64});
         emit("L", res, reps, per);
+    }
+    if want("L_many") {
+        let refs: Vec<&[Value<'_>]> = keys.iter().map(|k| &k[..]).collect();
+        let res = bench(reps, || {
+            let (mut found, mut sum) = (0u64, 0.0f64);
+            for rows in t.index_lookup_many(key_ix, &refs).unwrap_or_else(fail("lookup")) {
+                found += rows.len();
+                sum += sum_rows(&raw, rows.ranges());
+            }
+            (found, sum)
+        });
+        let per = json!({"lookups": keys.len(), "us_per_lookup": res.0 * 1e6 / keys.len().max(1) as f64});
+        emit("L_many", res, reps, per);
     }
     if want("L_lookup") {
         let res = bench(reps, || {

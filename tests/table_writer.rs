@@ -159,3 +159,62 @@ fn csv_import_over_many_batches_keeps_every_row_and_locates_errors() {
     let msg = e.to_string();
     assert!(msg.contains("line 10002") && msg.contains("'oops'"), "{msg}");
 }
+
+#[test]
+fn batched_lookups_equal_one_at_a_time() {
+    // A composite key over 3,000 rows, looked up in batches larger and
+    // smaller than the lookup's group: present keys, absent keys, a key whose
+    // parts exist but not together, and keys owning several rows.
+    let genes = ["TP53", "BRCA1", "EGFR", "MYC", "KRAS"];
+    let mut rows = Vec::new();
+    for r in 0..3000u64 {
+        rows.push(vec![
+            Value::Str(genes[(r % 5) as usize]),
+            Value::UInt(r / 7),
+            Value::F32(r as f32),
+        ]);
+    }
+    let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Big).unwrap();
+    let opts = TableOptions {
+        indexes: vec![vec!["G".into(), "P".into()]],
+    };
+    let mut t = w
+        .table("t", Schema::parse("G:dict,P:u32,X:f32").unwrap(), &opts)
+        .unwrap();
+    for r in &rows {
+        t.push_row(r).unwrap();
+    }
+    t.finish().unwrap();
+    let bytes = w.finish().unwrap().into_inner();
+    let c = Container::parse(&bytes).unwrap();
+    let ts = TableSet::new(&bytes, &c).unwrap();
+    let t = &ts.tables()[0];
+    let mut rng = Rng(99);
+    let mut keys: Vec<[Value<'_>; 2]> = Vec::new();
+    for _ in 0..1000 {
+        let g = ["TP53", "BRCA1", "EGFR", "MYC", "KRAS", "NOPE"][(rng.next() % 6) as usize];
+        keys.push([Value::Str(g), Value::UInt(rng.next() % 450)]);
+    }
+    for n in [0, 1, 31, 32, 33, 1000] {
+        let refs: Vec<&[Value<'_>]> = keys[..n].iter().map(|k| &k[..]).collect();
+        let many = t.index_lookup_many(0, &refs).unwrap();
+        assert_eq!(many.len(), n);
+        for (k, got) in keys[..n].iter().zip(&many) {
+            let one = t.index_lookup(0, k).unwrap();
+            assert_eq!(got.ranges(), one.ranges(), "{k:?}");
+            let want = RowSet::from_rows((0..3000u64).filter(|&r| rows[r as usize][..2] == k[..]));
+            assert_eq!(got.ranges(), want.ranges(), "{k:?}");
+        }
+    }
+    // Some keys must be found and some not, or the test proves little.
+    let refs: Vec<&[Value<'_>]> = keys.iter().map(|k| &k[..]).collect();
+    let found = t
+        .index_lookup_many(0, &refs)
+        .unwrap()
+        .iter()
+        .filter(|r| !r.is_empty())
+        .count();
+    assert!(found > 100 && found < 900, "{found}");
+    let bad: Vec<&[Value<'_>]> = vec![&keys[0][..1]];
+    assert!(t.index_lookup_many(0, &bad).is_err());
+}

@@ -548,6 +548,11 @@ impl<'a> HashIndex<'a> {
     /// Entries whose hash equals `hash`: one read of the bucket directory,
     /// then a short scan of that bucket's entries.
     pub fn candidates(&self, hash: u64) -> Result<Range<u64>> {
+        Ok(self.in_bucket(self.bucket_entries(hash)?, hash))
+    }
+
+    /// The entries of the bucket of `hash` (one read of the directory).
+    pub fn bucket_entries(&self, hash: u64) -> Result<Range<u64>> {
         let b = bucket_of(hash, self.bits) as usize;
         let lo = self.order.u64_at(self.bytes, self.dir_at + 8 * b);
         let hi = self.order.u64_at(self.bytes, self.dir_at + 8 * (b + 1));
@@ -561,15 +566,20 @@ impl<'a> HashIndex<'a> {
                 ),
             ));
         }
-        let mut i = lo;
-        while i < hi && self.entry_hash(i) < hash {
+        Ok(lo..hi)
+    }
+
+    /// The entries of `bucket` (from [`HashIndex::bucket_entries`]) whose hash is `hash`.
+    pub fn in_bucket(&self, bucket: Range<u64>, hash: u64) -> Range<u64> {
+        let mut i = bucket.start;
+        while i < bucket.end && self.entry_hash(i) < hash {
             i += 1;
         }
         let mut j = i;
-        while j < hi && self.entry_hash(j) == hash {
+        while j < bucket.end && self.entry_hash(j) == hash {
             j += 1;
         }
-        Ok(i..j)
+        i..j
     }
 
     /// Absolute offset of the section.

@@ -560,28 +560,118 @@ impl<'a> Table<'a> {
                 key.len()
             )));
         }
-        let mut want = Vec::new();
+        let mut canon = Vec::with_capacity(key.len());
+        let mut enc = Vec::new();
         for (&c, v) in index.columns().iter().zip(key) {
             let v = self.key_value(c as usize, *v)?;
-            encode_key_value(&mut want, self.columns[c as usize].def.ty, v);
+            encode_key_value(&mut enc, self.columns[c as usize].def.ty, v);
+            canon.push(v);
         }
-        let h = hash(&want);
-        let mut got = Vec::new();
+        let h = hash(&enc);
         for e in index.candidates(h)? {
-            let first = index.entry_first_row(e)?;
-            if first >= self.row_count {
-                return Err(Error::format(
-                    Some(kind::HASH_INDEX),
-                    index.offset(),
-                    format!("entry {e} points past the rows [HI8]"),
-                ));
-            }
-            self.key_of_row(index.columns(), first, &mut got)?;
-            if got == want {
+            let first = self.entry_first_row(index, e)?;
+            if self.row_has_key(index.columns(), first, &canon)? {
                 return index.entry_rows(e, self.row_count);
             }
         }
         Ok(RowSet::new())
+    }
+
+    /// The first row of entry `e` of `index`, checked against the table.
+    fn entry_first_row(&self, index: &HashIndex<'_>, e: u64) -> Result<u64> {
+        let first = index.entry_first_row(e)?;
+        if first >= self.row_count {
+            return Err(Error::format(
+                Some(kind::HASH_INDEX),
+                index.offset(),
+                format!("entry {e} points past the rows [HI8]"),
+            ));
+        }
+        Ok(first)
+    }
+
+    /// Whether row `r` holds the (canonical) key `want` in columns `cols`.
+    fn row_has_key(&self, cols: &[u32], r: u64, want: &[Value<'_>]) -> Result<bool> {
+        for (&c, w) in cols.iter().zip(want) {
+            if !same_key(self.cell(r, c as usize)?, *w) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// [`Table::index_lookup`] for many keys at once: the keys go through
+    /// each step of the lookup (hash, bucket directory, entries, first row,
+    /// key check, rows) together, in groups, so that the memory reads of
+    /// different keys overlap instead of waiting for one another. Returns
+    /// one row set per key, in order.
+    pub fn index_lookup_many(&self, ix: usize, keys: &[&[Value<'_>]]) -> Result<Vec<RowSet>> {
+        const GROUP: usize = 32;
+        let index = self
+            .indexes
+            .get(ix)
+            .ok_or_else(|| Error::input(format!("table '{}' has no index {ix}", self.name)))?;
+        let n = index.columns().len();
+        let mut out = Vec::with_capacity(keys.len());
+        let mut canon: Vec<Value<'_>> = Vec::with_capacity(GROUP * n);
+        let mut enc = Vec::new();
+        let mut hashes = [0u64; GROUP];
+        let mut spans: [Range<u64>; GROUP] = std::array::from_fn(|_| 0..0);
+        let mut firsts = [u64::MAX; GROUP];
+        for group in keys.chunks(GROUP) {
+            canon.clear();
+            for (i, key) in group.iter().enumerate() {
+                if key.len() != n {
+                    return Err(Error::input(format!(
+                        "the index on ({}) of table '{}' takes {n} key values, not {}",
+                        self.index_name(index),
+                        self.name,
+                        key.len()
+                    )));
+                }
+                enc.clear();
+                for (&c, v) in index.columns().iter().zip(key.iter()) {
+                    let v = self.key_value(c as usize, *v)?;
+                    encode_key_value(&mut enc, self.columns[c as usize].def.ty, v);
+                    canon.push(v);
+                }
+                hashes[i] = key_hash(&enc);
+            }
+            for i in 0..group.len() {
+                spans[i] = index.bucket_entries(hashes[i])?;
+            }
+            for i in 0..group.len() {
+                spans[i] = index.in_bucket(spans[i].clone(), hashes[i]);
+            }
+            for i in 0..group.len() {
+                firsts[i] = match spans[i].is_empty() {
+                    true => u64::MAX,
+                    false => self.entry_first_row(index, spans[i].start)?,
+                };
+            }
+            for i in 0..group.len() {
+                let want = &canon[i * n..(i + 1) * n];
+                let mut found = None;
+                // Nearly always the first candidate; others only on a
+                // collision of 64-bit hashes.
+                for e in spans[i].clone() {
+                    let first = if e == spans[i].start {
+                        firsts[i]
+                    } else {
+                        self.entry_first_row(index, e)?
+                    };
+                    if self.row_has_key(index.columns(), first, want)? {
+                        found = Some(e);
+                        break;
+                    }
+                }
+                out.push(match found {
+                    Some(e) => index.entry_rows(e, self.row_count)?,
+                    None => RowSet::new(),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Rows where every `(column, value)` holds: an index that covers some
