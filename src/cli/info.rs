@@ -259,7 +259,11 @@ pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
                 let _ = writeln!(text, "  index on ({}): {} keys", ix.columns.join(","), ix.keys);
             }
             for u in &t.unusable_indexes {
-                let _ = writeln!(text, "  index at byte {} not used (queries scan): {}", u.offset, u.problem);
+                let _ = writeln!(
+                    text,
+                    "  index at byte {} not used (queries scan): {}",
+                    u.offset, u.problem
+                );
             }
         }
         out.write_all(text.as_bytes()).map_err(write_err)?;
