@@ -94,6 +94,60 @@ pub fn fasta_text(data: &[u8]) {
     fasta::write_fasta(&r, &mut out).expect("export");
 }
 
+/// Arbitrary bytes as CSV, with an inferred schema and with a fixed one of
+/// every column type: a rejected input gives an error; an accepted one gives
+/// a file the validator passes, whose export imports again to the same cells.
+/// Returns how many of the two schemas imported the input.
+pub fn csv_text(data: &[u8]) -> usize {
+    let mut imported = 0;
+    use tribit::container::ByteOrder;
+    use tribit::convert::csv::{export_table, import_csv, infer_schema};
+    use tribit::table::{Schema, TableOptions, TableSet, TablesWriter};
+    let fixed = Schema::parse("A:bool?,B:i8,C:u64?,D:f32,E:f64?,F:str(4)?,G:dict,H:i64").expect("schema");
+    let schemas = [infer_schema(data, b',').ok(), Some(fixed)];
+    for schema in schemas.into_iter().flatten() {
+        let import = |text: &[u8], schema: Schema| -> Option<Vec<u8>> {
+            let n = schema.columns.len();
+            let opts = TableOptions {
+                indexes: vec![
+                    vec![schema.columns[0].name.clone()],
+                    schema.columns.iter().take(n.min(3)).map(|c| c.name.clone()).collect(),
+                ],
+            };
+            let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).ok()?;
+            let mut t = w.table("t", schema, &opts).ok()?;
+            import_csv(text, b',', &mut t, |_| {}).ok()?;
+            t.finish().expect("finish after a good import");
+            Some(w.finish().expect("finish").into_inner())
+        };
+        let Some(bytes) = import(data, schema.clone()) else {
+            continue;
+        };
+        imported += 1;
+        let report = validate(&bytes);
+        assert!(report.is_valid(), "table writer output invalid: {:?}", report.problems);
+        let c = tribit::container::Container::parse(&bytes).expect("reopen");
+        let ts = TableSet::new(&bytes, &c).expect("tables");
+        let mut out = Vec::new();
+        export_table(&ts.tables()[0], &mut out, b',', None).expect("export");
+        let again = import(&out, schema).expect("the export of a table imports again");
+        let c2 = tribit::container::Container::parse(&again).expect("reopen");
+        let ts2 = TableSet::new(&again, &c2).expect("tables");
+        let (t1, t2) = (&ts.tables()[0], &ts2.tables()[0]);
+        assert_eq!(t1.row_count(), t2.row_count());
+        for r in 0..t1.row_count().min(1000) {
+            for col in 0..t1.columns().len() {
+                let (a, b) = (t1.cell(r, col).expect("cell"), t2.cell(r, col).expect("cell"));
+                // A nullable string column cannot tell "" from null in CSV.
+                let same = format!("{a:?}") == format!("{b:?}")
+                    || matches!((a, b), (tribit::table::Value::Str(""), tribit::table::Value::Null));
+                assert!(same, "row {r} column {col}: {a:?} exported and imported as {b:?}");
+            }
+        }
+    }
+    imported
+}
+
 /// A letter tribit stores.
 #[derive(Debug, Clone, Copy)]
 pub struct Letter(pub u8);
