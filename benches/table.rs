@@ -16,18 +16,9 @@ use tribit::table::{Schema, TableOptions, TableSet, TablesWriter, Value};
 const PATIENTS: u64 = 200;
 const PROBES: u64 = 2_000;
 
-/// splitmix64, so the bench data is the same on every run.
-struct Rng(u64);
+mod common;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+use common::Rng;
 
 fn build() -> Vec<u8> {
     let schema = Schema::parse("PATIENT_ID:u32,PROBESET_ID:dict,GENE_SYMBOL:dict,RAW:f32?,LOG2:f32?").unwrap();
