@@ -723,6 +723,9 @@ pub fn manifest(vs: &[Vector]) -> String {
                     if kmer_queries(&x.bytes).is_some_and(|q| !q.is_empty()) {
                         m["kmers"] = format!("vectors/valid/{}.kmers.json", x.name).into();
                     }
+                    if lookup_expectations(&x.bytes).is_some() {
+                        m["lookups"] = format!("vectors/valid/{}.lookups.json", x.name).into();
+                    }
                 }
             }
             m
@@ -751,6 +754,10 @@ pub fn files(vs: &[Vector]) -> tribit::Result<Vec<(String, Vec<u8>)>> {
                         format!("vectors/valid/{}.kmers.json", x.name),
                         kmers_text(&k).into_bytes(),
                     ));
+                }
+                if let Some(l) = lookup_expectations(&x.bytes) {
+                    let text = serde_json::to_string_pretty(&l).expect("json") + "\n";
+                    out.push((format!("vectors/valid/{}.lookups.json", x.name), text.into_bytes()));
                 }
             }
         }
@@ -857,4 +864,65 @@ fn kmer_expectations(bytes: &[u8]) -> tribit::Result<Option<serde_json::Value>> 
         }
     }
     Ok(Some(serde_json::json!({ "queries": items })))
+}
+
+/// The index lookups asked of a valid vector with tables (SPEC §8.4): for
+/// each index of each table, every distinct key of its rows and one key
+/// that is absent, with the rows that hold it — found by comparing decoded
+/// cells, not through the index. Values are given as text as `tribit query
+/// --where COL=VALUE` takes them (floats in shortest form, null as empty).
+/// None when the file has no table.
+fn lookup_expectations(bytes: &[u8]) -> Option<serde_json::Value> {
+    use tribit::table::{ColumnType, TableSet};
+    let c = tribit::container::Container::parse(bytes).ok()?;
+    let ts = TableSet::new(bytes, &c).ok()?;
+    if ts.tables().is_empty() {
+        return None;
+    }
+    let mut items = Vec::new();
+    for t in ts.tables() {
+        for ix in t.indexes() {
+            let cols: Vec<usize> = ix.columns().iter().map(|&c| c as usize).collect();
+            let key_of = |r: u64| -> Vec<String> {
+                cols.iter()
+                    .map(|&c| format!("{}", t.cell(r, c).expect("cell")))
+                    .collect()
+            };
+            let debug_of = |r: u64| -> Vec<String> {
+                cols.iter()
+                    .map(|&c| format!("{:?}", t.cell(r, c).expect("cell")))
+                    .collect()
+            };
+            let mut keys: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+            for r in 0..t.row_count() {
+                let k = (debug_of(r), key_of(r));
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+            for (dbg, text) in &keys {
+                let rows: Vec<u64> = (0..t.row_count()).filter(|&r| debug_of(r) == *dbg).collect();
+                let wh: Vec<serde_json::Value> = cols
+                    .iter()
+                    .zip(text)
+                    .map(|(&c, v)| serde_json::json!([t.schema().columns[c].name, v]))
+                    .collect();
+                items.push(serde_json::json!({ "table": t.name(), "where": wh, "rows": rows }));
+            }
+            // A key that no row holds: the first key with its first string
+            // value changed (only where the first key column holds strings).
+            let first = &t.schema().columns[cols[0]];
+            if let (Some((_, text)), ColumnType::Dict | ColumnType::Str(_)) = (keys.first(), first.ty) {
+                let mut absent = text.clone();
+                absent[0] = "NO_SUCH".into();
+                let wh: Vec<serde_json::Value> = cols
+                    .iter()
+                    .zip(&absent)
+                    .map(|(&c, v)| serde_json::json!([t.schema().columns[c].name, v]))
+                    .collect();
+                items.push(serde_json::json!({ "table": t.name(), "where": wh, "rows": [] }));
+            }
+        }
+    }
+    Some(serde_json::json!({ "queries": items }))
 }

@@ -274,6 +274,11 @@ fn query_scans_past_an_index_it_cannot_use_and_explains_why() {
         "{err}"
     );
     assert!(err.contains("scan of column PATIENT"), "{err}");
+    // --row-numbers prints the rows' numbers, and agrees with --count.
+    let nums = ok(&["query", s(&out), "--where", "PATIENT=P3", "--row-numbers"]);
+    let nums: Vec<u64> = nums.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(nums.len(), 13);
+    assert!(nums.windows(2).all(|w| w[0] < w[1]), "{nums:?}");
     // info lists the index it cannot use, and why.
     let info = ok(&["info", s(&out)]);
     assert!(

@@ -41,6 +41,10 @@ pub struct Query {
     /// Print only the number of matching rows.
     #[arg(long)]
     count: bool,
+    /// Print the 0-based numbers of the matching rows, one per line, in
+    /// ascending order, instead of the rows.
+    #[arg(long, conflicts_with = "count")]
+    row_numbers: bool,
     /// Say on stderr which conditions used an index and which a scan, and
     /// which indexes could not be used and why.
     #[arg(long)]
@@ -136,6 +140,13 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
     if a.count {
         writeln!(out, "{count}").map_err(write_err)?;
+        out.flush().map_err(write_err)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if a.row_numbers {
+        for r in rows.rows() {
+            writeln!(out, "{r}").map_err(write_err)?;
+        }
         out.flush().map_err(write_err)?;
         return Ok(ExitCode::SUCCESS);
     }
