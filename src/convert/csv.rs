@@ -134,7 +134,12 @@ type Batch = Result<Vec<csv::StringRecord>>;
 
 /// Parses records on the calling thread into batches sent to `tx`; empty
 /// batches come back on `back` to be refilled, so records' buffers are reused.
-fn parse_batches<R: Read>(mut r: csv::Reader<R>, tx: SyncSender<Batch>, back: Receiver<Vec<csv::StringRecord>>) {
+fn parse_batches<R: Read>(
+    mut r: csv::Reader<R>,
+    names: &[String],
+    tx: SyncSender<Batch>,
+    back: Receiver<Vec<csv::StringRecord>>,
+) {
     let mut rec = csv::ByteRecord::new();
     loop {
         let mut batch = back.try_recv().unwrap_or_default();
@@ -156,7 +161,8 @@ fn parse_batches<R: Read>(mut r: csv::Reader<R>, tx: SyncSender<Batch>, back: Re
                 Ok(s) => s,
                 Err(e) => {
                     let f = e.utf8_error().field();
-                    failed = Some(Error::input(format!("field {} is not valid UTF-8", f + 1)).at_line(line, 0));
+                    let column = names.get(f).map_or(String::new(), |n| format!(" (column '{n}')"));
+                    failed = Some(Error::input(format!("field {}{column} is not valid UTF-8", f + 1)).at_line(line, 0));
                     break;
                 }
             };
@@ -212,7 +218,8 @@ pub fn import_csv<R: Read + Send, W: Write + Seek>(
     let (tx, rx) = sync_channel::<Batch>(4);
     let (back_tx, back_rx) = channel();
     std::thread::scope(|scope| {
-        scope.spawn(move || parse_batches(r, tx, back_rx));
+        let header = &names;
+        scope.spawn(move || parse_batches(r, header, tx, back_rx));
         // One buffer of values for every row: emptied, it is recast to borrow
         // the next record (an empty Vec's allocation is reused by `collect`).
         let mut spare: Vec<Value<'static>> = Vec::with_capacity(names.len());
