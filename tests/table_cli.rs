@@ -206,7 +206,11 @@ fn bad_input_names_line_and_column_and_leaves_no_file() {
         ("A\n1\n", "Z:i32", "not in the schema"),
         ("A\n1\n", "A:int", "unknown type"),
         ("A\n<FF>\n", "A:dict", "UTF-8"),
-        ("A,B\n1,x\n2,<FF>\n", "A:i32,B:dict", "line 3: field 2 (column 'B') is not valid UTF-8"),
+        (
+            "A,B\n1,x\n2,<FF>\n",
+            "A:i32,B:dict",
+            "line 3: field 2 (column 'B') is not valid UTF-8",
+        ),
     ];
     for (i, (text, schema, want)) in cases.iter().enumerate() {
         let csv = dir.path().join(format!("{i}.csv"));
