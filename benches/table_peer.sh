@@ -234,7 +234,7 @@ for case in ("A1", "G", "L", "P"):
     for peer in ("sqlite", "duckdb"):
         agree(case, ("tribit", case), (peer, case))
 t = threads
-for var, base in ((f"A1_t{t}", "A1"), (f"G_t{t}", "G"), ("L_lookup", "L"), ("L_many", "L"), ("P_scan", "P"), ("P_codescan", "P")):
+for var, base in ((f"A1_t{t}", "A1"), (f"G_t{t}", "G"), ("L_lookup", "L"), ("L_many", "L"), ("P_select", "P"), ("P_scan", "P"), ("P_codescan", "P")):
     agree(var, ("tribit", var), ("tribit", base))
 agree("L_batch", ("duckdb", "L_batch"), ("duckdb", "L"))
 n = get("tribit", "open")
@@ -293,6 +293,7 @@ for eng, case, base, note in (
     ("tribit", f"G_t{t}", ("tribit", "G"), f"G summed by {t} threads"),
     ("tribit", "L_lookup", ("tribit", "L"), "L through Table::lookup (planner) instead of index_lookup"),
     ("tribit", "L_many", ("tribit", "L"), "L as one Table::index_lookup_many call (keys' reads overlap)"),
+    ("tribit", "P_select", ("tribit", "P"), "P as one Table::select with the patients as an IN-list (batched lookups)"),
     ("tribit", "P_scan", ("tribit", "P"), "P by Table::lookup on PROBESET_ID alone (library scan)"),
     ("tribit", "P_codescan", ("tribit", "P"), "P by comparing stored dict codes of every row"),
     ("tribit", "open", None, "map, section checksums, parse (first open)"),

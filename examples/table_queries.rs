@@ -28,6 +28,9 @@
 //!   probeset) across all patients, sum RAW: one composite-index lookup
 //!   per patient (no index has PROBESET_ID alone, and a hash index answers
 //!   only whole keys);
+//! * `P_select`: the same rows by one `Table::select` with the patients as
+//!   an IN-list: the composite index looks up every (gene, probeset,
+//!   patient) combination in one batch;
 //! * `P_scan`: the same rows by `Table::lookup` on `PROBESET_ID` alone,
 //!   which the library answers by scanning (`--scan-reps`, default 3; 0
 //!   leaves it out);
@@ -517,6 +520,20 @@ fn run<T: Primitive + Into<f64> + Send + Sync>(o: &Opts, t: &Table<'_>, order: B
             (found, sum)
         });
         emit("P", res, reps, json!({"gene": pgene, "probeset": pprobe}));
+    }
+    if want("P_select") {
+        let ids: Vec<Value<'_>> = patients.to_vec();
+        let res = bench(reps, || {
+            let (rows, _) = t
+                .select(&[
+                    ("GENE_SYMBOL", vec![Value::Str(pgene)]),
+                    ("PROBESET_ID", vec![Value::Str(pprobe)]),
+                    ("PATIENT_ID", ids.clone()),
+                ])
+                .unwrap_or_else(fail("select"));
+            (rows.len(), sum_rows(&raw, rows.ranges()))
+        });
+        emit("P_select", res, reps, json!({"gene": pgene, "probeset": pprobe}));
     }
     if o.scan_reps > 0 && want("P_scan") {
         let res = bench(o.scan_reps, || {

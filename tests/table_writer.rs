@@ -218,3 +218,72 @@ fn batched_lookups_equal_one_at_a_time() {
     let bad: Vec<&[Value<'_>]> = vec![&keys[0][..1]];
     assert!(t.index_lookup_many(0, &bad).is_err());
 }
+
+#[test]
+fn in_lists_on_a_composite_key_use_the_index_and_equal_a_scan() {
+    use tribit::table::Plan;
+    let genes = ["TP53", "BRCA1", "EGFR", "MYC", "KRAS"];
+    let mut rows = Vec::new();
+    for r in 0..2000u64 {
+        rows.push(vec![
+            Value::Str(genes[(r % 5) as usize]),
+            Value::UInt(r / 9),
+            Value::UInt(r % 3),
+        ]);
+    }
+    let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+    let opts = TableOptions {
+        indexes: vec![vec!["G".into(), "P".into()]],
+    };
+    let mut t = w
+        .table("t", Schema::parse("G:dict,P:u32,C:u8").unwrap(), &opts)
+        .unwrap();
+    for r in &rows {
+        t.push_row(r).unwrap();
+    }
+    t.finish().unwrap();
+    let bytes = w.finish().unwrap().into_inner();
+    let c = Container::parse(&bytes).unwrap();
+    let ts = TableSet::new(&bytes, &c).unwrap();
+    let t = &ts.tables()[0];
+    let scan = |g: &[&str], p: &[u64], c: Option<u64>| {
+        RowSet::from_rows((0..2000u64).filter(|&r| {
+            let row = &rows[r as usize];
+            let Value::Str(rg) = row[0] else { unreachable!() };
+            let Value::UInt(rp) = row[1] else { unreachable!() };
+            let Value::UInt(rc) = row[2] else { unreachable!() };
+            g.contains(&rg) && p.contains(&rp) && c.is_none_or(|c| c == rc)
+        }))
+    };
+    let gs = ["TP53", "EGFR", "NOPE"];
+    let ps = [1u64, 2, 3, 100, 221, 5000];
+    let gv: Vec<Value<'_>> = gs.iter().map(|g| Value::Str(g)).collect();
+    let pv: Vec<Value<'_>> = ps.iter().map(|&p| Value::UInt(p)).collect();
+    // Both columns as IN-lists, then with a third condition scanned.
+    let (got, plan) = t.select(&[("P", pv.clone()), ("G", gv.clone())]).unwrap();
+    assert_eq!(got.ranges(), scan(&gs, &ps, None).ranges());
+    assert_eq!(plan, vec![Plan::Index(vec!["G".into(), "P".into()])]);
+    let (got, plan) = t
+        .select(&[("G", gv.clone()), ("P", pv.clone()), ("C", vec![Value::UInt(1)])])
+        .unwrap();
+    assert_eq!(got.ranges(), scan(&gs, &ps, Some(1)).ranges());
+    assert_eq!(plan.len(), 2);
+    assert!(!got.is_empty());
+    // Too many combinations: answered by scanning, still right.
+    let many_p: Vec<u64> = (0..300).collect();
+    let many_g: Vec<String> = (0..300)
+        .map(|i| if i < 5 { genes[i].to_string() } else { format!("X{i}") })
+        .collect();
+    let mg: Vec<&str> = many_g.iter().map(String::as_str).collect();
+    let (got, plan) = t
+        .select(&[
+            ("G", mg.iter().map(|g| Value::Str(g)).collect()),
+            ("P", many_p.iter().map(|&p| Value::UInt(p)).collect()),
+        ])
+        .unwrap();
+    assert_eq!(got.ranges(), scan(&mg, &many_p, None).ranges());
+    assert!(plan.iter().all(|p| matches!(p, Plan::Scan(_))), "{plan:?}");
+    // An empty IN-list matches nothing.
+    let (got, _) = t.select(&[("G", vec![]), ("P", pv)]).unwrap();
+    assert!(got.is_empty());
+}

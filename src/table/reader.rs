@@ -684,6 +684,10 @@ impl<'a> Table<'a> {
 
     /// Rows where, for every condition, the column equals one of the values
     /// (IN-lists are unions, conditions intersect). Returns the plan used.
+    /// An index answers the conditions on all of its key columns, IN-lists
+    /// included: it looks up every combination of their values (batched, as
+    /// [`Table::index_lookup_many`]) when there are at most 65,536, and the
+    /// other conditions are scanned.
     /// Each value must be of its column's type (an unsigned column also
     /// takes a non-negative `Int`, a signed one a `UInt` up to `i64::MAX`);
     /// another is an *input* error. Floats compare by bit pattern (SPEC §8.5).
@@ -697,8 +701,10 @@ impl<'a> Table<'a> {
         let mut done = vec![false; conds.len()];
         let mut plans = Vec::new();
         let mut result: Option<RowSet> = None;
-        // Indexes covering the most conditions first; multi-column keys need
-        // one value per key column.
+        // Indexes covering the most conditions first. A multi-column key
+        // with IN-lists is looked up as every combination of their values,
+        // as long as there are at most MAX_KEYS of them.
+        const MAX_KEYS: usize = 1 << 16;
         let mut order: Vec<usize> = (0..self.indexes.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(self.indexes[i].columns().len()));
         for ix in order {
@@ -708,7 +714,7 @@ impl<'a> Table<'a> {
                 match conds
                     .iter()
                     .enumerate()
-                    .position(|(i, (c, v))| !done[i] && *c == k as usize && (cols.len() == 1 || v.len() == 1))
+                    .position(|(i, (c, _))| !done[i] && *c == k as usize && !which.contains(&i))
                 {
                     Some(i) => which.push(i),
                     None => break,
@@ -717,16 +723,30 @@ impl<'a> Table<'a> {
             if which.len() != cols.len() {
                 continue;
             }
-            let rows = if cols.len() == 1 {
-                let mut all = Vec::new();
-                for v in &conds[which[0]].1 {
-                    all.extend_from_slice(self.index_lookup(ix, std::slice::from_ref(v))?.ranges());
-                }
-                RowSet::from_ranges(all)
-            } else {
-                let key: Vec<Value<'_>> = which.iter().map(|&i| conds[i].1[0]).collect();
-                self.index_lookup(ix, &key)?
+            let Some(n) = which.iter().try_fold(1usize, |n, &i| {
+                n.checked_mul(conds[i].1.len()).filter(|&n| n <= MAX_KEYS)
+            }) else {
+                continue;
             };
+            // Every combination, the last key column varying fastest.
+            let mut keys: Vec<Vec<Value<'_>>> = Vec::with_capacity(n);
+            let mut at = vec![0usize; which.len()];
+            for _ in 0..n {
+                keys.push(which.iter().zip(&at).map(|(&i, &j)| conds[i].1[j]).collect());
+                for d in (0..at.len()).rev() {
+                    at[d] += 1;
+                    if at[d] < conds[which[d]].1.len() {
+                        break;
+                    }
+                    at[d] = 0;
+                }
+            }
+            let refs: Vec<&[Value<'_>]> = keys.iter().map(|k| &k[..]).collect();
+            let mut all = Vec::new();
+            for r in self.index_lookup_many(ix, &refs)? {
+                all.extend_from_slice(r.ranges());
+            }
+            let rows = RowSet::from_ranges(all);
             for &i in &which {
                 done[i] = true;
             }
