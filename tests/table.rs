@@ -2,6 +2,10 @@
 //! index lookups equal a naive scan (single, composite, IN, AND); forced hash
 //! collisions never return a wrong row.
 
+mod common;
+
+use common::reseal;
+
 use std::io::Cursor;
 
 use tribit::container::{ByteOrder, Container};
@@ -308,25 +312,6 @@ fn the_validator_checks_tables() {
     reseal(&mut bad);
     let r = validate(&bad);
     assert!(r.has("T12") && !r.has("T11"), "{:?}", r.problems);
-}
-
-/// Recomputes the section, directory and header checksums of a
-/// little-endian file.
-fn reseal(b: &mut [u8]) {
-    use tribit::container::checksum;
-    let le64 = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
-    let dir = le64(b, 32) as usize;
-    let count = u32::from_le_bytes(b[40..44].try_into().unwrap()) as usize;
-    for i in 0..count {
-        let e = dir + 48 * i;
-        let (off, len) = (le64(b, e + 8) as usize, le64(b, e + 16) as usize);
-        let sum = checksum(&b[off..off + len]);
-        b[e + 24..e + 32].copy_from_slice(&sum.to_le_bytes());
-    }
-    let sum = checksum(&b[dir..dir + 48 * count]);
-    b[48..56].copy_from_slice(&sum.to_le_bytes());
-    let sum = checksum(&b[..56]);
-    b[56..64].copy_from_slice(&sum.to_le_bytes());
 }
 
 /// SPEC §8.5 and §8.7: the key encoding, its hashes and the worked example.

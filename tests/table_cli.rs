@@ -1,6 +1,10 @@
 //! `tribit import csv`, `export csv`, `query` and `info` on tables, run as
 //! the real binary in temporary directories.
 
+mod common;
+
+use common::reseal;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -234,25 +238,6 @@ fn bad_input_names_line_and_column_and_leaves_no_file() {
     assert!(err.contains("RAW=abc"), "{err}");
     let err = fails(&["query", s(&out), "--table", "other"]);
     assert!(err.contains("no such table"), "{err}");
-}
-
-/// Recomputes the section, directory and header checksums of a
-/// little-endian file.
-fn reseal(b: &mut [u8]) {
-    use tribit::container::checksum;
-    let le64 = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
-    let dir = le64(b, 32) as usize;
-    let count = u32::from_le_bytes(b[40..44].try_into().unwrap()) as usize;
-    for i in 0..count {
-        let e = dir + 48 * i;
-        let (off, len) = (le64(b, e + 8) as usize, le64(b, e + 16) as usize);
-        let sum = checksum(&b[off..off + len]);
-        b[e + 24..e + 32].copy_from_slice(&sum.to_le_bytes());
-    }
-    let sum = checksum(&b[dir..dir + 48 * count]);
-    b[48..56].copy_from_slice(&sum.to_le_bytes());
-    let sum = checksum(&b[..56]);
-    b[56..64].copy_from_slice(&sum.to_le_bytes());
 }
 
 fn sections(b: &[u8], kind: u32) -> Vec<tribit::container::DirectoryEntry> {

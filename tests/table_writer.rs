@@ -9,7 +9,13 @@ use tribit::convert::csv::{import_csv, infer_schema};
 use tribit::table::{ColumnType, RowSet, Schema, TableOptions, TableSet, TablesWriter, Value};
 
 fn write(schema: &str, index: &[&str], rows: &[Vec<Value<'_>>]) -> Vec<u8> {
-    let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+    write_in(ByteOrder::Little, schema, index, rows)
+}
+
+/// A file of one table `t` with one index on `index`; rows the writer
+/// refuses are left out.
+fn write_in(order: ByteOrder, schema: &str, index: &[&str], rows: &[Vec<Value<'_>>]) -> Vec<u8> {
+    let mut w = TablesWriter::new(Cursor::new(Vec::new()), order).unwrap();
     let opts = TableOptions {
         indexes: vec![index.iter().map(|s| s.to_string()).collect()],
     };
@@ -174,18 +180,7 @@ fn batched_lookups_equal_one_at_a_time() {
             Value::F32(r as f32),
         ]);
     }
-    let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Big).unwrap();
-    let opts = TableOptions {
-        indexes: vec![vec!["G".into(), "P".into()]],
-    };
-    let mut t = w
-        .table("t", Schema::parse("G:dict,P:u32,X:f32").unwrap(), &opts)
-        .unwrap();
-    for r in &rows {
-        t.push_row(r).unwrap();
-    }
-    t.finish().unwrap();
-    let bytes = w.finish().unwrap().into_inner();
+    let bytes = write_in(ByteOrder::Big, "G:dict,P:u32,X:f32", &["G", "P"], &rows);
     let c = Container::parse(&bytes).unwrap();
     let ts = TableSet::new(&bytes, &c).unwrap();
     let t = &ts.tables()[0];
@@ -231,18 +226,7 @@ fn in_lists_on_a_composite_key_use_the_index_and_equal_a_scan() {
             Value::UInt(r % 3),
         ]);
     }
-    let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
-    let opts = TableOptions {
-        indexes: vec![vec!["G".into(), "P".into()]],
-    };
-    let mut t = w
-        .table("t", Schema::parse("G:dict,P:u32,C:u8").unwrap(), &opts)
-        .unwrap();
-    for r in &rows {
-        t.push_row(r).unwrap();
-    }
-    t.finish().unwrap();
-    let bytes = w.finish().unwrap().into_inner();
+    let bytes = write_in(ByteOrder::Little, "G:dict,P:u32,C:u8", &["G", "P"], &rows);
     let c = Container::parse(&bytes).unwrap();
     let ts = TableSet::new(&bytes, &c).unwrap();
     let t = &ts.tables()[0];
