@@ -51,7 +51,7 @@ use std::io::{self, BufWriter, Write};
 use std::process::exit;
 use std::time::Instant;
 
-const USAGE: &str = "usage: gen_transmart [--patients N] [--probesets M] [--seed S] [-q] [-o FILE|-]";
+use clap::Parser;
 
 /// splitmix64.
 struct Rng(u64);
@@ -98,70 +98,30 @@ impl Normal {
     }
 }
 
+/// Seeded generator of a tranSMART-shaped (GEO GSE24080) expression CSV.
+#[derive(Parser)]
+#[command(name = "gen_transmart")]
 struct Opts {
+    /// CSV output ('-' = stdout).
+    #[arg(short, long, default_value = "-")]
     output: String,
+    /// Number of patients.
+    #[arg(long, default_value_t = 559, value_parser = clap::value_parser!(u64).range(1..))]
     patients: u64,
+    /// Number of probesets.
+    #[arg(long, default_value_t = 54_675, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     probesets: u64,
+    /// PRNG seed.
+    #[arg(long, default_value_t = 24080)]
     seed: u64,
+    /// No summary line on stderr.
+    #[arg(short, long)]
     quiet: bool,
 }
 
 fn die(msg: &str) -> ! {
-    eprintln!("gen_transmart: {msg}\n{USAGE}");
+    eprintln!("gen_transmart: {msg}");
     exit(2)
-}
-
-fn parse_args() -> Opts {
-    let mut o = Opts {
-        output: "-".into(),
-        patients: 559,
-        probesets: 54_675,
-        seed: 24080,
-        quiet: false,
-    };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].clone();
-        let (name, inline) = match a.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ => (a.clone(), None),
-        };
-        let mut val = || -> String {
-            if let Some(v) = &inline {
-                return v.clone();
-            }
-            i += 1;
-            args.get(i)
-                .cloned()
-                .unwrap_or_else(|| die(&format!("{name} needs a value")))
-        };
-        let num = |s: String, what: &str| -> u64 {
-            s.replace('_', "")
-                .parse()
-                .unwrap_or_else(|_| die(&format!("invalid value for {what}: {s:?}")))
-        };
-        match name.as_str() {
-            "-o" | "--output" => o.output = val(),
-            "--patients" => o.patients = num(val(), "--patients"),
-            "--probesets" => o.probesets = num(val(), "--probesets"),
-            "--seed" => o.seed = num(val(), "--seed"),
-            "-q" | "--quiet" => o.quiet = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                exit(0)
-            }
-            _ => die(&format!("unknown argument {a:?}")),
-        }
-        i += 1;
-    }
-    if o.patients == 0 || o.probesets == 0 {
-        die("--patients and --probesets must be > 0");
-    }
-    if o.probesets > 1_000_000 {
-        die("--probesets must be at most 1,000,000");
-    }
-    o
 }
 
 /// A pool of distinct gene-like symbols (`KLF7`, `ZNF384`, `CDKN2A`, ...).
@@ -265,7 +225,7 @@ struct Probe {
 }
 
 fn main() {
-    let o = parse_args();
+    let o = Opts::parse();
     let t0 = Instant::now();
     let mut rng = Rng(o.seed ^ 0x5452_414E_534D_4152); // "TRANSMAR"
     let pool = ((o.probesets as u128 * 20_000).div_ceil(54_675) as usize).clamp(1, 20_000);

@@ -67,12 +67,11 @@
 use std::process::exit;
 use std::time::Instant;
 
+use clap::Parser;
 use serde_json::json;
 use tribit::container::ByteOrder;
 use tribit::sequence::Reader;
 use tribit::table::{ColumnType, ColumnView, Primitive, RowSet, Table, TableSet, Value};
-
-const USAGE: &str = "usage: table_queries FILE.tbit [--table NAME] [--seed S] [--reps N] [--keys N] [--a1 K] [--probe-row R] [--threads N] [--scan-reps N] [--plan-out FILE] [--cases A1,G,L,...]";
 
 struct Rng(u64);
 
@@ -89,85 +88,47 @@ impl Rng {
     }
 }
 
+/// In-process timings of the tranSMART query cases on a `.tbit` table.
+#[derive(Parser)]
+#[command(name = "table_queries")]
 struct Opts {
+    /// The .tbit file.
     input: String,
+    /// Table (default: the file's only table).
+    #[arg(long)]
     table: Option<String>,
+    /// Seed for patients and keys.
+    #[arg(long, default_value_t = 24080)]
     seed: u64,
-    reps: usize,
+    /// Timed repetitions.
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..))]
+    reps: u64,
+    /// Point lookups.
+    #[arg(long, default_value_t = 10_000)]
     keys: usize,
+    /// Patients of case A1 (default 213 of 559, scaled).
+    #[arg(long)]
     a1: Option<usize>,
+    /// Row whose probeset case P uses.
+    #[arg(long, default_value_t = 99)]
     probe_row: u64,
+    /// Threads of the _tN cases.
+    #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Repetitions of P_scan.
+    #[arg(long, default_value_t = 3)]
     scan_reps: usize,
+    /// Write the plan (patients, keys, probeset) as JSON.
+    #[arg(long)]
     plan_out: Option<String>,
+    /// Run only these cases, e.g. `L,P` (for profiling).
+    #[arg(long, value_delimiter = ',')]
     cases: Option<Vec<String>>,
 }
 
 fn die(msg: &str) -> ! {
-    eprintln!("table_queries: {msg}\n{USAGE}");
+    eprintln!("table_queries: {msg}");
     exit(2)
-}
-
-fn parse_args() -> Opts {
-    let mut o = Opts {
-        input: String::new(),
-        table: None,
-        seed: 24080,
-        reps: 7,
-        keys: 10_000,
-        a1: None,
-        probe_row: 99,
-        threads: 2,
-        scan_reps: 3,
-        plan_out: None,
-        cases: None,
-    };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].clone();
-        let (name, inline) = match a.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ => (a.clone(), None),
-        };
-        let mut val = || -> String {
-            if let Some(v) = &inline {
-                return v.clone();
-            }
-            i += 1;
-            args.get(i)
-                .cloned()
-                .unwrap_or_else(|| die(&format!("{name} needs a value")))
-        };
-        let num = |s: String, what: &str| -> u64 {
-            s.replace('_', "")
-                .parse()
-                .unwrap_or_else(|_| die(&format!("invalid value for {what}: {s:?}")))
-        };
-        match name.as_str() {
-            "--table" => o.table = Some(val()),
-            "--seed" => o.seed = num(val(), "--seed"),
-            "--reps" => o.reps = num(val(), "--reps").max(1) as usize,
-            "--keys" => o.keys = num(val(), "--keys") as usize,
-            "--a1" => o.a1 = Some(num(val(), "--a1") as usize),
-            "--probe-row" => o.probe_row = num(val(), "--probe-row"),
-            "--threads" => o.threads = num(val(), "--threads") as usize,
-            "--scan-reps" => o.scan_reps = num(val(), "--scan-reps") as usize,
-            "--plan-out" => o.plan_out = Some(val()),
-            "--cases" => o.cases = Some(val().split(',').map(|c| c.trim().to_string()).collect()),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                exit(0)
-            }
-            _ if o.input.is_empty() && !a.starts_with('-') => o.input = a,
-            _ => die(&format!("unknown argument {a:?}")),
-        }
-        i += 1;
-    }
-    if o.input.is_empty() {
-        die("need a .tbit file");
-    }
-    o
 }
 
 fn fail<T>(what: &str) -> impl FnOnce(tribit::Error) -> T + '_ {
@@ -323,7 +284,7 @@ fn as_json(v: Value<'_>) -> serde_json::Value {
 }
 
 fn main() {
-    let o = parse_args();
+    let o = Opts::parse();
     let t_open = Instant::now();
     let reader = Reader::open(&o.input).unwrap_or_else(fail("cannot open"));
     let ts = TableSet::new(reader.bytes(), reader.container()).unwrap_or_else(fail("cannot read the tables"));
@@ -436,7 +397,7 @@ fn run<T: Primitive + Into<f64> + Send + Sync>(o: &Opts, t: &Table<'_>, order: B
         });
     }
 
-    let reps = o.reps;
+    let reps = o.reps as usize;
     let want = |case: &str| o.cases.as_ref().is_none_or(|c| c.iter().any(|x| x == case));
     // A1 and G: IN-list on PATIENT_ID through the planner (index), then sum.
     for (case, list) in [("A1", &a1), ("G", &patients)] {
