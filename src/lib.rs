@@ -45,6 +45,7 @@ pub mod convert;
 mod error;
 pub mod index;
 pub mod kmer;
+pub mod output;
 pub mod sequence;
 pub mod spec;
 pub mod table;

@@ -44,8 +44,8 @@ fn import_then_export_gives_back_the_same_bytes() {
     for name in REAL {
         let out = dir.path().join("x.tbit");
         let back = dir.path().join("back.fa");
-        ok(&["import", "fasta", s(&testdata(name)), "-o", s(&out)]);
-        ok(&["export", "fasta", s(&out), "-o", s(&back)]);
+        ok(&["import", "fasta", s(&testdata(name)), "-o", s(&out), "-f"]);
+        ok(&["export", "fasta", s(&out), "-o", s(&back), "-f"]);
         assert!(
             std::fs::read(&back).unwrap() == std::fs::read(testdata(name)).unwrap(),
             "{name}"
@@ -220,7 +220,7 @@ fn get_matches_samtools_faidx_on_real_genomes() {
         let fa = dir.path().join(name);
         std::fs::copy(testdata(name), &fa).unwrap();
         let tb = dir.path().join("g.tbit");
-        ok(&["import", "fasta", s(&fa), "-o", s(&tb)]);
+        ok(&["import", "fasta", s(&fa), "-o", s(&tb), "-f"]);
         let recs = naive_records(&std::fs::read(&fa).unwrap());
         let mut regions = String::new();
         for k in 0..300 {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{write_err, Ctx};
-use crate::container::AtomicFile;
+use crate::output::{blame, Output};
 use crate::convert::fasta;
 use crate::error::Result;
 use crate::sequence::Reader;
@@ -55,21 +55,21 @@ pub(crate) fn pick<'t, 'a>(
     }
 }
 
-fn run_csv(a: Csv) -> Result<ExitCode> {
+fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
     let d = super::import::delimiter(&a.delimiter)?;
     let reader = Reader::open(&a.input)?;
     let ts = crate::table::TableSet::new(reader.bytes(), reader.container()).map_err(|e| e.in_file(&a.input))?;
     let t = pick(&ts, a.table.as_deref())?;
     match a.output.as_ref().filter(|p| p.as_os_str() != "-") {
         Some(path) => {
-            let mut out = AtomicFile::create(path)?;
-            crate::convert::csv::export_table(t, &mut out, d, None).map_err(|e| e.in_file(&a.input))?;
+            let mut out = Output::create(path, &ctx.output_policy([a.input.as_path()]))?;
+            crate::convert::csv::export_table(t, &mut out, d, None).map_err(|e| blame(e, &a.input, path))?;
             out.commit()?;
         }
         None => {
             let stdout = std::io::stdout();
             let out = BufWriter::with_capacity(1 << 20, stdout.lock());
-            crate::convert::csv::export_table(t, out, d, None).map_err(|e| e.in_file(&a.input))?;
+            crate::convert::csv::export_table(t, out, d, None).map_err(|e| blame(e, &a.input, "standard output".as_ref()))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -88,7 +88,7 @@ pub struct Fasta {
 pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
     let a = match cmd {
         Export::Fasta(a) => a,
-        Export::Csv(a) => return run_csv(a),
+        Export::Csv(a) => return run_csv(ctx, a),
     };
     let reader = Reader::open(&a.input)?;
     let total: u64 = reader.sequences().filter_map(|s| s.ok()).map(|s| s.len()).sum();
@@ -97,10 +97,10 @@ pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
     let mut buf = Vec::new();
     match a.output.as_ref().filter(|p| p.as_os_str() != "-") {
         Some(path) => {
-            let mut out = AtomicFile::create(path)?;
+            let mut out = Output::create(path, &ctx.output_policy([a.input.as_path()]))?;
             for seq in reader.sequences() {
                 let seq = seq.map_err(with_path)?;
-                fasta::write_sequence(&reader, &seq, &mut out, &mut buf).map_err(|e| e.in_file(path))?;
+                fasta::write_sequence(&reader, &seq, &mut out, &mut buf).map_err(|e| blame(e, &a.input, path))?;
                 bar.inc(seq.len());
             }
             out.commit()?;
@@ -110,7 +110,8 @@ pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
             let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
             for seq in reader.sequences() {
                 let seq = seq.map_err(with_path)?;
-                fasta::write_sequence(&reader, &seq, &mut out, &mut buf).map_err(with_path)?;
+                fasta::write_sequence(&reader, &seq, &mut out, &mut buf)
+                    .map_err(|e| blame(e, &a.input, "standard output".as_ref()))?;
                 bar.inc(seq.len());
             }
             out.flush().map_err(write_err)?;

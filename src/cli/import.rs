@@ -33,7 +33,7 @@ pub enum Import {
 
 #[derive(Args, Debug)]
 pub struct Csv {
-    /// CSV file to read.
+    /// CSV file to read, or '-' for standard input.
     input: PathBuf,
     /// The tribit file to write.
     #[arg(short, long)]
@@ -58,6 +58,10 @@ pub struct Csv {
     /// Byte order of the integer fields of the output.
     #[arg(long, value_enum, default_value = "little")]
     byte_order: Order,
+    /// Accept quoted fields that hold line breaks (without it, a line break
+    /// inside quotes is an error: it usually means a quote left open).
+    #[arg(long)]
+    allow_multiline: bool,
 }
 
 pub(crate) fn delimiter(s: &str) -> Result<u8> {
@@ -74,18 +78,30 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
     use crate::convert::csv as c;
     use crate::table::{Schema, TableOptions, TablesWriter};
     let d = delimiter(&a.delimiter)?;
-    let open = || std::fs::File::open(&a.input).map_err(|e| Error::io("cannot open", e).in_file(&a.input));
+    let read = c::CsvOptions {
+        delimiter: d,
+        allow_multiline: a.allow_multiline,
+    };
+    let mut inputs = vec![a.input.as_path()];
+    inputs.extend(a.schema_file.as_deref());
+    // Decided before reading: an output that may not be written is refused
+    // before any work.
+    let file = crate::output::Output::create_seekable(&a.output, &ctx.output_policy(inputs))?;
+    let infer = a.schema.is_none() && a.schema_file.is_none();
+    let source = crate::convert::csv::CsvSource::open(&a.input, infer)?;
+    let open = || source.reader().map_err(|e| e.in_file(&a.input));
     let schema = match (&a.schema, &a.schema_file) {
         (Some(s), _) => Schema::parse(s).map_err(|e| Error::input(format!("--schema: {}", e.message())))?,
         (None, Some(f)) => {
             let text = std::fs::read_to_string(f).map_err(|e| Error::io("cannot read", e).in_file(f))?;
             Schema::parse(&text.replace(['\n', '\r'], ",")).map_err(|e| e.in_file(f))?
         }
-        (None, None) => c::infer_schema(std::io::BufReader::new(open()?), d).map_err(|e| e.in_file(&a.input))?,
+        (None, None) => c::infer_schema_with(std::io::BufReader::new(open()?), read).map_err(|e| e.in_file(&a.input))?,
     };
     let name = a.table.clone().unwrap_or_else(|| {
-        a.input
-            .file_stem()
+        Some(a.input.as_path())
+            .filter(|p| p.as_os_str() != "-")
+            .and_then(|p| p.file_stem())
             .map_or("table".into(), |s| s.to_string_lossy().into_owned())
     });
     let opts = TableOptions {
@@ -99,14 +115,13 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
         Order::Little => ByteOrder::Little,
         Order::Big => ByteOrder::Big,
     };
-    let total = std::fs::metadata(&a.input).ok().map(|m| m.len());
+    let total = source.len();
     let bar = ctx.progress(total, "importing");
-    let file = crate::container::AtomicFile::create(&a.output)?;
     let mut w = TablesWriter::new(file, order)?;
     let mut t = w
         .table(&name, schema, &opts)
         .map_err(|e| Error::input(format!("--index: {}", e.message())))?;
-    let rows = c::import_csv(std::io::BufReader::with_capacity(1 << 20, open()?), d, &mut t, |p| {
+    let rows = c::import_csv_with(std::io::BufReader::with_capacity(1 << 20, open()?), read, &mut t, |p| {
         bar.set_position(p)
     })
     .map_err(|e| e.in_file(&a.input))?;
@@ -184,11 +199,13 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
         Order::Little => ByteOrder::Little,
         Order::Big => ByteOrder::Big,
     };
+    let out = crate::output::Output::create_seekable(&a.output, &ctx.output_policy([a.input.as_path()]))?;
     let mut w = WriterBuilder::default()
         .set_byte_order(order)
         .set_block_bases(a.block_bases)
         .set_refget(a.refget)
-        .build_to_path(&a.output)?;
+        .build(out)
+        .map_err(|e| e.in_file(&a.output))?;
     let summary = fasta::read_fasta(input, &mut w).map_err(|e| e.in_file(&a.input))?;
     let file = w.finish().map_err(|e| e.in_file(&a.output))?;
     file.commit()?;

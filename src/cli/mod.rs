@@ -27,6 +27,10 @@ pub struct Cli {
     /// No progress bars or warnings on stderr (errors are still printed).
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Replace an existing output file (read-only ones too); without it an
+    /// existing file is never overwritten.
+    #[arg(short, long, global = true)]
+    force: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -58,9 +62,17 @@ enum Command {
 /// Settings every subcommand sees.
 pub(crate) struct Ctx {
     pub quiet: bool,
+    pub force: bool,
 }
 
 impl Ctx {
+    /// The output policy (crate::output) for a command reading `inputs`.
+    pub fn output_policy<'p>(&self, inputs: impl IntoIterator<Item = &'p std::path::Path>) -> crate::output::OutputPolicy {
+        inputs
+            .into_iter()
+            .fold(crate::output::OutputPolicy::default().force(self.force), |p, i| p.input(i))
+    }
+
     pub fn warn(&self, msg: &str) {
         if !self.quiet {
             eprintln!("tribit: warning: {msg}");
@@ -100,7 +112,13 @@ fn is_broken_pipe(e: &Error) -> bool {
 /// Parses the command line, runs the subcommand and maps the outcome to an exit status.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let ctx = Ctx { quiet: cli.quiet };
+    let ctx = Ctx {
+        quiet: cli.quiet,
+        force: cli.force,
+    };
+    if let Err(e) = crate::output::install_signal_cleanup() {
+        ctx.warn(&e.to_string());
+    }
     let result = match cli.command {
         Command::Import(c) => import::run(&ctx, c),
         Command::Export(c) => export::run(&ctx, c),

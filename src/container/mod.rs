@@ -10,7 +10,8 @@ pub(crate) use header::{from_bytes, to_bytes};
 pub use header::{DirectoryEntry, FileHeader};
 pub use mmap::Data;
 pub use order::ByteOrder;
-pub use writer::{AtomicFile, ContainerWriter};
+pub use crate::output::AtomicFile;
+pub use writer::ContainerWriter;
 
 use crate::error::{section_name, Error, ErrorKind, Result};
 use crate::spec;

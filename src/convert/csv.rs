@@ -34,18 +34,279 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use crate::error::{Error, ErrorKind, Result};
 use crate::table::{parse_field, ColumnDef, ColumnType, Schema, Table, TableWriter, Value};
 
-fn reader<R: Read>(input: R, delimiter: u8) -> csv::Reader<R> {
+/// How CSV text is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// The field delimiter.
+    pub delimiter: u8,
+    /// Whether a quoted field may hold line breaks. Off by default: a
+    /// quote left open then swallows the following rows, so a line break
+    /// inside quotes is reported as an error naming the line where the
+    /// quote opened.
+    pub allow_multiline: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            delimiter: b',',
+            allow_multiline: false,
+        }
+    }
+}
+
+/// The longest quoted field accepted: longer ones are taken for a quote
+/// that was never closed.
+pub const MAX_QUOTED_FIELD: u64 = 16 << 20;
+
+/// A quoting mistake found by [`QuoteGuard`], carried inside an I/O error
+/// through the csv crate.
+#[derive(Debug)]
+struct QuoteError {
+    line: u64,
+    message: String,
+}
+
+impl std::fmt::Display for QuoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for QuoteError {}
+
+/// Follows the quoting of CSV text as it is read (the states of RFC 4180
+/// that the csv crate also follows) to catch what the parser would silently
+/// accept: a quote still open at the end of the input, a line break inside
+/// quotes without [`CsvOptions::allow_multiline`], and a quoted field longer
+/// than [`MAX_QUOTED_FIELD`]. Each names the line where the quote opened.
+pub struct QuoteGuard<R> {
+    inner: R,
+    delimiter: u8,
+    allow_multiline: bool,
+    /// Inside a quoted field.
+    quoted: bool,
+    /// The last byte seen was a quote inside a quoted field (a closing
+    /// quote, or the first of a doubled one).
+    quote_pending: bool,
+    /// The next byte starts a field.
+    field_start: bool,
+    /// Line (1-based) at the start of the bytes not yet counted.
+    line: u64,
+    /// Line and input offset where the open quote opened.
+    open_line: u64,
+    open_at: u64,
+    /// Input bytes before the current buffer.
+    offset: u64,
+    done: bool,
+}
+
+impl<R: Read> QuoteGuard<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R, opts: CsvOptions) -> Self {
+        QuoteGuard {
+            inner,
+            delimiter: opts.delimiter,
+            allow_multiline: opts.allow_multiline,
+            quoted: false,
+            quote_pending: false,
+            field_start: true,
+            line: 1,
+            open_line: 0,
+            open_at: 0,
+            offset: 0,
+            done: false,
+        }
+    }
+
+    fn fail(&self, message: String) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            QuoteError {
+                line: self.open_line,
+                message,
+            },
+        )
+    }
+
+    fn scan(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let newlines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count() as u64;
+        let mut counted = 0;
+        let mut i = 0;
+        let n = buf.len();
+        while i < n {
+            if self.quote_pending {
+                self.quote_pending = false;
+                if buf[i] == b'"' {
+                    i += 1; // a doubled quote: still inside
+                    continue;
+                }
+                self.quoted = false;
+                self.field_start = false;
+            }
+            if self.quoted {
+                let hit = if self.allow_multiline {
+                    memchr::memchr(b'"', &buf[i..])
+                } else {
+                    memchr::memchr3(b'"', b'\n', b'\r', &buf[i..])
+                };
+                let long = |at: usize| self.offset + at as u64 - self.open_at > MAX_QUOTED_FIELD;
+                match hit {
+                    None => {
+                        if long(n) {
+                            return Err(self.fail(format!(
+                                "a quoted field opened on this line is longer than {} MiB: is its closing quote missing?",
+                                MAX_QUOTED_FIELD >> 20
+                            )));
+                        }
+                        break;
+                    }
+                    Some(k) if buf[i + k] != b'"' => {
+                        return Err(self.fail(
+                            "a quoted field opened on this line runs onto the next line: close the quote, \
+                             or pass --allow-multiline if fields hold line breaks"
+                                .into(),
+                        ));
+                    }
+                    Some(k) => {
+                        if long(i + k) {
+                            return Err(self.fail(format!(
+                                "a quoted field opened on this line is longer than {} MiB: is its closing quote missing?",
+                                MAX_QUOTED_FIELD >> 20
+                            )));
+                        }
+                        self.quote_pending = true;
+                        i += k + 1;
+                    }
+                }
+                continue;
+            }
+            // Outside quotes only a quote at the start of a field matters.
+            let Some(k) = memchr::memchr(b'"', &buf[i..]) else {
+                break;
+            };
+            let at = i + k;
+            let starts = if at == 0 {
+                self.field_start
+            } else {
+                let p = buf[at - 1];
+                p == self.delimiter || p == b'\n' || p == b'\r'
+            };
+            if starts {
+                self.line += newlines(&buf[counted..at]);
+                counted = at;
+                self.open_line = self.line;
+                self.open_at = self.offset + at as u64;
+                self.quoted = true;
+            }
+            i = at + 1;
+        }
+        self.line += newlines(&buf[counted..]);
+        if let Some(&last) = buf.last() {
+            self.field_start = !self.quoted && (last == self.delimiter || last == b'\n' || last == b'\r');
+        }
+        self.offset += n as u64;
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for QuoteGuard<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.done {
+            return Ok(0);
+        }
+        let n = self.inner.read(out)?;
+        if n == 0 {
+            self.done = true;
+            if self.quoted && !self.quote_pending {
+                return Err(self.fail("a quoted field opened on this line is never closed".into()));
+            }
+            return Ok(0);
+        }
+        self.scan(&out[..n])?;
+        Ok(n)
+    }
+}
+
+/// Where CSV text comes from: a file read twice when the schema is
+/// inferred, standard input, or a pipe (kept in an unnamed temporary file
+/// when it must be read twice, since a pipe can be read only once).
+pub enum CsvSource {
+    /// A regular file, opened afresh for each pass.
+    File(std::path::PathBuf),
+    /// Standard input, read once.
+    Stdin,
+    /// Input that could be read only once, kept for a second pass.
+    Spooled(std::fs::File),
+}
+
+impl CsvSource {
+    /// Opens `path` (`-` for standard input); `two_passes` when the input
+    /// will be read twice (schema inference, then import).
+    pub fn open(path: &std::path::Path, two_passes: bool) -> Result<CsvSource> {
+        let stdin = path.as_os_str() == "-";
+        let regular = !stdin && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+        if regular || (!stdin && !two_passes) {
+            return Ok(CsvSource::File(path.to_path_buf()));
+        }
+        if !two_passes {
+            return Ok(CsvSource::Stdin);
+        }
+        let mut tmp = tempfile::tempfile().map_err(|e| Error::io("cannot create a temporary file", e))?;
+        let copied = if stdin {
+            std::io::copy(&mut std::io::stdin().lock(), &mut tmp)
+        } else {
+            let mut f = std::fs::File::open(path).map_err(|e| Error::io("cannot open", e).in_file(path))?;
+            std::io::copy(&mut f, &mut tmp)
+        };
+        copied.map_err(|e| Error::io("cannot read", e).in_file(path))?;
+        Ok(CsvSource::Spooled(tmp))
+    }
+
+    /// The input's size, when known.
+    pub fn len(&self) -> Option<u64> {
+        match self {
+            CsvSource::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            CsvSource::Stdin => None,
+            CsvSource::Spooled(f) => f.metadata().ok().map(|m| m.len()),
+        }
+    }
+
+    /// A reader from the start of the input.
+    pub fn reader(&self) -> Result<Box<dyn Read + Send>> {
+        match self {
+            CsvSource::File(p) => Ok(Box::new(
+                std::fs::File::open(p).map_err(|e| Error::io("cannot open", e).in_file(p))?,
+            )),
+            CsvSource::Stdin => Ok(Box::new(std::io::stdin())),
+            CsvSource::Spooled(f) => {
+                use std::io::Seek as _;
+                let mut f = f.try_clone().map_err(|e| Error::io("cannot reopen a temporary file", e))?;
+                f.seek(std::io::SeekFrom::Start(0))
+                    .map_err(|e| Error::io("cannot rewind a temporary file", e))?;
+                Ok(Box::new(f))
+            }
+        }
+    }
+}
+
+fn reader<R: Read>(input: R, opts: CsvOptions) -> csv::Reader<QuoteGuard<R>> {
     csv::ReaderBuilder::new()
-        .delimiter(delimiter)
+        .delimiter(opts.delimiter)
         .has_headers(true)
         .flexible(true)
-        .from_reader(input)
+        .from_reader(QuoteGuard::new(input, opts))
 }
 
 fn csv_err(e: csv::Error) -> Error {
     let line = e.position().map_or(0, |p| p.line());
     let msg = match e.kind() {
-        csv::ErrorKind::Io(io) => return Error::io("cannot read CSV", std::io::Error::new(io.kind(), io.to_string())),
+        csv::ErrorKind::Io(io) => {
+            if let Some(q) = io.get_ref().and_then(|x| x.downcast_ref::<QuoteError>()) {
+                return Error::input(q.message.clone()).at_line(q.line, 0);
+            }
+            return Error::io("cannot read CSV", std::io::Error::new(io.kind(), io.to_string()));
+        }
         _ => format!("malformed CSV: {e}"),
     };
     let err = Error::input(msg);
@@ -77,7 +338,18 @@ fn field<'r>(rec: &'r csv::ByteRecord, i: usize, line: u64, name: &str) -> Resul
 
 /// Infers a schema from a whole CSV input (see the module docs).
 pub fn infer_schema<R: Read>(input: R, delimiter: u8) -> Result<Schema> {
-    let mut r = reader(input, delimiter);
+    infer_schema_with(
+        input,
+        CsvOptions {
+            delimiter,
+            ..CsvOptions::default()
+        },
+    )
+}
+
+/// Infers a schema from a whole CSV input read with `opts`.
+pub fn infer_schema_with<R: Read>(input: R, opts: CsvOptions) -> Result<Schema> {
+    let mut r = reader(input, opts);
     let names = header(&mut r)?;
     // Per column: (could be bool, could be i64, could be f64, has empty, has value).
     let mut st = vec![(true, true, true, false, false); names.len()];
@@ -135,7 +407,7 @@ type Batch = Result<Vec<csv::StringRecord>>;
 /// Parses records on the calling thread into batches sent to `tx`; empty
 /// batches come back on `back` to be refilled, so records' buffers are reused.
 fn parse_batches<R: Read>(
-    mut r: csv::Reader<R>,
+    mut r: csv::Reader<QuoteGuard<R>>,
     names: &[String],
     tx: SyncSender<Batch>,
     back: Receiver<Vec<csv::StringRecord>>,
@@ -196,9 +468,23 @@ pub fn import_csv<R: Read + Send, W: Write + Seek>(
     input: R,
     delimiter: u8,
     t: &mut TableWriter<'_, W>,
+    progress: impl FnMut(u64),
+) -> Result<u64> {
+    let opts = CsvOptions {
+        delimiter,
+        ..CsvOptions::default()
+    };
+    import_csv_with(input, opts, t, progress)
+}
+
+/// [`import_csv`] with every reading option.
+pub fn import_csv_with<R: Read + Send, W: Write + Seek>(
+    input: R,
+    opts: CsvOptions,
+    t: &mut TableWriter<'_, W>,
     mut progress: impl FnMut(u64),
 ) -> Result<u64> {
-    let mut r = reader(input, delimiter);
+    let mut r = reader(input, opts);
     let names = header(&mut r)?;
     let schema = t.schema().clone();
     let want: Vec<&str> = schema.columns.iter().map(|c| c.name.as_str()).collect();

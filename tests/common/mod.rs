@@ -79,3 +79,37 @@ pub mod generate;
 
 #[allow(unused_imports)]
 pub use generate::{reseal, section};
+
+/// The real `tribit` binary with `args`, run to completion.
+pub fn tribit(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tribit"))
+        .args(args)
+        .output()
+        .expect("run tribit")
+}
+
+/// Runs `tribit` and asserts that it succeeded; returns its stdout.
+pub fn tribit_ok(args: &[&str]) -> Vec<u8> {
+    let o = tribit(args);
+    assert!(
+        o.status.success(),
+        "tribit {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
+/// A path as &str, for argument lists.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The sorted file names in `dir`.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
