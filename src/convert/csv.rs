@@ -579,3 +579,56 @@ pub fn export_rows<W: Write>(
 pub fn export_table<W: Write>(t: &Table<'_>, out: W, delimiter: u8, columns: Option<&[usize]>) -> Result<()> {
     export_rows(t, out, delimiter, columns.unwrap_or(&[]), &mut (0..t.row_count()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads `text` through a guard one byte at a time (every chunk
+    /// boundary), and whole.
+    fn guard(text: &str, allow_multiline: bool) -> Vec<std::result::Result<(), (u64, String)>> {
+        let opts = CsvOptions {
+            delimiter: b',',
+            allow_multiline,
+        };
+        let mut results = Vec::new();
+        for step in [1usize, 2, 3, usize::MAX] {
+            let mut g = QuoteGuard::new(text.as_bytes(), opts);
+            let mut buf = vec![0u8; step.min(text.len() + 1)];
+            let r = loop {
+                match g.read(&mut buf) {
+                    Ok(0) => break Ok(()),
+                    Ok(_) => {}
+                    Err(e) => {
+                        let q = e.get_ref().and_then(|x| x.downcast_ref::<QuoteError>()).unwrap();
+                        break Err((q.line, q.message.clone()));
+                    }
+                }
+            };
+            results.push(r);
+        }
+        results
+    }
+
+    #[test]
+    fn the_guard_follows_quotes_across_chunk_boundaries() {
+        for r in guard("a,b\n\"x\"\"y\",\"\"\n1,2\"3\n\"q\"z,4\n", false) {
+            assert_eq!(r, Ok(()));
+        }
+        for r in guard("a,b\n1,\"open\n2,3\n", false) {
+            assert_eq!(r.unwrap_err().0, 2);
+        }
+        for r in guard("a,b\n1,2\n3,\"open\n4,5\n", true) {
+            let (line, msg) = r.unwrap_err();
+            assert_eq!(line, 3);
+            assert!(msg.contains("never closed"), "{msg}");
+        }
+        for r in guard("a,b\r\n\"x\r\ny\",2\r\n", true) {
+            assert_eq!(r, Ok(()));
+        }
+        // A closing quote as the very last byte closes the field.
+        for r in guard("a,b\n1,\"2\"", false) {
+            assert_eq!(r, Ok(()));
+        }
+    }
+}
