@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{write_err, Ctx};
-use crate::convert::fasta::write_wrapped;
+use crate::convert::fasta::write_region;
 use crate::error::{Error, Result};
 use crate::sequence::{Reader, Region};
 
@@ -71,16 +71,12 @@ pub fn run(ctx: &Ctx, a: Get) -> Result<ExitCode> {
                 g.end
             ));
         }
-        buf.clear();
-        reader
-            .fetch(g.index, g.start, g.end, &mut buf)
-            .map_err(|e| e.in_file(&a.input))?;
+        let seq = reader.sequence(g.index).map_err(|e| e.in_file(&a.input))?;
         out.write_all(b">").map_err(write_err)?;
         out.write_all(text.as_bytes()).map_err(write_err)?;
         out.write_all(b"\n").map_err(write_err)?;
-        if !buf.is_empty() {
-            write_wrapped(&mut out, &buf, a.width).map_err(write_err)?;
-        }
+        write_region(&reader, &seq, g.start, g.end, a.width, &mut out, &mut buf)
+            .map_err(|e| crate::output::blame(e, &a.input, "standard output".as_ref()))?;
     }
     out.flush().map_err(write_err)?;
     Ok(ExitCode::SUCCESS)

@@ -9,7 +9,7 @@ use std::path::Path;
 use memchr::memchr;
 
 use crate::error::{Error, Result};
-use crate::sequence::{PushError, Reader, Sequence, TextLayout, Writer};
+use crate::sequence::{InvalidLetter, PushError, Reader, Sequence, TextLayout, Writer};
 use crate::spec;
 
 /// Opens `path` for reading, `-` meaning standard input; gzip (and BGZF)
@@ -74,6 +74,8 @@ struct Parser<'w, W: Write + Seek> {
     /// The last line read ended in CR.
     last_cr: bool,
     name: Vec<u8>,
+    /// The line being read, once its first byte has been.
+    line: Option<Line>,
     s: ImportSummary,
 }
 
@@ -98,39 +100,146 @@ impl<W: Write + Seek> Parser<'_, W> {
         Ok(())
     }
 
-    fn line(&mut self, mut line: &[u8]) -> Result<()> {
-        self.line_no += 1;
+    /// A header line (without '>' and its line ending) is complete.
+    fn header(&mut self, header: &[u8], cr: bool) -> Result<()> {
         let n = self.line_no;
-        let mut cr = false;
-        if let [rest @ .., b'\r'] = line {
-            line = rest;
-            cr = true;
-        }
-        self.last_cr = cr;
-        if let Some(header) = line.strip_prefix(b">") {
-            self.end_record(false)?;
-            self.w
-                .begin_sequence(header)
-                .map_err(|e| Error::new(e.kind(), e.message()).at_line(n, 1))?;
-            self.name = header[crate::sequence::name_span(header)].to_vec();
-            self.open = true;
-            self.width = None;
-            self.short_line = None;
-            self.ragged_reported = false;
-            self.crlf = cr;
-            self.pending_blank = 0;
-            self.s.sequences += 1;
+        self.end_record(false)?;
+        self.w
+            .begin_sequence(header)
+            .map_err(|e| Error::new(e.kind(), e.message()).at_line(n, 1))?;
+        self.name = header[crate::sequence::name_span(header)].to_vec();
+        self.open = true;
+        self.width = None;
+        self.short_line = None;
+        self.ragged_reported = false;
+        self.crlf = cr;
+        self.pending_blank = 0;
+        self.s.sequences += 1;
+        Ok(())
+    }
+
+    /// Part of the current line (no line break in it). Sequence letters go
+    /// to the writer as they come, so memory does not grow with the line;
+    /// only a trailing run of spaces, tabs and CRs is held back (as a
+    /// count) until the line ends or a letter follows it.
+    fn piece(&mut self, bytes: &[u8]) -> Result<()> {
+        if bytes.is_empty() {
             return Ok(());
+        }
+        let line = match &mut self.line {
+            Some(l) => l,
+            None => {
+                self.line_no += 1;
+                self.line.insert(if bytes[0] == b'>' {
+                    Line::Header(Vec::new())
+                } else {
+                    Line::Seq(SeqLine::default())
+                })
+            }
+        };
+        let sl = match line {
+            Line::Header(h) => {
+                h.extend_from_slice(bytes);
+                return Ok(());
+            }
+            Line::Seq(sl) => sl,
+        };
+        let n = self.line_no;
+        let ws = |b: &u8| matches!(*b, b' ' | b'\t' | b'\r');
+        if !self.open {
+            // Text before the first header: kept (its first 20 bytes) to
+            // be shown in the error once the line proves not blank.
+            let room = 20usize.saturating_sub(sl.stray.len());
+            sl.stray.extend_from_slice(&bytes[..room.min(bytes.len())]);
+            sl.stray_letters |= bytes.iter().any(|b| !ws(b));
+            if sl.stray_letters && sl.stray.len() >= 20 {
+                return Err(stray_error(&sl.stray, n));
+            }
+        }
+        let split = bytes.len() - bytes.iter().rev().take_while(|b| ws(b)).count();
+        if split > 0 && !self.open {
+            sl.col += bytes.len() as u64;
+            return Ok(());
+        }
+        if split > 0 {
+            if sl.held > 0 {
+                // Spaces, tabs or a CR inside the line: not letters.
+                let l = InvalidLetter {
+                    index: 0,
+                    byte: sl.held_first,
+                };
+                return Err(Error::input(l.message()).at_line(n, sl.held_col + 1));
+            }
+            if sl.letters == 0 {
+                if self.pending_blank > 0 {
+                    self.inner_blank.get_or_insert(n - 1);
+                    self.pending_blank = 0;
+                }
+            }
+            let col = sl.col;
+            self.w.try_push(&bytes[..split]).map_err(|e| match e {
+                PushError::Letter(l) => Error::input(l.message()).at_line(n, col + l.index as u64 + 1),
+                PushError::Write(e) => e,
+            })?;
+            sl.letters += split as u64;
+            sl.held = 0;
+            sl.held_crs = 0;
+        }
+        for (k, &b) in bytes[split..].iter().enumerate() {
+            let col = sl.col + (split + k) as u64;
+            if sl.held == 0 {
+                sl.held_first = b;
+                sl.held_col = col;
+            }
+            if b == b'\r' {
+                if sl.held_crs == 0 {
+                    sl.held_cr_col = col;
+                }
+                sl.held_crs += 1;
+            }
+            sl.held += 1;
+            sl.held_last = b;
+        }
+        sl.col += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// The current line ended (a line break, or the end of the input).
+    fn end_line(&mut self) -> Result<()> {
+        let sl = match self.line.take() {
+            None => {
+                self.line_no += 1;
+                SeqLine::default()
+            }
+            Some(Line::Header(mut h)) => {
+                // Skip the '>'.
+                let cr = h.last() == Some(&b'\r');
+                if cr {
+                    h.pop();
+                }
+                self.last_cr = cr;
+                return self.header(&h[1..], cr);
+            }
+            Some(Line::Seq(sl)) => sl,
+        };
+        let n = self.line_no;
+        if sl.stray_letters {
+            let t = sl.stray.len() - sl.stray.iter().rev().take_while(|&&b| matches!(b, b' ' | b'\t' | b'\r')).count();
+            return Err(stray_error(&sl.stray[..t], n));
+        }
+        let cr = sl.held > 0 && sl.held_last == b'\r';
+        self.last_cr = cr;
+        if sl.held_crs > u64::from(cr) {
+            let l = InvalidLetter { index: 0, byte: b'\r' };
+            return Err(Error::input(l.message()).at_line(n, sl.held_cr_col + 1));
         }
         if self.open && cr != self.crlf {
             self.mixed_eol.get_or_insert(n);
         }
-        let trimmed = line.len() - line.iter().rev().take_while(|&&b| b == b' ' || b == b'\t').count();
-        if trimmed < line.len() {
+        if sl.held > u64::from(cr) {
             self.trailing_ws.get_or_insert(n);
-            line = &line[..trimmed];
         }
-        if line.is_empty() {
+        if sl.letters == 0 {
             if self.open {
                 self.pending_blank += 1;
             } else {
@@ -138,18 +247,7 @@ impl<W: Write + Seek> Parser<'_, W> {
             }
             return Ok(());
         }
-        if !self.open {
-            let shown = String::from_utf8_lossy(&line[..line.len().min(20)]).into_owned();
-            return Err(Error::input(format!(
-                "expected a FASTA header line starting with '>', found '{shown}'"
-            ))
-            .at_line(n, 1));
-        }
-        if self.pending_blank > 0 {
-            self.inner_blank.get_or_insert(n - 1);
-            self.pending_blank = 0;
-        }
-        let len = line.len() as u64;
+        let len = sl.letters;
         match self.width {
             None => self.width = Some(len),
             Some(w) => {
@@ -170,11 +268,41 @@ impl<W: Write + Seek> Parser<'_, W> {
             }
         }
         self.s.bases += len;
-        self.w.try_push(line).map_err(|e| match e {
-            PushError::Letter(l) => Error::input(l.message()).at_line(n, l.index as u64 + 1),
-            PushError::Write(e) => e,
-        })
+        Ok(())
     }
+}
+
+fn stray_error(shown: &[u8], line: u64) -> Error {
+    let shown = String::from_utf8_lossy(shown);
+    Error::input(format!("expected a FASTA header line starting with '>', found '{shown}'")).at_line(line, 1)
+}
+
+/// The line being read.
+enum Line {
+    /// A header line, '>' included, gathered whole.
+    Header(Vec<u8>),
+    /// A sequence (or blank) line, streamed.
+    Seq(SeqLine),
+}
+
+/// What a streamed sequence line has shown so far.
+#[derive(Default)]
+struct SeqLine {
+    /// Bytes of the line seen.
+    col: u64,
+    /// Letters sent to the writer.
+    letters: u64,
+    /// Spaces, tabs and CRs after the last letter, held back.
+    held: u64,
+    held_first: u8,
+    held_col: u64,
+    held_last: u8,
+    held_crs: u64,
+    held_cr_col: u64,
+    /// Before the first header: the line's first bytes, and whether any is
+    /// not a space, tab or CR.
+    stray: Vec<u8>,
+    stray_letters: bool,
 }
 
 /// Reads FASTA from `input` into `writer`, streaming: memory use does not
@@ -208,9 +336,9 @@ pub fn read_fasta<R: BufRead, W: Write + Seek>(mut input: R, writer: &mut Writer
         trailing_ws: None,
         last_cr: false,
         name: Vec::new(),
+        line: None,
         s: ImportSummary::default(),
     };
-    let mut carry: Vec<u8> = Vec::new();
     let mut final_newline = true;
     loop {
         let chunk = match input.fill_buf() {
@@ -229,28 +357,20 @@ pub fn read_fasta<R: BufRead, W: Write + Seek>(mut input: R, writer: &mut Writer
             }
         };
         if chunk.is_empty() {
-            if !carry.is_empty() {
+            if p.line.is_some() {
                 final_newline = false;
-                let line = std::mem::take(&mut carry);
-                p.line(&line)?;
+                p.end_line()?;
             }
             break;
         }
         let n = chunk.len();
         let mut start = 0;
         while let Some(nl) = memchr(b'\n', &chunk[start..]) {
-            if carry.is_empty() {
-                p.line(&chunk[start..start + nl])?;
-            } else {
-                carry.extend_from_slice(&chunk[start..start + nl]);
-                let line = std::mem::take(&mut carry);
-                p.line(&line)?;
-                carry = line;
-                carry.clear();
-            }
+            p.piece(&chunk[start..start + nl])?;
+            p.end_line()?;
             start += nl + 1;
         }
-        carry.extend_from_slice(&chunk[start..]);
+        p.piece(&chunk[start..])?;
         input.consume(n);
     }
     if p.s.sequences == 0 {
@@ -310,14 +430,86 @@ pub fn write_wrapped<W: Write>(out: &mut W, letters: &[u8], width: usize) -> std
     Ok(())
 }
 
-/// Bases fetched per step of an export: whole lines, about 4 MiB.
-fn export_chunk(width: u64) -> u64 {
-    let w = width.max(1);
-    ((4 << 20) / w).max(1) * w
+/// Bases fetched per step of an export or a region print: memory stays
+/// this size whatever the length of a sequence or of its lines.
+pub const FETCH_STEP: u64 = 1 << 20;
+
+/// Cuts a stream of letters into lines of `width`, ending each with `eol`,
+/// across the chunks it is handed.
+struct Wrap<'e> {
+    width: usize,
+    col: usize,
+    eol: &'e [u8],
+}
+
+impl Wrap<'_> {
+    /// Writes `bytes`; `last` says they end the letters, and `final_eol`
+    /// whether the last line gets its line ending.
+    fn put<W: Write>(&mut self, out: &mut W, mut bytes: &[u8], last: bool, final_eol: bool) -> std::io::Result<()> {
+        while !bytes.is_empty() {
+            let n = (self.width - self.col).min(bytes.len());
+            out.write_all(&bytes[..n])?;
+            self.col += n;
+            bytes = &bytes[n..];
+            if self.col == self.width {
+                if !(last && bytes.is_empty()) || final_eol {
+                    out.write_all(self.eol)?;
+                }
+                self.col = 0;
+            }
+        }
+        if last && self.col > 0 {
+            if final_eol {
+                out.write_all(self.eol)?;
+            }
+            self.col = 0;
+        }
+        Ok(())
+    }
+}
+
+/// Writes bases `start..end` (0-based, end exclusive) of `seq` as lines of
+/// `width` letters (one line when 0), fetching [`FETCH_STEP`] bases at a
+/// time into `buf`, so that memory does not grow with the region.
+///
+/// ```
+/// use std::io::Cursor;
+/// use tribit::{convert::fasta, WriterBuilder, Reader};
+/// let mut w = WriterBuilder::default().build(Cursor::new(Vec::new())).unwrap();
+/// w.add_sequence(b"s", b"ACGTACGTAC", 60).unwrap();
+/// let r = Reader::from_bytes(w.finish().unwrap().into_inner()).unwrap();
+/// let mut out = Vec::new();
+/// fasta::write_region(&r, &r.sequence(0).unwrap(), 1, 9, 3, &mut out, &mut Vec::new()).unwrap();
+/// assert_eq!(out, b"CGT\nACG\nTA\n");
+/// ```
+pub fn write_region<W: Write>(
+    reader: &Reader,
+    seq: &Sequence<'_>,
+    start: u64,
+    end: u64,
+    width: usize,
+    out: &mut W,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
+    let io = |e| Error::io("cannot write", e);
+    let mut wrap = Wrap {
+        width: if width == 0 { usize::MAX } else { width },
+        col: 0,
+        eol: b"\n",
+    };
+    let mut p = start;
+    while p < end {
+        let q = (p + FETCH_STEP).min(end);
+        buf.clear();
+        reader.fetch_from(seq, p, q, buf)?;
+        wrap.put(out, buf, q == end, true).map_err(io)?;
+        p = q;
+    }
+    Ok(())
 }
 
 /// Writes one sequence as FASTA, reproducing its line width, line endings
-/// and trailing blank lines (SPEC §7).
+/// and trailing blank lines (SPEC §7); [`FETCH_STEP`] bases at a time.
 pub fn write_sequence<W: Write>(reader: &Reader, seq: &Sequence<'_>, out: &mut W, buf: &mut Vec<u8>) -> Result<()> {
     let io = |e| Error::io("cannot write", e);
     let r = &seq.record;
@@ -335,21 +527,17 @@ pub fn write_sequence<W: Write>(reader: &Reader, seq: &Sequence<'_>, out: &mut W
         return Ok(());
     }
     out.write_all(eol).map_err(io)?;
-    let width = r.line_width.max(1);
-    let step = export_chunk(width);
+    let mut wrap = Wrap {
+        width: usize::try_from(r.line_width.max(1)).unwrap_or(usize::MAX),
+        col: 0,
+        eol,
+    };
     let mut p = 0;
     while p < len {
-        let q = (p + step).min(len);
+        let q = (p + FETCH_STEP).min(len);
         buf.clear();
         reader.fetch_from(seq, p, q, buf)?;
-        let mut lines = buf.chunks(width as usize).peekable();
-        while let Some(line) = lines.next() {
-            out.write_all(line).map_err(io)?;
-            let last = q == len && lines.peek().is_none();
-            if !(last && blank == 0 && no_final) {
-                out.write_all(eol).map_err(io)?;
-            }
-        }
+        wrap.put(out, buf, q == len, !(blank == 0 && no_final)).map_err(io)?;
         p = q;
     }
     for k in 0..blank {
@@ -368,4 +556,43 @@ pub fn write_fasta<W: Write>(reader: &Reader, out: &mut W) -> Result<()> {
         write_sequence(reader, &seq?, out, &mut buf)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::WriterBuilder;
+    use std::io::Cursor;
+
+    /// Imports `text` read `chunk` bytes at a time: the file, its warnings,
+    /// or the error message.
+    fn import(text: &[u8], chunk: usize) -> std::result::Result<(Vec<u8>, Vec<String>), String> {
+        let mut w = WriterBuilder::default().build(Cursor::new(Vec::new())).unwrap();
+        let input = BufReader::with_capacity(chunk, text);
+        let s = read_fasta(input, &mut w).map_err(|e| e.to_string())?;
+        Ok((w.finish().unwrap().into_inner(), s.warnings))
+    }
+
+    /// Lines split across reads (down to one byte per read) give the same
+    /// file, the same warnings and the same errors as whole lines.
+    #[test]
+    fn lines_split_across_reads_import_the_same() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/edge");
+        let mut n = 0;
+        for e in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read(e.unwrap().path()).unwrap();
+            let whole = import(&text, 1 << 20);
+            for chunk in [1, 2, 3, 7] {
+                assert_eq!(import(&text, chunk), whole, "chunk {chunk}");
+            }
+            n += 1;
+        }
+        assert!(n > 20);
+        for text in [&b">a\nAC GT\n"[..], b">a\nAC\r\rGT\n", b">a\nACGT \t\r\n", b">a\nAC\r \r\n", b"AC\n"] {
+            let whole = import(text, 1 << 20);
+            for chunk in [1, 2, 3] {
+                assert_eq!(import(text, chunk), whole, "{:?}", String::from_utf8_lossy(text));
+            }
+        }
+    }
 }
