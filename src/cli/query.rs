@@ -87,7 +87,9 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
         let mut vals = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim_end_matches('\r');
-            if line.is_empty() {
+            // An empty line is null in a nullable column (as an empty
+            // --where value is); elsewhere it is a blank line, skipped.
+            if line.is_empty() && !t.schema().columns.iter().any(|c| c.name == *col && c.nullable) {
                 continue;
             }
             let v = t.parse_value(col, line).map_err(|e| {
@@ -132,6 +134,12 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
                     eprintln!("tribit: plan: index on ({}) for {}", cols.join(","), cols.join(" AND "))
                 }
                 Plan::Scan(c) => eprintln!("tribit: plan: scan of column {c} (no index covers it)"),
+                Plan::ScanPastKeyLimit { column, index, keys } => eprintln!(
+                    "tribit: plan: scan of column {column}: the index on ({}) covers it, but the IN-lists give {keys} \
+                     key combinations, more than the {} one lookup takes",
+                    index.join(","),
+                    crate::table::MAX_LOOKUP_KEYS
+                ),
             }
         }
         eprintln!("tribit: plan: {count} rows in {ranges} ranges");

@@ -28,7 +28,7 @@ mod reader;
 mod rowset;
 mod writer;
 
-pub use reader::{ColumnView, Dictionary, Plan, Primitive, StoredColumn, Table, TableSet};
+pub use reader::{ColumnView, Dictionary, Plan, Primitive, StoredColumn, Table, TableSet, MAX_LOOKUP_KEYS};
 pub use rowset::RowSet;
 pub use writer::{TableOptions, TableWriter, TablesWriter};
 

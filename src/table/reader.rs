@@ -275,7 +275,22 @@ pub enum Plan {
     Index(Vec<String>),
     /// A scan of this column.
     Scan(String),
+    /// A scan of this column, although the index on `index` covers it: the
+    /// IN-lists gave `keys` key combinations, more than one batched lookup
+    /// takes ([`MAX_LOOKUP_KEYS`]).
+    ScanPastKeyLimit {
+        /// The scanned column.
+        column: String,
+        /// The columns of the index that was not used.
+        index: Vec<String>,
+        /// Key combinations the IN-lists gave (saturating).
+        keys: u64,
+    },
 }
+
+/// The most key combinations one query looks up in an index; beyond it the
+/// conditions are scanned.
+pub const MAX_LOOKUP_KEYS: usize = 1 << 16;
 
 /// Whether `v`, canonicalised for a column of `ty`, is a value of that type
 /// (null fits every column: a column that is not nullable just holds none).
@@ -704,7 +719,8 @@ impl<'a> Table<'a> {
         // Indexes covering the most conditions first. A multi-column key
         // with IN-lists is looked up as every combination of their values,
         // as long as there are at most MAX_KEYS of them.
-        const MAX_KEYS: usize = 1 << 16;
+        const MAX_KEYS: usize = MAX_LOOKUP_KEYS;
+        let mut past_limit: Vec<Option<(Vec<String>, u64)>> = vec![None; conds.len()];
         let mut order: Vec<usize> = (0..self.indexes.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(self.indexes[i].columns().len()));
         for ix in order {
@@ -726,6 +742,16 @@ impl<'a> Table<'a> {
             let Some(n) = which.iter().try_fold(1usize, |n, &i| {
                 n.checked_mul(conds[i].1.len()).filter(|&n| n <= MAX_KEYS)
             }) else {
+                let keys = which
+                    .iter()
+                    .fold(1u64, |n, &i| n.saturating_mul(conds[i].1.len() as u64));
+                let names: Vec<String> = cols
+                    .iter()
+                    .map(|&c| self.columns[c as usize].def.name.clone())
+                    .collect();
+                for &i in &which {
+                    past_limit[i].get_or_insert((names.clone(), keys));
+                }
                 continue;
             };
             // Every combination, the last key column varying fastest.
@@ -764,7 +790,11 @@ impl<'a> Table<'a> {
             if done[i] {
                 continue;
             }
-            plans.push(Plan::Scan(self.columns[*c].def.name.clone()));
+            let column = self.columns[*c].def.name.clone();
+            plans.push(match past_limit[i].take() {
+                Some((index, keys)) => Plan::ScanPastKeyLimit { column, index, keys },
+                None => Plan::Scan(column),
+            });
             let base = result.take().unwrap_or_else(|| RowSet::all(self.row_count));
             result = Some(self.scan(&base, *c, vals)?);
         }
