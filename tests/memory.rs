@@ -82,3 +82,37 @@ fn memory_does_not_grow_with_line_or_sequence_length() {
     let back = tribit_ok(&["export", "fasta", s(&lt)]);
     assert!(back == std::fs::read(&long).unwrap());
 }
+
+#[test]
+fn dump_memory_does_not_grow_with_the_number_of_sequences() {
+    let dir = tempfile::tempdir().unwrap();
+    let fasta = |n: usize| {
+        let mut t = Vec::new();
+        for i in 0..n {
+            t.extend_from_slice(format!(">s{i} some description\nACGTNacgtRYACGT\n").as_bytes());
+        }
+        t
+    };
+    let small = dir.path().join("small.fa");
+    let many = dir.path().join("many.fa");
+    std::fs::write(&small, fasta(100)).unwrap();
+    std::fs::write(&many, fasta(100_000)).unwrap();
+    let st = dir.path().join("small.tbit");
+    let mt = dir.path().join("many.tbit");
+    tribit_ok(&["import", "fasta", s(&small), "-o", s(&st), "-q"]);
+    tribit_ok(&["import", "fasta", s(&many), "-o", s(&mt), "-q"]);
+    let Some(base) = peak_kib(&["dump", s(&st)]) else {
+        eprintln!("skipped: python3 is needed to measure the peak RSS of a child");
+        return;
+    };
+    let dump = peak_kib(&["dump", s(&mt)]).unwrap();
+    let file_kib = std::fs::metadata(&mt).unwrap().len() / 1024;
+    eprintln!("dump: 100 sequences {} KiB, 100,000 sequences {} KiB (file {} KiB)", base, dump, file_kib);
+    // Before, the whole document was built first: about 5 KiB a sequence.
+    assert!(dump < base + file_kib + 32 * 1024, "dump peaked at {dump} KiB");
+    // Still one JSON document with every sequence.
+    let out = tribit_ok(&["dump", s(&mt)]);
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["sequences"].as_array().unwrap().len(), 100_000);
+    assert_eq!(v["sequences"][99_999]["name"], "s99999");
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{write_err, Ctx};
 use crate::error::{Error, ErrorKind, Result};
@@ -25,11 +25,6 @@ pub struct Dump {
     canonical_json: bool,
 }
 
-/// The canonical JSON of the file at `path`.
-pub fn canonical(path: &std::path::Path) -> Result<Value> {
-    crate::convert::canonical::to_json(&Reader::open(path)?)
-}
-
 /// The class name of an error, as conformance/README.md lists them.
 pub fn class(e: &Error) -> &'static str {
     match e.kind() {
@@ -43,20 +38,28 @@ pub fn class(e: &Error) -> &'static str {
 pub fn run(_ctx: &Ctx, a: Dump) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let (value, code) = match canonical(&a.input) {
-        Ok(v) => (v, ExitCode::SUCCESS),
-        Err(e) if e.kind() == ErrorKind::Io => return Err(e),
+    // Two passes, each one sequence and one row at a time: the first runs
+    // every check and writes nothing, so that stdout holds either the whole
+    // document or the error object.
+    let checked = Reader::open(&a.input).and_then(|r| {
+        crate::convert::canonical::write_json(&r, std::io::sink())?;
+        Ok(r)
+    });
+    match checked {
+        Ok(r) => {
+            crate::convert::canonical::write_json(&r, &mut out).map_err(|e| e.in_file("standard output"))?;
+            out.flush().map_err(write_err)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) if e.kind() == ErrorKind::Io => Err(e),
         Err(e) => {
             let e = e.in_file(&a.input);
             eprintln!("tribit: error: {e}");
-            (
-                json!({ "error": class(&e), "message": e.to_string() }),
-                ExitCode::from(2),
-            )
+            let value = json!({ "error": class(&e), "message": e.to_string() });
+            serde_json::to_writer_pretty(&mut out, &value).map_err(|e| write_err(e.into()))?;
+            writeln!(out).map_err(write_err)?;
+            out.flush().map_err(write_err)?;
+            Ok(ExitCode::from(2))
         }
-    };
-    serde_json::to_writer_pretty(&mut out, &value).map_err(|e| write_err(e.into()))?;
-    writeln!(out).map_err(write_err)?;
-    out.flush().map_err(write_err)?;
-    Ok(code)
+    }
 }

@@ -26,56 +26,78 @@ fn hex(b: &[u8]) -> String {
 /// assert_eq!(j["sequences"][0]["masks"][0][0], 2);
 /// ```
 pub fn to_json(r: &Reader) -> Result<Value> {
+    let mut bytes = Vec::new();
+    write_json(r, &mut bytes)?;
+    serde_json::from_slice(&bytes).map_err(|e| crate::Error::new(crate::ErrorKind::Io, e.to_string()))
+}
+
+fn sequence_json(r: &Reader, s: &crate::Sequence<'_>, refget: bool, buf: &mut Vec<u8>) -> Result<Value> {
+    buf.clear();
+    r.fetch_from(s, 0, s.len(), buf)?;
+    let masks: Vec<[u64; 2]> = r.mask_runs(s).map(|m| [m.start, m.end]).collect();
+    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    Ok(json!({
+        "name": lossy(s.name),
+        "header": lossy(s.header),
+        "description": lossy(s.description()),
+        "length": s.len(),
+        "line_width": s.record.line_width,
+        "crlf": s.record.flags & spec::RECORD_FLAG_CRLF != 0,
+        "final_newline": s.record.flags & spec::RECORD_FLAG_NO_FINAL_NEWLINE == 0,
+        "blank_lines": s.record.blank_lines,
+        "n_count": s.record.n_count,
+        "masks": masks,
+        "md5": hex(&s.record.md5),
+        "refget": refget.then(|| crate::sequence::refget_id(&s.record.refget)),
+        "sequence": lossy(buf),
+    }))
+}
+
+/// Writes the canonical JSON form of `r` (see [`to_json`]) one sequence
+/// and one table row at a time, so memory does not grow with the number of
+/// sequences or rows. Keys come in sorted order, as in [`to_json`]. On an
+/// error part of the document may have been written: callers that must
+/// print all or nothing run it once into [`std::io::sink`] first.
+pub fn write_json<W: std::io::Write>(r: &Reader, mut out: W) -> Result<()> {
+    let io = |e: std::io::Error| crate::Error::io("cannot write output", e);
+    let js = |e: serde_json::Error| crate::Error::io("cannot write output", e.into());
     let c = r.container();
     let refget = r
         .index_header()
         .is_some_and(|h| h.flags & spec::SEQUENCE_FLAG_REFGET != 0);
-    let mut seqs = Vec::new();
+    let order = match c.order {
+        crate::container::ByteOrder::Little => "little",
+        crate::container::ByteOrder::Big => "big",
+    };
+    write!(out, "{{\n  \"byte_order\": \"{order}\",\n  \"sequences\": [").map_err(io)?;
     let mut buf = Vec::new();
-    for s in r.sequences() {
-        let s = s?;
-        buf.clear();
-        r.fetch_from(&s, 0, s.len(), &mut buf)?;
-        let masks: Vec<[u64; 2]> = r.mask_runs(&s).map(|m| [m.start, m.end]).collect();
-        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        seqs.push(json!({
-            "name": lossy(s.name),
-            "header": lossy(s.header),
-            "description": lossy(s.description()),
-            "length": s.len(),
-            "line_width": s.record.line_width,
-            "crlf": s.record.flags & spec::RECORD_FLAG_CRLF != 0,
-            "final_newline": s.record.flags & spec::RECORD_FLAG_NO_FINAL_NEWLINE == 0,
-            "blank_lines": s.record.blank_lines,
-            "n_count": s.record.n_count,
-            "masks": masks,
-            "md5": hex(&s.record.md5),
-            "refget": refget.then(|| crate::sequence::refget_id(&s.record.refget)),
-            "sequence": lossy(&buf),
-        }));
+    for (i, s) in r.sequences().enumerate() {
+        let v = sequence_json(r, &s?, refget, &mut buf)?;
+        out.write_all(if i == 0 { b"\n    " } else { b",\n    " }).map_err(io)?;
+        serde_json::to_writer(&mut out, &v).map_err(js)?;
     }
-    let mut doc = json!({
-        "version": format!("{}.{}", c.header.major, c.header.minor),
-        "byte_order": match c.order { crate::container::ByteOrder::Little => "little", crate::container::ByteOrder::Big => "big" },
-        "sequences": seqs,
-    });
-    let tables = tables_json(r)?;
-    if !tables.is_empty() {
-        doc["tables"] = Value::Array(tables);
-    }
-    Ok(doc)
+    out.write_all(b"\n  ],\n").map_err(io)?;
+    write_tables(r, &mut out)?;
+    let version = format!("{}.{}", c.header.major, c.header.minor);
+    writeln!(out, "  \"version\": \"{version}\"\n}}").map_err(io)?;
+    Ok(())
 }
 
 /// SPEC §8 tables in canonical form (conformance/README.md): present only
 /// when the file holds a table, so files without tables keep the 1.0 form.
 /// Every cell is decoded (so every cell check runs); floats are given by
 /// their bit pattern (`"f32:3f000000"`) so that no float formatting is
-/// involved in the comparison.
-fn tables_json(r: &Reader) -> Result<Vec<Value>> {
+/// involved in the comparison. Written a row at a time, keys sorted.
+fn write_tables<W: std::io::Write>(r: &Reader, out: &mut W) -> Result<()> {
     use crate::table::{TableSet, Value as Cell};
+    let io = |e: std::io::Error| crate::Error::io("cannot write output", e);
+    let js = |e: serde_json::Error| crate::Error::io("cannot write output", e.into());
     let ts = TableSet::new(r.bytes(), r.container())?;
-    let mut out = Vec::new();
-    for t in ts.tables() {
+    if ts.tables().is_empty() {
+        return Ok(());
+    }
+    out.write_all(b"  \"tables\": [").map_err(io)?;
+    for (k, t) in ts.tables().iter().enumerate() {
         let columns: Vec<Value> = t
             .schema()
             .columns
@@ -94,9 +116,17 @@ fn tables_json(r: &Reader) -> Result<Vec<Value>> {
                 json!(names)
             })
             .collect();
-        let mut rows = Vec::with_capacity(t.row_count() as usize);
+        out.write_all(if k == 0 { b"\n    {" } else { b",\n    {" }).map_err(io)?;
+        out.write_all(b"\"columns\": ").map_err(io)?;
+        serde_json::to_writer(&mut *out, &columns).map_err(js)?;
+        out.write_all(b", \"indexes\": ").map_err(io)?;
+        serde_json::to_writer(&mut *out, &indexes).map_err(js)?;
+        out.write_all(b", \"name\": ").map_err(io)?;
+        serde_json::to_writer(&mut *out, t.name()).map_err(js)?;
+        write!(out, ", \"row_count\": {}, \"rows\": [", t.row_count()).map_err(io)?;
+        let mut cells = Vec::with_capacity(columns.len());
         for row in 0..t.row_count() {
-            let mut cells = Vec::with_capacity(columns.len());
+            cells.clear();
             for c in 0..columns.len() {
                 cells.push(match t.cell(row, c)? {
                     Cell::Null => Value::Null,
@@ -108,15 +138,11 @@ fn tables_json(r: &Reader) -> Result<Vec<Value>> {
                     Cell::Str(s) => json!(s),
                 });
             }
-            rows.push(Value::Array(cells));
+            out.write_all(if row == 0 { b"\n      " } else { b",\n      " }).map_err(io)?;
+            serde_json::to_writer(&mut *out, &cells).map_err(js)?;
         }
-        out.push(json!({
-            "name": t.name(),
-            "row_count": t.row_count(),
-            "columns": columns,
-            "indexes": indexes,
-            "rows": rows,
-        }));
+        out.write_all(b"\n    ]}").map_err(io)?;
     }
-    Ok(out)
+    out.write_all(b"\n  ],\n").map_err(io)?;
+    Ok(())
 }
