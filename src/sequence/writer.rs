@@ -229,6 +229,18 @@ impl<W: Write + Seek> Writer<W> {
             return Err(Error::input("sequence header contains a line break"));
         }
         let name = &header[span.clone()];
+        // Names are looked up by text (region strings, command lines,
+        // Python str): a name that is not UTF-8 could be stored but never
+        // asked for, so it is refused here. Descriptions keep any bytes.
+        if let Err(e) = std::str::from_utf8(name) {
+            let at = e.valid_up_to();
+            return Err(Error::input(format!(
+                "sequence name '{}' is not UTF-8 (byte 0x{:02x} at byte {} of the name): names must be UTF-8 text so that they can be looked up",
+                String::from_utf8_lossy(name),
+                name[at],
+                at + 1
+            )));
+        }
         if !self.seen.insert(name.to_vec()) {
             return Err(Error::input(format!(
                 "duplicate sequence name '{}': names must be unique",
