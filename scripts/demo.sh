@@ -17,6 +17,13 @@ for fa in testdata/vibrio_cholerae_O1_chrII.fa testdata/pseudocat.fa testdata/la
   step "$T" import fasta "$fa" -o "$work/$name.tbit"
 done
 
+# An existing output is kept unless --force (README "Output files").
+if "$T" import fasta testdata/lambda_virus.fa -o "$work/lambda_virus.tbit" -q 2>/dev/null; then
+  echo "an existing output was replaced without --force" >&2
+  exit 1
+fi
+step "$T" import fasta testdata/lambda_virus.fa -o "$work/lambda_virus.tbit" --force -q
+
 step "$T" info "$work/vibrio_cholerae_O1_chrII.tbit"
 
 # Soft-masked (lowercase) bases, IUPAC codes and N come back exactly.

@@ -48,9 +48,10 @@ struct Common {
     /// Worker threads (default: one per core).
     #[arg(short = 't', long, value_name = "N")]
     threads: Option<usize>,
-    /// Do not check block checksums before scanning (metadata is always
-    /// checked). Checking reads all three planes once, which costs more than
-    /// the scan itself for long k-mers.
+    /// Do not check block checksums (metadata is always checked). Each
+    /// block is otherwise checked right after the scan reads it; checking
+    /// reads all three planes once, which costs more than the scan itself
+    /// for long k-mers.
     #[arg(long)]
     no_verify: bool,
     /// Use this CPU code path instead of the widest available (for tests and

@@ -310,10 +310,13 @@ impl<'r> Plan<'r> {
         }
         let lpb = self.lines_per_block;
         let mut b = lines.start / lpb;
-        let mut cur = reader.block_planes(b)?;
+        // Blocks are checksummed after they are read (Reader::recheck_block),
+        // not before: a file rewritten in place during the scan fails it
+        // rather than being counted.
+        let mut cur = reader.block_planes_unchecked(b)?;
         loop {
             let next = if b + 1 < self.block_count {
-                Some(reader.block_planes(b + 1)?)
+                Some(reader.block_planes_unchecked(b + 1)?)
             } else {
                 None
             };
@@ -342,6 +345,12 @@ impl<'r> Plan<'r> {
                 };
                 f(&view)?;
                 l = end;
+            }
+            reader.recheck_block(b)?;
+            if to == block_lines && b + 1 < self.block_count && (b + 1) * lpb >= lines.end {
+                // Windows ran into the first line of a block this call does
+                // not scan (and so will not recheck): check it too.
+                reader.recheck_block(b + 1)?;
             }
             b += 1;
             match next {

@@ -5,9 +5,9 @@
 //! (`kernel_shim.cpp` compiles [`SOURCE`] as C++ and reads
 //! [`KernelInput::to_bytes`]), so both check the same host code.
 //!
-//! The planes are gathered from the blocks (read through
-//! [`Reader::block_planes`], so checksums are checked as the reader is set
-//! to) into three contiguous stream bit arrays: every block but the last
+//! The planes are gathered from the blocks (each block's checksum checked
+//! after it is copied, [`Reader::recheck_block`], when the reader verifies)
+//! into three contiguous stream bit arrays: every block but the last
 //! holds exactly B positions, a multiple of 512, so the blocks' planes laid
 //! end to end are the stream's planes and a window that crosses a block
 //! boundary needs nothing special on the device.
@@ -75,7 +75,7 @@ impl KernelInput {
         // thread count.
         if let Some(e) = (0..block_count)
             .into_par_iter()
-            .find_map_first(|b| reader.block_planes(b).err())
+            .find_map_first(|b| reader.block_planes_unchecked(b).err())
         {
             return Err(e);
         }
@@ -99,12 +99,15 @@ impl KernelInput {
             .zip(q2[..words as usize].par_chunks_mut(per_block))
             .enumerate()
             .map(|(b, ((d0, d1), d2))| -> Result<Option<u64>> {
-                let src = reader.block_planes(b as u64)?;
+                let src = reader.block_planes_unchecked(b as u64)?;
                 for (dst, src) in [&mut *d0, &mut *d1, &mut *d2].into_iter().zip(src) {
                     for (d, s) in dst.iter_mut().zip(src.chunks_exact(8)) {
                         *d = u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
                     }
                 }
+                // Checked after the copy: what was copied is what the
+                // checksum covered, even if the file changes meanwhile.
+                reader.recheck_block(b as u64)?;
                 // SPEC §4: code 6 is p2 p1 p0 = 110. Positions past the end
                 // of the stream are padding (SPEC §5 [B1]), not codes.
                 let first = b as u64 * block_bases;
@@ -119,6 +122,9 @@ impl KernelInput {
                         (e != 0).then(|| at + e.trailing_zeros() as u64)
                     }))
             })
+            .collect::<Vec<Result<Option<u64>>>>()
+            .into_iter()
+            // The first bad block in order, whatever the thread count.
             .collect::<Result<_>>()?;
         if let Some(pos) = escapes.into_iter().flatten().next() {
             return Err(super::reference_escape_error(reader, pos));

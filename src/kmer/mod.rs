@@ -184,10 +184,13 @@ impl fmt::Display for ScanPath {
 /// How to scan. Build with [`ScanOptions::default`] and the `set_*` methods.
 ///
 /// Block checksums are checked as the [`Reader`] is set to
-/// ([`Reader::set_verify_blocks`], on by default, SPEC §5.1): once per
-/// block and reader, reading all three planes, which costs more than a scan
-/// for a long k-mer (that reads plane 0 almost alone). Switch it off on the
-/// reader for files already validated.
+/// ([`Reader::set_verify_blocks`], on by default, SPEC §5.1): on every
+/// scan, each block right after the scan has read it
+/// ([`Reader::recheck_block`]), so a file rewritten in place meanwhile
+/// fails the scan rather than being counted. Checking reads all three
+/// planes, which costs more than a scan for a long k-mer (that reads plane
+/// 0 almost alone). Switch it off on the reader for files already validated
+/// and never rewritten in place.
 #[derive(Clone, Debug)]
 pub struct ScanOptions {
     both_strands: bool,

@@ -448,6 +448,11 @@ impl Reader {
 
     /// The entry and bytes of block `b`, verified on first use.
     fn block(&self, l: &Layout, b: u64) -> Result<(BlockEntry, &[u8])> {
+        self.block_checked(l, b, if self.verify_blocks { Check::Once } else { Check::Never })
+    }
+
+    /// The entry and bytes of block `b`, its checksum checked as `check` says.
+    fn block_checked(&self, l: &Layout, b: u64, check: Check) -> Result<(BlockEntry, &[u8])> {
         let at = l.block_index.start + (b * spec::BLOCK_ENTRY_LEN) as usize;
         let bytes = self.data.bytes();
         let e = BlockEntry::decode(&bytes[at..at + spec::BLOCK_ENTRY_LEN as usize], self.container.order);
@@ -491,9 +496,9 @@ impl Reader {
         }
         let s = l.blocks.start + e.offset as usize;
         let data = &bytes[s..s + e.stored_len as usize];
-        if self.verify_blocks {
+        if check != Check::Never {
             let (w, bit) = ((b / 64) as usize, 1u64 << (b % 64));
-            if self.verified[w].load(Ordering::Relaxed) & bit == 0 {
+            if check == Check::Always || self.verified[w].load(Ordering::Relaxed) & bit == 0 {
                 let got = checksum(data);
                 if !crate::container::checksum_matches(e.checksum, got) {
                     return Err(Error::new(
@@ -513,11 +518,39 @@ impl Reader {
 
     /// The three planes of block `b` (for scanners): plane k is bit k of each code.
     pub fn block_planes(&self, b: u64) -> Result<[&[u8]; 3]> {
+        self.planes_checked(b, if self.verify_blocks { Check::Once } else { Check::Never })
+    }
+
+    /// The three planes of block `b`, bounds checked but not checksummed:
+    /// for scanners that call [`Reader::recheck_block`] once they have read
+    /// them, so that what they read is what the checksum covered.
+    pub fn block_planes_unchecked(&self, b: u64) -> Result<[&[u8]; 3]> {
+        self.planes_checked(b, Check::Never)
+    }
+
+    /// Checks the checksum of block `b` now, even if it was checked before,
+    /// when the reader verifies blocks ([`Reader::set_verify_blocks`]).
+    /// A scan calls it after reading a block: a file rewritten in place
+    /// while it is read (which SPEC §13.1 forbids of writers, but another
+    /// program may do) then fails the scan instead of being counted.
+    pub fn recheck_block(&self, b: u64) -> Result<()> {
+        if self.verify_blocks {
+            self.planes_checked(b, Check::Always)?;
+        }
+        Ok(())
+    }
+
+    /// Whether block checksums are checked.
+    pub fn verifies_blocks(&self) -> bool {
+        self.verify_blocks
+    }
+
+    fn planes_checked(&self, b: u64, check: Check) -> Result<[&[u8]; 3]> {
         let l = self.lay()?;
         if b >= l.header.block_count {
             return Err(Error::new(ErrorKind::Range, format!("block {b} is out of range")));
         }
-        let (e, data) = self.block(l, b)?;
+        let (e, data) = self.block_checked(l, b, check)?;
         let pb = plane_bytes(e.bases as u64) as usize;
         Ok([&data[..pb], &data[pb..2 * pb], &data[2 * pb..3 * pb]])
     }
@@ -800,4 +833,15 @@ fn letter_at(p0: &[u8], p1: &[u8], p2: &[u8], p: usize) -> u8 {
     let (j, s) = (p / 8, p % 8);
     let c = ((p0[j] >> s) & 1) | (((p1[j] >> s) & 1) << 1) | (((p2[j] >> s) & 1) << 2);
     DECODE[c as usize]
+}
+
+/// When a block's checksum is checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// Never.
+    Never,
+    /// On its first use by this reader.
+    Once,
+    /// Every time.
+    Always,
 }
