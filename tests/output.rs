@@ -253,3 +253,41 @@ fn temporary_files_of_a_killed_run_are_cleared_by_the_next() {
     tribit_ok(&["import", "fasta", s(&testdata(FA)), "-o", s(&out), "-q"]);
     assert_eq!(entries(dir.path()), ["out.tbit"]);
 }
+
+#[test]
+fn errors_blame_the_right_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = imported(dir.path());
+    // A write that fails (the file size limit, as a full disk would): the
+    // output is named, not the input.
+    let out = dir.path().join("out.fa");
+    let csv = dir.path().join("t.csv");
+    let rows: String = (0..2000).map(|i| format!("{i},name{i}\n")).collect();
+    std::fs::write(&csv, format!("ID,NAME\n{rows}")).unwrap();
+    let table = dir.path().join("t.tbit");
+    tribit_ok(&["import", "csv", s(&csv), "-o", s(&table), "-q"]);
+    for (cmd, t) in [("fasta", &t), ("csv", &table)] {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "trap '' XFSZ; ulimit -f 8; exec '{}' export {cmd} '{}' -o '{}'",
+                env!("CARGO_BIN_EXE_tribit"),
+                s(t),
+                s(&out)
+            ))
+            .output()
+            .unwrap();
+        let err = refused(&o, "file size limit");
+        assert!(err.contains(s(&out)) && !err.contains(s(t)), "{cmd}: {err}");
+        assert!(!out.exists());
+    }
+    // A corrupt input: the input is named, no output is left.
+    let bad = dir.path().join("bad.tbit");
+    let mut bytes = std::fs::read(&t).unwrap();
+    bytes[64 + 100] ^= 0xff; // inside the first block
+    std::fs::write(&bad, bytes).unwrap();
+    let err = refused(&tribit(&["export", "fasta", s(&bad), "-o", s(&out)]), "corrupt");
+    assert!(err.contains(s(&bad)) && !err.contains(s(&out)), "{err}");
+    assert!(err.contains("checksum"), "{err}");
+    assert!(!out.exists());
+}
