@@ -135,11 +135,14 @@ pub fn destination(path: &Path, policy: &OutputPolicy) -> Result<Destination> {
             return Ok(Destination::Special(path.to_path_buf()));
         }
         if !policy.force {
-            let ro = if m.permissions().readonly() { "a read-only file" } else { "a file" };
-            return Err(Error::input(format!(
-                "the output is {ro} that exists: use --force to replace it"
-            ))
-            .in_file(path));
+            let ro = if m.permissions().readonly() {
+                "a read-only file"
+            } else {
+                "a file"
+            };
+            return Err(
+                Error::input(format!("the output is {ro} that exists: use --force to replace it")).in_file(path),
+            );
         }
     }
     Ok(Destination::Regular {
@@ -202,7 +205,9 @@ fn check_not_an_input(path: &Path, out: &std::fs::Metadata, policy: &OutputPolic
         }
     }
     if policy.stdin_is_input && stdin_metadata().is_some_and(|m| same_file(&m, out)) {
-        return Err(Error::input("the output is the file standard input reads: choose another output name").in_file(path));
+        return Err(
+            Error::input("the output is the file standard input reads: choose another output name").in_file(path),
+        );
     }
     Ok(())
 }
@@ -284,7 +289,9 @@ fn temp_prefix(target: &Path) -> String {
 fn random_tag() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let t = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let h = crate::container::checksum(&[t.to_le_bytes(), n.to_le_bytes()].concat());
     format!("{:08x}", h as u32)
@@ -573,7 +580,10 @@ enum Inner {
     Atomic(AtomicFile),
     /// A seekable output (a tribit file) bound for something that cannot
     /// seek: built in an unnamed temporary file, copied out on commit.
-    Spool { tmp: File, dest: Box<dyn Write + Send> },
+    Spool {
+        tmp: File,
+        dest: Box<dyn Write + Send>,
+    },
     /// A stream written straight into its destination.
     Direct(std::io::BufWriter<Box<dyn Write + Send>>),
 }
@@ -614,7 +624,9 @@ impl Output {
     pub fn create(path: &Path, policy: &OutputPolicy) -> Result<Output> {
         let inner = match destination(path, policy)? {
             Destination::Regular { target, .. } => Inner::Atomic(AtomicFile::create(&target)?),
-            Destination::Stdout => Inner::Direct(std::io::BufWriter::with_capacity(1 << 20, Box::new(std::io::stdout()))),
+            Destination::Stdout => {
+                Inner::Direct(std::io::BufWriter::with_capacity(1 << 20, Box::new(std::io::stdout())))
+            }
             Destination::Special(p) => {
                 Inner::Direct(std::io::BufWriter::with_capacity(1 << 20, Box::new(open_special(&p)?)))
             }

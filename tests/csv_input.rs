@@ -49,7 +49,11 @@ fn an_unterminated_quote_in_the_last_column_is_an_error_at_its_line() {
 fn multiline_fields_need_the_option_and_then_keep_every_row() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("m.csv");
-    std::fs::write(&csv, "ID,NOTE\n1,\"two\nlines\"\n2,\"a \"\"quoted\"\" word\"\n3,plain\n").unwrap();
+    std::fs::write(
+        &csv,
+        "ID,NOTE\n1,\"two\nlines\"\n2,\"a \"\"quoted\"\" word\"\n3,plain\n",
+    )
+    .unwrap();
     let out = dir.path().join("m.tbit");
     let err = fails(&["import", "csv", s(&csv), "-o", s(&out)]);
     assert!(err.contains("line 2") && err.contains("--allow-multiline"), "{err}");
@@ -98,7 +102,12 @@ fn csv_from_standard_input_with_an_inferred_schema() {
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(rows_csv(5000).as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(rows_csv(5000).as_bytes())
+        .unwrap();
     assert!(child.wait().unwrap().success());
     assert_eq!(count(&out), "5000");
     let info = String::from_utf8(tribit_ok(&["info", s(&out)])).unwrap();

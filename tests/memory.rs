@@ -59,7 +59,12 @@ fn memory_does_not_grow_with_line_or_sequence_length() {
     };
     let import = peak_kib(&["import", "fasta", s(&long), "-o", s(&lt), "-q"]).unwrap();
     let mib = |k: u64| k / 1024;
-    eprintln!("import: small {} MiB, one {} MiB line {} MiB", mib(base), LONG >> 20, mib(import));
+    eprintln!(
+        "import: small {} MiB, one {} MiB line {} MiB",
+        mib(base),
+        LONG >> 20,
+        mib(import)
+    );
     // Before streaming, about twice the line: +192 MiB here.
     assert!(import < base + 32 * 1024, "import peaked at {} MiB", mib(import));
 
@@ -77,7 +82,11 @@ fn memory_does_not_grow_with_line_or_sequence_length() {
     );
     // Before, the whole sequence was fetched at once: +96 MiB over the map.
     assert!(get < get_base + file_kib + 32 * 1024, "get peaked at {} MiB", mib(get));
-    assert!(export < get_base + file_kib + 32 * 1024, "export peaked at {} MiB", mib(export));
+    assert!(
+        export < get_base + file_kib + 32 * 1024,
+        "export peaked at {} MiB",
+        mib(export)
+    );
     // And the bytes are right.
     let back = tribit_ok(&["export", "fasta", s(&lt)]);
     assert!(back == std::fs::read(&long).unwrap());
@@ -107,7 +116,10 @@ fn dump_memory_does_not_grow_with_the_number_of_sequences() {
     };
     let dump = peak_kib(&["dump", s(&mt)]).unwrap();
     let file_kib = std::fs::metadata(&mt).unwrap().len() / 1024;
-    eprintln!("dump: 100 sequences {} KiB, 100,000 sequences {} KiB (file {} KiB)", base, dump, file_kib);
+    eprintln!(
+        "dump: 100 sequences {} KiB, 100,000 sequences {} KiB (file {} KiB)",
+        base, dump, file_kib
+    );
     // Before, the whole document was built first: about 5 KiB a sequence.
     assert!(dump < base + file_kib + 32 * 1024, "dump peaked at {dump} KiB");
     // Still one JSON document with every sequence.

@@ -14,7 +14,10 @@ fn a_name_that_is_not_utf8_is_refused_with_its_line() {
     let o = tribit(&["import", "fasta", s(&fa), "-o", s(&out)]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("line 3") && err.contains("not UTF-8") && err.contains("0xe9"), "{err}");
+    assert!(
+        err.contains("line 3") && err.contains("not UTF-8") && err.contains("0xe9"),
+        "{err}"
+    );
     assert_eq!(entries(dir.path()), ["latin1.fa"]);
 }
 

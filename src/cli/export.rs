@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{write_err, Ctx};
-use crate::output::{blame, Output};
 use crate::convert::fasta;
 use crate::error::Result;
+use crate::output::{blame, Output};
 use crate::sequence::Reader;
 
 #[derive(Subcommand, Debug)]
@@ -69,7 +69,8 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
         None => {
             let stdout = std::io::stdout();
             let out = BufWriter::with_capacity(1 << 20, stdout.lock());
-            crate::convert::csv::export_table(t, out, d, None).map_err(|e| blame(e, &a.input, "standard output".as_ref()))?;
+            crate::convert::csv::export_table(t, out, d, None)
+                .map_err(|e| blame(e, &a.input, "standard output".as_ref()))?;
         }
     }
     Ok(ExitCode::SUCCESS)

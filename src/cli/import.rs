@@ -96,7 +96,9 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
             let text = std::fs::read_to_string(f).map_err(|e| Error::io("cannot read", e).in_file(f))?;
             Schema::parse(&text.replace(['\n', '\r'], ",")).map_err(|e| e.in_file(f))?
         }
-        (None, None) => c::infer_schema_with(std::io::BufReader::new(open()?), read).map_err(|e| e.in_file(&a.input))?,
+        (None, None) => {
+            c::infer_schema_with(std::io::BufReader::new(open()?), read).map_err(|e| e.in_file(&a.input))?
+        }
     };
     let name = a.table.clone().unwrap_or_else(|| {
         Some(a.input.as_path())
@@ -115,7 +117,7 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
         Order::Little => ByteOrder::Little,
         Order::Big => ByteOrder::Big,
     };
-    let total = source.len();
+    let total = source.byte_len();
     let bar = ctx.progress(total, "importing");
     let mut w = TablesWriter::new(file, order)?;
     let mut t = w

@@ -67,10 +67,15 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     /// The output policy (crate::output) for a command reading `inputs`.
-    pub fn output_policy<'p>(&self, inputs: impl IntoIterator<Item = &'p std::path::Path>) -> crate::output::OutputPolicy {
+    pub fn output_policy<'p>(
+        &self,
+        inputs: impl IntoIterator<Item = &'p std::path::Path>,
+    ) -> crate::output::OutputPolicy {
         inputs
             .into_iter()
-            .fold(crate::output::OutputPolicy::default().force(self.force), |p, i| p.input(i))
+            .fold(crate::output::OutputPolicy::default().force(self.force), |p, i| {
+                p.input(i)
+            })
     }
 
     pub fn warn(&self, msg: &str) {

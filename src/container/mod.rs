@@ -6,11 +6,11 @@ mod mmap;
 mod order;
 mod writer;
 
+pub use crate::output::AtomicFile;
 pub(crate) use header::{from_bytes, to_bytes};
 pub use header::{DirectoryEntry, FileHeader};
 pub use mmap::Data;
 pub use order::ByteOrder;
-pub use crate::output::AtomicFile;
 pub use writer::ContainerWriter;
 
 use crate::error::{section_name, Error, ErrorKind, Result};

@@ -116,7 +116,8 @@ fn write_tables<W: std::io::Write>(r: &Reader, out: &mut W) -> Result<()> {
                 json!(names)
             })
             .collect();
-        out.write_all(if k == 0 { b"\n    {" } else { b",\n    {" }).map_err(io)?;
+        out.write_all(if k == 0 { b"\n    {" } else { b",\n    {" })
+            .map_err(io)?;
         out.write_all(b"\"columns\": ").map_err(io)?;
         serde_json::to_writer(&mut *out, &columns).map_err(js)?;
         out.write_all(b", \"indexes\": ").map_err(io)?;
@@ -138,7 +139,8 @@ fn write_tables<W: std::io::Write>(r: &Reader, out: &mut W) -> Result<()> {
                     Cell::Str(s) => json!(s),
                 });
             }
-            out.write_all(if row == 0 { b"\n      " } else { b",\n      " }).map_err(io)?;
+            out.write_all(if row == 0 { b"\n      " } else { b",\n      " })
+                .map_err(io)?;
             serde_json::to_writer(&mut *out, &cells).map_err(js)?;
         }
         out.write_all(b"\n    ]}").map_err(io)?;

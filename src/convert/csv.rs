@@ -263,8 +263,8 @@ impl CsvSource {
         Ok(CsvSource::Spooled(tmp))
     }
 
-    /// The input's size, when known.
-    pub fn len(&self) -> Option<u64> {
+    /// The input's size in bytes, when known.
+    pub fn byte_len(&self) -> Option<u64> {
         match self {
             CsvSource::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             CsvSource::Stdin => None,
@@ -281,7 +281,9 @@ impl CsvSource {
             CsvSource::Stdin => Ok(Box::new(std::io::stdin())),
             CsvSource::Spooled(f) => {
                 use std::io::Seek as _;
-                let mut f = f.try_clone().map_err(|e| Error::io("cannot reopen a temporary file", e))?;
+                let mut f = f
+                    .try_clone()
+                    .map_err(|e| Error::io("cannot reopen a temporary file", e))?;
                 f.seek(std::io::SeekFrom::Start(0))
                     .map_err(|e| Error::io("cannot rewind a temporary file", e))?;
                 Ok(Box::new(f))

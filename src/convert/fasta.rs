@@ -170,11 +170,9 @@ impl<W: Write + Seek> Parser<'_, W> {
                 };
                 return Err(Error::input(l.message()).at_line(n, sl.held_col + 1));
             }
-            if sl.letters == 0 {
-                if self.pending_blank > 0 {
-                    self.inner_blank.get_or_insert(n - 1);
-                    self.pending_blank = 0;
-                }
+            if sl.letters == 0 && self.pending_blank > 0 {
+                self.inner_blank.get_or_insert(n - 1);
+                self.pending_blank = 0;
             }
             let col = sl.col;
             self.w.try_push(&bytes[..split]).map_err(|e| match e {
@@ -224,7 +222,12 @@ impl<W: Write + Seek> Parser<'_, W> {
         };
         let n = self.line_no;
         if sl.stray_letters {
-            let t = sl.stray.len() - sl.stray.iter().rev().take_while(|&&b| matches!(b, b' ' | b'\t' | b'\r')).count();
+            let t = sl.stray.len()
+                - sl.stray
+                    .iter()
+                    .rev()
+                    .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\r'))
+                    .count();
             return Err(stray_error(&sl.stray[..t], n));
         }
         let cr = sl.held > 0 && sl.held_last == b'\r';
@@ -274,7 +277,10 @@ impl<W: Write + Seek> Parser<'_, W> {
 
 fn stray_error(shown: &[u8], line: u64) -> Error {
     let shown = String::from_utf8_lossy(shown);
-    Error::input(format!("expected a FASTA header line starting with '>', found '{shown}'")).at_line(line, 1)
+    Error::input(format!(
+        "expected a FASTA header line starting with '>', found '{shown}'"
+    ))
+    .at_line(line, 1)
 }
 
 /// The line being read.
@@ -588,7 +594,13 @@ mod tests {
             n += 1;
         }
         assert!(n > 20);
-        for text in [&b">a\nAC GT\n"[..], b">a\nAC\r\rGT\n", b">a\nACGT \t\r\n", b">a\nAC\r \r\n", b"AC\n"] {
+        for text in [
+            &b">a\nAC GT\n"[..],
+            b">a\nAC\r\rGT\n",
+            b">a\nACGT \t\r\n",
+            b">a\nAC\r \r\n",
+            b"AC\n",
+        ] {
             let whole = import(text, 1 << 20);
             for chunk in [1, 2, 3] {
                 assert_eq!(import(text, chunk), whole, "{:?}", String::from_utf8_lossy(text));
