@@ -794,7 +794,7 @@ impl PyTable {
     /// consecutive rows merge), or every row.
     fn row_ranges(py: Python<'_>, t: &Table<'_>, rows: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Range<u64>>> {
         let Some(rows) = rows else {
-            return Ok(vec![0..t.row_count()]);
+            return Ok(std::iter::once(0..t.row_count()).collect());
         };
         let np = py.import("numpy")?;
         let a = np.call_method1("asarray", (rows,))?;
