@@ -47,7 +47,9 @@ def genomes(tmp_path_factory):
     d = tmp_path_factory.mktemp("genomes")
     out = {}
     for name in REAL:
-        fa = TESTDATA / name
+        # A copy: pyfaidx writes its .fai beside the FASTA.
+        fa = d / name
+        fa.write_bytes((TESTDATA / name).read_bytes())
         tb = d / (name + ".tbit")
         tribit.import_fasta(str(fa), str(tb))
         out[name] = (fa, tb)

@@ -12,7 +12,7 @@ import pytest
 
 import tribit
 
-from conftest import REAL
+from conftest import REAL, TESTDATA
 
 
 def random_regions(rng, length, n, max_len=300):
@@ -176,7 +176,7 @@ def test_bad_input_raises_clear_errors(genomes, tmp_path):
     with pytest.raises(tribit.FormatError):
         tribit.open(genomes["lambda_virus.fa"][0])
     with pytest.raises(tribit.InputError):
-        tribit.import_fasta(str(genomes["lambda_virus.fa"][0].parent / "edge" / "bad_protein.fa"), str(tmp_path / "p.tbit"))
+        tribit.import_fasta(str(TESTDATA / "edge" / "bad_protein.fa"), str(tmp_path / "p.tbit"))
     assert not (tmp_path / "p.tbit").exists()
 
 
