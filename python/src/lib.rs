@@ -195,20 +195,30 @@ impl PyFile {
                 });
             }
         }
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(regions.len().unwrap_or(0));
+        // The last name looked up: batches usually repeat names.
+        let mut last: Option<(String, usize, u64)> = None;
         for (n, item) in regions.try_iter()?.enumerate() {
             let item = item?;
             if let Ok(s) = item.cast::<PyString>() {
                 let g = tribit::Region::resolve(r, &s.to_cow()?).map_err(err)?;
                 out.push((g.index, g.start, g.end));
-            } else if let Ok((name, start, end)) = item.extract::<(String, u64, u64)>() {
-                let i = r.find(name.as_bytes()).map_err(err)?.ok_or_else(|| {
-                    err(tribit::Error::new(
-                        ErrorKind::NotFound,
-                        format!("region {n}: no sequence named '{name}'"),
-                    ))
-                })?;
-                let len = r.sequence(i).map_err(err)?.len();
+            } else if let Ok((name, start, end)) = item.extract::<(Bound<'_, PyString>, u64, u64)>() {
+                let name = name.to_cow()?;
+                let (i, len) = match &last {
+                    Some((l, i, len)) if *l == name => (*i, *len),
+                    _ => {
+                        let i = r.find(name.as_bytes()).map_err(err)?.ok_or_else(|| {
+                            err(tribit::Error::new(
+                                ErrorKind::NotFound,
+                                format!("region {n}: no sequence named '{name}'"),
+                            ))
+                        })?;
+                        let len = r.sequence(i).map_err(err)?.len();
+                        last = Some((name.to_string(), i, len));
+                        (i, len)
+                    }
+                };
                 if start > end || end > len {
                     return Err(range(format!(
                         "region {n} ({name}, {start}, {end}): expected 0 <= start <= end <= {len} (0-based, end exclusive)"
