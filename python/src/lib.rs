@@ -147,7 +147,7 @@ impl PyFile {
     fn index_of(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
         let r = self.file.sequences();
         if let Ok(name) = key.cast::<PyString>() {
-            let name = name.to_cow()?;
+            let name = name.to_str()?;
             return match r.find(name.as_bytes()).map_err(err)? {
                 Some(i) => Ok(i),
                 None => Err(err(tribit::Error::new(
@@ -201,10 +201,10 @@ impl PyFile {
         for (n, item) in regions.try_iter()?.enumerate() {
             let item = item?;
             if let Ok(s) = item.cast::<PyString>() {
-                let g = tribit::Region::resolve(r, &s.to_cow()?).map_err(err)?;
+                let g = tribit::Region::resolve(r, s.to_str()?).map_err(err)?;
                 out.push((g.index, g.start, g.end));
             } else if let Ok((name, start, end)) = item.extract::<(Bound<'_, PyString>, u64, u64)>() {
-                let name = name.to_cow()?;
+                let name = name.to_str()?;
                 let (i, len) = match &last {
                     Some((l, i, len)) if *l == name => (*i, *len),
                     _ => {
@@ -496,7 +496,7 @@ impl PyFile {
 
 fn queries(kmers: &Bound<'_, PyAny>) -> PyResult<Vec<tribit::kmer::Query>> {
     let list: Vec<String> = match kmers.cast::<PyString>() {
-        Ok(s) => vec![s.to_cow()?.to_string()],
+        Ok(s) => vec![s.to_str()?.to_string()],
         Err(_) => kmers.extract()?,
     };
     list.iter().map(|k| tribit::kmer::Query::new(k).map_err(err)).collect()
@@ -771,7 +771,7 @@ impl PyTable {
             return Ok(OwnedValue::Null);
         }
         if let Ok(s) = v.cast::<PyString>() {
-            return Ok(OwnedValue::Str(s.to_cow()?.to_string()));
+            return Ok(OwnedValue::Str(s.to_str()?.to_string()));
         }
         if v.is_instance_of::<pyo3::types::PyBool>() || v.get_type().name()? == "bool" {
             return Ok(OwnedValue::Bool(v.extract()?));
