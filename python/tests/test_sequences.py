@@ -208,3 +208,19 @@ def test_threads_share_one_file(genomes):
         counts = list(pool.map(lambda k: f.kmer_count([k])[0], ["ACGT"] * 4))
     assert got == want
     assert len(set(counts)) == 1
+
+
+def test_batch_reverse_complement_and_bytes_input(genomes):
+    tb = genomes["pseudocat.fa"][1]
+    f = tribit.open(tb)
+    name = f.keys()[0]
+    regions = [(name, 0, 50), (name, 100, 180), (name, 5, 5)]
+    fwd = f.fetch_many(regions)
+    assert f.fetch_many(regions, reverse_complement=True) == [tribit.reverse_complement(s) for s in fwd]
+    g = tribit.File.from_bytes(tb.read_bytes())
+    assert g.fetch_many(regions) == fwd and g.path is None
+    with pytest.raises(tribit.FormatError) as e:
+        tribit.File.from_bytes(b"not a tribit file at all")
+    assert "bad magic" in str(e.value) or "shorter than" in str(e.value)
+    with pytest.raises(tribit.FormatError):
+        tribit.File.from_bytes(b"")

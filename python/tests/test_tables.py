@@ -261,3 +261,23 @@ def test_no_crash_on_hostile_calls(every_type):
     assert len(t) == 5
     r = subprocess.run(["python3", "-c", "print(1)"], capture_output=True)
     assert r.returncode == 0
+
+
+def test_big_endian_files_give_the_same_views_and_arrow(tmp_path):
+    csv = tmp_path / "e.csv"
+    csv.write_text(EVERY_TYPE_CSV, encoding="utf-8")
+    schema = "ID:i64,FLAG:bool?,SMALL:i8,COUNT:u32?,SCORE:f64?,NAME:dict,CODE:str(4)?,GENE:dict"
+    tables = []
+    for order in ["little", "big"]:
+        out = tmp_path / f"{order}.tbit"
+        tribit.import_csv(csv, out, schema=schema, index=["GENE"], byte_order=order)
+        tables.append(tribit.open(out).tables["e"])
+    le, be = tables
+    assert be.column("ID").dtype == np.dtype(">i8")
+    for c in ["ID", "SMALL", "COUNT", "SCORE", "NAME"]:
+        np.testing.assert_array_equal(le.column(c), be.column(c))
+    assert le.to_numpy().tolist() == be.to_numpy().tolist()
+    assert le.to_arrow().equals(be.to_arrow())
+    assert le.select(GENE="TP53").tolist() == be.select(GENE="TP53").tolist() == [0, 2, 4]
+    with pytest.raises(tribit.InputError):
+        tribit.import_csv(csv, tmp_path / "x.tbit", byte_order="middle")
