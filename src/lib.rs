@@ -43,6 +43,7 @@ pub mod cli;
 pub mod container;
 pub mod convert;
 mod error;
+mod file;
 pub mod index;
 pub mod kmer;
 pub mod output;
@@ -52,4 +53,5 @@ pub mod table;
 pub mod validate;
 
 pub use error::{section_name, Error, ErrorKind, Location, Result};
+pub use file::File;
 pub use sequence::{Reader, Region, Sequence, Writer, WriterBuilder};

@@ -159,10 +159,8 @@ fn naive(t: &tribit::table::Table<'_>, conds: &[(usize, Vec<Value<'_>>)]) -> Row
 #[test]
 fn lookups_equal_a_naive_scan() {
     for order in [ByteOrder::Little, ByteOrder::Big] {
-        let bytes = keyed(order, None);
-        let c = Container::parse(&bytes).unwrap();
-        let ts = TableSet::new(&bytes, &c).unwrap();
-        let t = ts.table("expr").unwrap();
+        let f = tribit::File::from_bytes(keyed(order, None)).unwrap();
+        let t = f.table("expr").unwrap();
         assert_eq!(t.indexes().len(), 3);
         // A patient owns one run of 37 rows: one range in its posting list.
         let p = t.lookup(&[("PATIENT", Value::UInt(5))]).unwrap();
@@ -220,10 +218,8 @@ fn narrow(b: &[u8]) -> u64 {
 
 #[test]
 fn forced_hash_collisions_never_return_a_wrong_row() {
-    let bytes = keyed(ByteOrder::Little, Some(narrow));
-    let c = Container::parse(&bytes).unwrap();
-    let ts = TableSet::new(&bytes, &c).unwrap();
-    let t = ts.table("expr").unwrap();
+    let f = tribit::File::from_bytes(keyed(ByteOrder::Little, Some(narrow))).unwrap();
+    let t = f.table("expr").unwrap();
     assert!(t.indexes()[1].entry_count() == 37);
     for p in 0..40 {
         let probe = format!("{p}_at");
@@ -436,9 +432,8 @@ fn an_unusable_index_leaves_the_table_readable_by_scan() {
     b[ix0 + 32] = 2; // hash = 2
     b[ix1 + 32] = 3;
     reseal(&mut b);
-    let c = Container::parse(&b).unwrap();
-    let ts = TableSet::new(&b, &c).unwrap();
-    let t = ts.table("expr").unwrap();
+    let f = tribit::File::from_bytes(b.clone()).unwrap();
+    let t = f.table("expr").unwrap();
     assert_eq!(t.indexes().len(), 1);
     let u = t.unusable_indexes();
     assert_eq!(u.len(), 2);

@@ -20,6 +20,41 @@ pub enum Export {
     /// Write a table as CSV: a header row, floats in shortest round-trip
     /// form, nulls as empty fields.
     Csv(Csv),
+    /// Write a table as a Parquet file (snappy), for Spark, DuckDB and
+    /// pandas: dict columns stay dictionary-encoded, nulls stay null.
+    Parquet(Columnar),
+    /// Write a table as an Arrow IPC file (Feather v2).
+    Arrow(Columnar),
+}
+
+/// Arguments of `export parquet` and `export arrow`.
+#[derive(Args, Debug)]
+pub struct Columnar {
+    /// The tribit file to read.
+    input: PathBuf,
+    /// The table to write (may be left out when the file has one table).
+    #[arg(long)]
+    table: Option<String>,
+    /// Where to write the file; it appears only when complete.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Only these columns, in this order (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    columns: Option<Vec<String>>,
+}
+
+fn run_columnar(ctx: &Ctx, a: Columnar, parquet: bool) -> Result<ExitCode> {
+    let file = crate::File::open(&a.input)?;
+    let t = pick(file.tables()?, a.table.as_deref())?;
+    let names: Option<Vec<&str>> = a.columns.as_ref().map(|c| c.iter().map(String::as_str).collect());
+    let out = Output::create(&a.output, &ctx.output_policy([a.input.as_path()]))?;
+    let out = if parquet {
+        crate::convert::arrow::write_parquet(t, names.as_deref(), out)
+    } else {
+        crate::convert::arrow::write_ipc(t, names.as_deref(), out)
+    };
+    out.map_err(|e| blame(e, &a.input, &a.output))?.commit()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Args, Debug)]
@@ -90,6 +125,8 @@ pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
     let a = match cmd {
         Export::Fasta(a) => a,
         Export::Csv(a) => return run_csv(ctx, a),
+        Export::Parquet(a) => return run_columnar(ctx, a, true),
+        Export::Arrow(a) => return run_columnar(ctx, a, false),
     };
     let reader = Reader::open(&a.input)?;
     let total: u64 = reader.sequences().filter_map(|s| s.ok()).map(|s| s.len()).sum();

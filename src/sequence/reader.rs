@@ -3,6 +3,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use super::codes::{codes8, DECODE, PLACEHOLDER_END, PLACEHOLDER_EXCEPTION, PLACEHOLDER_REFERENCE};
 use super::layout::{plane_bytes, BlockEntry, ExceptionRun, IndexHeader, MaskRun, Record};
@@ -69,7 +70,7 @@ impl<'a> Sequence<'a> {
 /// is read (see [`Reader::set_verify_blocks`]). Every offset and length read
 /// from the file is bounds-checked before it is used.
 pub struct Reader {
-    data: Data,
+    data: Arc<Data>,
     container: Container,
     layout: Option<Layout>,
     verify_blocks: bool,
@@ -111,7 +112,7 @@ impl Reader {
         let blocks = layout.as_ref().map_or(0, |l| l.header.block_count as usize);
         let verified = (0..blocks.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
         Ok(Reader {
-            data,
+            data: Arc::new(data),
             container,
             layout,
             verify_blocks: true,
@@ -305,6 +306,12 @@ impl Reader {
     /// The file's bytes.
     pub fn bytes(&self) -> &[u8] {
         self.data.bytes()
+    }
+
+    /// The file's bytes as a shared handle, for views that outlive a
+    /// borrow of the reader (the [`crate::File`] facade's tables).
+    pub fn data(&self) -> &Arc<Data> {
+        &self.data
     }
 
     /// The path the file was opened from, if any.

@@ -4,8 +4,8 @@
 //!
 //! ```
 //! use std::io::Cursor;
-//! use tribit::container::{ByteOrder, Container};
-//! use tribit::table::{ColumnType, Schema, TableOptions, TableSet, TablesWriter, Value};
+//! use tribit::container::ByteOrder;
+//! use tribit::table::{Schema, TableOptions, TablesWriter, Value};
 //! let schema = Schema::parse("ID:u32,GENE:dict,RAW:f32?").unwrap();
 //! let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
 //! let opts = TableOptions { indexes: vec![vec!["GENE".into()]] };
@@ -13,10 +13,8 @@
 //! t.push_row(&[Value::UInt(1), Value::Str("TP53"), Value::F32(2.5)]).unwrap();
 //! t.push_row(&[Value::UInt(2), Value::Str("BRCA1"), Value::Null]).unwrap();
 //! t.finish().unwrap();
-//! let bytes = w.finish().unwrap().into_inner();
-//! let c = Container::parse(&bytes).unwrap();
-//! let tables = TableSet::new(&bytes, &c).unwrap();
-//! let t = tables.table("expr").unwrap();
+//! let f = tribit::File::from_bytes(w.finish().unwrap().into_inner()).unwrap();
+//! let t = f.table("expr").unwrap();
 //! assert_eq!(t.row_count(), 2);
 //! let raw = t.column::<f32>("RAW").unwrap();
 //! assert_eq!((raw.get(0), raw.get(1)), (Some(2.5), None));

@@ -433,6 +433,32 @@ impl<'a> Table<'a> {
         })
     }
 
+    /// The codes of the dict column `c`, as a typed view (their strings are
+    /// in [`Table::dictionary`]); an *input* error for another column.
+    pub fn dict_codes(&self, c: usize) -> Result<ColumnView<'a, u32>> {
+        let col = self
+            .columns
+            .get(c)
+            .filter(|col| col.def.ty == ColumnType::Dict)
+            .ok_or_else(|| Error::input(format!("column {c} of table '{}' is not a dict column", self.name)))?;
+        Ok(ColumnView {
+            rows: self.rows,
+            order: self.order,
+            width: self.row_width,
+            offset: col.offset as usize,
+            size: 4,
+            null: self.null_of(c),
+            count: self.row_count,
+            _t: PhantomData,
+        })
+    }
+
+    /// The bytes of every row, `row_count * row_width` of them, in place
+    /// (for views that bindings build over the same memory).
+    pub fn rows_bytes(&self) -> &'a [u8] {
+        self.rows
+    }
+
     fn null_of(&self, c: usize) -> Option<(usize, u8)> {
         let b = self.columns[c].null_bit;
         (b != t::NO_NULL_BIT).then(|| (self.null_offset + b as usize / 8, 1u8 << (b % 8)))

@@ -1,0 +1,201 @@
+//! The front door: one [`File`] leads to a file's sequences and tables.
+//!
+//! Opening parses the header and directory and verifies the sequence
+//! metadata (as [`Reader::open`] does); the tables are opened and verified
+//! (as [`TableSet::new`] does) the first time they are asked for, then kept,
+//! so later calls cost a lookup. A `File` is `Send + Sync` and owns its bytes:
+//! bindings keep one in an `Arc` and derive table and column views on each
+//! call without lifetimes of their own.
+//!
+//! ```
+//! use std::io::Cursor;
+//! use tribit::container::ByteOrder;
+//! use tribit::table::{Schema, TableOptions, TablesWriter, Value};
+//! use tribit::File;
+//! let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+//! let opts = TableOptions { indexes: vec![vec!["GENE".into()]] };
+//! let mut t = w.table("expr", Schema::parse("GENE:dict,RAW:f64").unwrap(), &opts).unwrap();
+//! t.push_row(&[Value::Str("TP53"), Value::F64(2.5)]).unwrap();
+//! t.push_row(&[Value::Str("BRCA1"), Value::F64(4.0)]).unwrap();
+//! t.finish().unwrap();
+//! let f = File::from_bytes(w.finish().unwrap().into_inner()).unwrap();
+//! assert!(f.sequences().is_empty());
+//! let expr = f.table("expr").unwrap();
+//! let rows = expr.lookup(&[("GENE", Value::Str("BRCA1"))]).unwrap();
+//! assert_eq!(rows.rows().collect::<Vec<_>>(), vec![1]);
+//! assert_eq!(expr.column::<f64>("RAW").unwrap().get(1), Some(4.0));
+//! assert!(f.table("nope").is_err());
+//! ```
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use crate::container::{Container, Data};
+use crate::error::{Error, ErrorKind, Result};
+use crate::sequence::Reader;
+use crate::table::{Table, TableSet};
+
+self_cell::self_cell!(
+    /// The tables of a file, borrowing the bytes they share with the reader.
+    struct Tables {
+        owner: Arc<Data>,
+        #[covariant]
+        dependent: TableSet,
+    }
+);
+
+/// A tribit file, opened once: its sequences and its tables.
+pub struct File {
+    reader: Reader,
+    tables: OnceLock<Tables>,
+}
+
+impl std::fmt::Debug for File {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("File")
+            .field("path", &self.reader.path())
+            .field("sequences", &self.reader.len())
+            .field("tables_opened", &self.tables.get().is_some())
+            .finish()
+    }
+}
+
+impl File {
+    /// Memory-maps and opens the file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<File> {
+        Ok(File::from_reader(Reader::open(path)?))
+    }
+
+    /// Opens a file held in memory.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<File> {
+        Ok(File::from_reader(Reader::from_bytes(bytes)?))
+    }
+
+    /// Wraps a reader that is already open.
+    pub fn from_reader(reader: Reader) -> File {
+        File {
+            reader,
+            tables: OnceLock::new(),
+        }
+    }
+
+    /// The sequences (empty when the file holds none).
+    pub fn sequences(&self) -> &Reader {
+        &self.reader
+    }
+
+    /// The parsed header and directory.
+    pub fn container(&self) -> &Container {
+        self.reader.container()
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.reader.bytes()
+    }
+
+    /// The path the file was opened from, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.reader.path()
+    }
+
+    /// Every table, opened and verified on the first call. An error is not
+    /// kept: the next call tries again and returns it again.
+    pub fn tables(&self) -> Result<&TableSet<'_>> {
+        if let Some(t) = self.tables.get() {
+            return Ok(t.borrow_dependent());
+        }
+        let container = self.reader.container();
+        let opened = Tables::try_new(Arc::clone(self.reader.data()), |d| TableSet::new(d.bytes(), container));
+        let opened = match (opened, self.path()) {
+            (Ok(t), _) => t,
+            (Err(e), Some(p)) => return Err(e.in_file(p)),
+            (Err(e), None) => return Err(e),
+        };
+        // Two threads may both open the tables; the first one kept wins.
+        Ok(self.tables.get_or_init(|| opened).borrow_dependent())
+    }
+
+    /// The table called `name`; a [`ErrorKind::NotFound`] error names the
+    /// tables the file has.
+    pub fn table(&self, name: &str) -> Result<&Table<'_>> {
+        let ts = self.tables()?;
+        ts.table(name).ok_or_else(|| {
+            let names: Vec<&str> = ts.tables().iter().map(|t| t.name()).collect();
+            let have = if names.is_empty() {
+                "the file has no tables".to_string()
+            } else {
+                format!("tables: {}", names.join(", "))
+            };
+            let e = Error::new(ErrorKind::NotFound, format!("no table '{name}' ({have})"));
+            match self.path() {
+                Some(p) => e.in_file(p),
+                None => e,
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::ByteOrder;
+    use crate::table::{Schema, TableOptions, TablesWriter, Value};
+    use crate::WriterBuilder;
+    use std::io::Cursor;
+
+    fn table_file() -> Vec<u8> {
+        let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+        let mut t = w
+            .table("t", Schema::parse("A:u8").unwrap(), &TableOptions::default())
+            .unwrap();
+        t.push_row(&[Value::UInt(7)]).unwrap();
+        t.finish().unwrap();
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn tables_are_opened_once_and_shared() {
+        let f = File::from_bytes(table_file()).unwrap();
+        let a = f.tables().unwrap() as *const TableSet<'_>;
+        let b = f.tables().unwrap() as *const TableSet<'_>;
+        assert_eq!(a, b, "the second call must return the kept tables");
+        assert_eq!(f.table("t").unwrap().cell(0, 0).unwrap(), Value::UInt(7));
+    }
+
+    #[test]
+    fn a_damaged_table_fails_at_first_touch_not_at_open() {
+        let mut bytes = table_file();
+        bytes[64] = 8; // the one cell, without updating the checksum
+        let f = File::from_bytes(bytes).unwrap();
+        let e = f.tables().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Checksum);
+        // Not kept: asking again gives the same error, not an empty set.
+        assert_eq!(f.table("t").unwrap_err().kind(), ErrorKind::Checksum);
+    }
+
+    #[test]
+    fn unknown_table_is_not_found_and_names_the_tables() {
+        let f = File::from_bytes(table_file()).unwrap();
+        let e = f.table("x").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(e.message(), "no table 'x' (tables: t)");
+    }
+
+    #[test]
+    fn sequences_and_tables_from_one_file() {
+        let mut w = WriterBuilder::default().build(Cursor::new(Vec::new())).unwrap();
+        w.add_sequence(b"s1", b"ACGTN", 60).unwrap();
+        let f = File::from_bytes(w.finish().unwrap().into_inner()).unwrap();
+        assert_eq!(f.sequences().len(), 1);
+        assert!(f.tables().unwrap().tables().is_empty());
+        let e = f.table("t").unwrap_err();
+        assert_eq!(e.message(), "no table 't' (the file has no tables)");
+    }
+
+    #[test]
+    fn file_is_send_and_sync() {
+        fn both<T: Send + Sync>() {}
+        both::<File>();
+    }
+}
