@@ -10,6 +10,7 @@ mod import;
 mod info;
 mod kmer;
 mod query;
+mod strand;
 mod validate;
 
 use std::io::Write;

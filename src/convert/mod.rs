@@ -1,5 +1,6 @@
 //! Conversions between text formats and tribit files.
 
+pub mod bed;
 pub mod canonical;
 pub mod csv;
 pub mod fasta;

@@ -79,3 +79,5 @@ pub mod generate;
 
 #[allow(unused_imports)]
 pub use generate::{reseal, section};
+
+pub mod run;
