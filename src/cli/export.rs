@@ -1,4 +1,4 @@
-//! `tribit export fasta` and `tribit export csv`.
+//! `tribit export fasta`, `csv`, `fai` and `sizes`.
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -20,6 +20,33 @@ pub enum Export {
     /// Write a table as CSV: a header row, floats in shortest round-trip
     /// form, nulls as empty fields.
     Csv(Csv),
+    /// Write the samtools faidx index (.fai) of the FASTA that `export
+    /// fasta` writes, without writing the FASTA.
+    #[command(after_help = "Example:\n  tribit export fasta g.tbit -o g.fa && tribit export fai g.tbit -o g.fa.fai")]
+    Fai(Listing),
+    /// Write UCSC chrom.sizes: each sequence's name and length.
+    Sizes(Listing),
+}
+
+#[derive(Args, Debug)]
+pub struct Listing {
+    /// The tribit file to read.
+    input: PathBuf,
+    /// Where to write (standard output when absent or '-').
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+fn run_listing(a: Listing, fai: bool) -> Result<ExitCode> {
+    let reader = Reader::open(&a.input)?;
+    let mut out = super::output::Output::create(a.output.as_ref())?;
+    if fai {
+        crate::convert::fai::write_fai(&reader, &mut out).map_err(|e| e.in_file(&a.input))?;
+    } else {
+        crate::convert::fai::write_sizes(&reader, &mut out).map_err(|e| e.in_file(&a.input))?;
+    }
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Args, Debug)]
@@ -89,6 +116,8 @@ pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
     let a = match cmd {
         Export::Fasta(a) => a,
         Export::Csv(a) => return run_csv(a),
+        Export::Fai(a) => return run_listing(a, true),
+        Export::Sizes(a) => return run_listing(a, false),
     };
     let reader = Reader::open(&a.input)?;
     let total: u64 = reader.sequences().filter_map(|s| s.ok()).map(|s| s.len()).sum();

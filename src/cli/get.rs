@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::strand::{reverse_complement, Case, MarkStrand, Output};
+use super::output::Output;
+use super::strand::{reverse_complement, Case, MarkStrand};
 use super::{write_err, Ctx};
 use crate::convert::bed::{read_bed, BedRecord};
 use crate::convert::fasta::write_wrapped;

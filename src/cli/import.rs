@@ -126,9 +126,15 @@ pub enum Order {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  tribit import fasta genome.fa.gz -o genome.tbit
+  tribit import fasta chr*.fa unplaced.fa.gz -o assembly.tbit")]
 pub struct Fasta {
-    /// FASTA file to read (plain or gzip), or '-' for standard input.
-    input: PathBuf,
+    /// FASTA files to read (plain or gzip), or '-' for standard input; the
+    /// sequences of all of them go into one file, in the order given, and a
+    /// name found in two inputs is an error naming both.
+    #[arg(required = true, num_args = 1.., value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
     /// The tribit file to write.
     #[arg(short, long)]
     output: PathBuf,
@@ -163,23 +169,18 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
         Import::Fasta(a) => a,
         Import::Csv(a) => return run_csv(ctx, a),
     };
-    let stdin = a.input.as_os_str() == "-";
-    let total = if stdin {
-        None
-    } else {
-        std::fs::metadata(&a.input).ok().map(|m| m.len())
-    };
-    let raw: Box<dyn Read + Send> = if stdin {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(std::fs::File::open(&a.input).map_err(|e| Error::io("cannot open", e).in_file(&a.input))?)
-    };
+    if a.inputs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(Error::input("standard input ('-') can be read only once"));
+    }
+    let total = a
+        .inputs
+        .iter()
+        .map(|p| match p.as_os_str() == "-" {
+            true => None,
+            false => std::fs::metadata(p).ok().map(|m| m.len()),
+        })
+        .sum::<Option<u64>>();
     let bar = ctx.progress(total, "importing");
-    let input = fasta::decompress(Box::new(Counting {
-        inner: raw,
-        bar: bar.clone(),
-    }))
-    .map_err(|e| e.in_file(&a.input))?;
     let order = match a.byte_order {
         Order::Little => ByteOrder::Little,
         Order::Big => ByteOrder::Big,
@@ -189,12 +190,41 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
         .set_block_bases(a.block_bases)
         .set_refget(a.refget)
         .build_to_path(&a.output)?;
-    let summary = fasta::read_fasta(input, &mut w).map_err(|e| e.in_file(&a.input))?;
+    let mut summary = fasta::ImportSummary::default();
+    let mut warnings = Vec::new();
+    for (k, path) in a.inputs.iter().enumerate() {
+        let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(std::fs::File::open(path).map_err(|e| Error::io("cannot open", e).in_file(path))?)
+        };
+        let input = fasta::decompress(Box::new(Counting {
+            inner: raw,
+            bar: bar.clone(),
+        }))
+        .map_err(|e| e.in_file(path))?;
+        let one = match fasta::read_fasta(input, &mut w) {
+            Ok(one) => one,
+            Err(e) => {
+                let line = match e.location() {
+                    crate::error::Location::Line { line, .. } => *line,
+                    _ => u64::MAX,
+                };
+                return Err(match super::names::name_in_two_inputs(&a.inputs[..=k], line) {
+                    Some(both) => both,
+                    None => e.in_file(path),
+                });
+            }
+        };
+        summary.sequences += one.sequences;
+        summary.bases += one.bases;
+        warnings.extend(one.warnings.into_iter().map(|w| format!("{}: {w}", path.display())));
+    }
     let file = w.finish().map_err(|e| e.in_file(&a.output))?;
     file.commit()?;
     bar.finish_and_clear();
-    for warning in &summary.warnings {
-        ctx.warn(&format!("{}: {warning}", a.input.display()));
+    for warning in &warnings {
+        ctx.warn(warning);
     }
     if !ctx.quiet {
         let size = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);

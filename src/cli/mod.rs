@@ -9,6 +9,8 @@ mod get;
 mod import;
 mod info;
 mod kmer;
+mod names;
+mod output;
 mod query;
 mod strand;
 mod validate;

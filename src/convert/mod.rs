@@ -3,4 +3,5 @@
 pub mod bed;
 pub mod canonical;
 pub mod csv;
+pub mod fai;
 pub mod fasta;
