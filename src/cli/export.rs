@@ -1,4 +1,4 @@
-//! `tribit export fasta`, `csv`, `fai` and `sizes`.
+//! `tribit export fasta`, `csv`, `fai` and `sizes` (`export 2bit` is in twobit.rs).
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -26,6 +26,10 @@ pub enum Export {
     Fai(Listing),
     /// Write UCSC chrom.sizes: each sequence's name and length.
     Sizes(Listing),
+    /// Write UCSC .2bit (readable by twoBitToFa, py2bit, twobitreader);
+    /// letters other than A, C, G, T and N are refused.
+    #[command(name = "2bit")]
+    TwoBit(super::twobit::Export2bit),
 }
 
 #[derive(Args, Debug)]
@@ -118,6 +122,7 @@ pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
         Export::Csv(a) => return run_csv(a),
         Export::Fai(a) => return run_listing(a, true),
         Export::Sizes(a) => return run_listing(a, false),
+        Export::TwoBit(a) => return super::twobit::run_export(a),
     };
     let reader = Reader::open(&a.input)?;
     let total: u64 = reader.sequences().filter_map(|s| s.ok()).map(|s| s.len()).sum();

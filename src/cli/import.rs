@@ -1,4 +1,4 @@
-//! `tribit import fasta` and `tribit import csv`.
+//! `tribit import fasta` and `tribit import csv` (`import 2bit` is in twobit.rs).
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -29,6 +29,10 @@ pub enum Import {
     /// nullable. Bad fields are reported with their line and column, exit
     /// status 2, and no output file is left.
     Csv(Csv),
+    /// Import a UCSC .2bit file (version 0 or 1, either byte order); N
+    /// runs and soft-masking are kept.
+    #[command(name = "2bit")]
+    TwoBit(super::twobit::Import2bit),
 }
 
 #[derive(Args, Debug)]
@@ -168,6 +172,7 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
     let a = match cmd {
         Import::Fasta(a) => a,
         Import::Csv(a) => return run_csv(ctx, a),
+        Import::TwoBit(a) => return super::twobit::run_import(ctx, a),
     };
     if a.inputs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         return Err(Error::input("standard input ('-') can be read only once"));

@@ -13,6 +13,7 @@ mod names;
 mod output;
 mod query;
 mod strand;
+mod twobit;
 mod validate;
 
 use std::io::Write;

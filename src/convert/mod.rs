@@ -5,3 +5,4 @@ pub mod canonical;
 pub mod csv;
 pub mod fai;
 pub mod fasta;
+pub mod twobit;
