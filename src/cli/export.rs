@@ -63,7 +63,8 @@ pub struct Csv {
     /// Where to write the CSV (standard output when absent or '-').
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// Field delimiter: ',' (default) or a tab ('\\t' or 'tab').
+    /// Field delimiter: one ASCII character other than '"', CR or LF
+    /// (default ','); a tab may also be written 'tab' or '\t'.
     #[arg(long, default_value = ",")]
     delimiter: String,
 }

@@ -56,7 +56,8 @@ pub struct Csv {
     /// composite key); repeat for several indexes.
     #[arg(long)]
     index: Vec<String>,
-    /// Field delimiter: ',' (default) or a tab ('\t' or 'tab').
+    /// Field delimiter: one ASCII character other than '"', CR or LF
+    /// (default ','); a tab may also be written 'tab' or '\t'.
     #[arg(long, default_value = ",")]
     delimiter: String,
     /// Byte order of the integer fields of the output.
@@ -64,12 +65,14 @@ pub struct Csv {
     byte_order: Order,
 }
 
+/// Parses `--delimiter` exactly as its help states it.
 pub(crate) fn delimiter(s: &str) -> Result<u8> {
     match s {
         "\\t" | "tab" | "\t" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\r" | "\n") => Ok(s.as_bytes()[0]),
         _ => Err(Error::input(format!(
-            "--delimiter '{s}': expected one ASCII character or '\\t'"
+            "--delimiter '{}': expected one ASCII character other than '\"', CR or LF, or 'tab' or '\\t'",
+            s.escape_debug()
         ))),
     }
 }
