@@ -3,6 +3,7 @@
 //! Exit status: 0 success, 1 problems found (validate), 2 error. Data go to
 //! a buffered stdout; diagnostics and progress bars to stderr.
 
+mod completions;
 mod dump;
 mod export;
 mod get;
@@ -57,6 +58,10 @@ enum Command {
     /// Select rows of a table by key (indexes where they cover the
     /// conditions, a scan otherwise) and print them.
     Query(query::Query),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Completions),
+    /// Print a man page (roff), or write every page into a directory.
+    Man(completions::Man),
 }
 
 /// Settings every subcommand sees.
@@ -114,6 +119,8 @@ pub fn run() -> ExitCode {
         Command::Dump(c) => dump::run(&ctx, c),
         Command::Kmer(c) => kmer::run(&ctx, c),
         Command::Query(c) => query::run(&ctx, c),
+        Command::Completions(c) => completions::run_completions(c),
+        Command::Man(c) => completions::run_man(c),
     };
     match result {
         Ok(code) => code,
