@@ -43,6 +43,7 @@ pub mod cli;
 pub mod container;
 pub mod convert;
 mod error;
+pub mod grow;
 pub mod index;
 pub mod kmer;
 pub mod sequence;

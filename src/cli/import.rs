@@ -36,12 +36,23 @@ pub enum Import {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  tribit import csv expr.csv -o expr.tbit --index GENE --index PATIENT,PROBE
+  tribit import csv samples.csv --into genome.tbit --table samples --index ID")]
 pub struct Csv {
     /// CSV file to read.
     input: PathBuf,
     /// The tribit file to write.
-    #[arg(short, long)]
-    output: PathBuf,
+    #[arg(short, long, required_unless_present = "into", conflicts_with = "into")]
+    output: Option<PathBuf>,
+    /// Add the table to this existing tribit file (sequences or tables)
+    /// instead: the file is rewritten beside itself and renamed over the
+    /// old one, so a crash leaves the old file or the new one.
+    #[arg(long, value_name = "FILE")]
+    into: Option<PathBuf>,
+    /// With --into: replace a table of the same name instead of refusing.
+    #[arg(long, requires = "into")]
+    replace: bool,
     /// Table name (default: the input's file stem).
     #[arg(long)]
     table: Option<String>,
@@ -108,7 +119,24 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
     };
     let total = std::fs::metadata(&a.input).ok().map(|m| m.len());
     let bar = ctx.progress(total, "importing");
-    let file = crate::container::AtomicFile::create(&a.output)?;
+    if let Some(into) = &a.into {
+        let g = crate::grow::Grow::open(into)?;
+        let input = std::io::BufReader::with_capacity(1 << 20, open()?);
+        let rows = g
+            .add_csv_table(&name, schema, &opts, a.replace, input, d, |p| bar.set_position(p))
+            .map_err(|e| e.in_file(&a.input))?;
+        bar.finish_and_clear();
+        if !ctx.quiet {
+            eprintln!("tribit: added to {}: table '{name}', {rows} rows", into.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(output) = &a.output else {
+        return Err(Error::input(
+            "name the output with -o FILE, or an existing file with --into FILE",
+        ));
+    };
+    let file = crate::container::AtomicFile::create(output)?;
     let mut w = TablesWriter::new(file, order)?;
     let mut t = w
         .table(&name, schema, &opts)
@@ -118,10 +146,10 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
     })
     .map_err(|e| e.in_file(&a.input))?;
     t.finish()?;
-    w.finish().map_err(|e| e.in_file(&a.output))?.commit()?;
+    w.finish().map_err(|e| e.in_file(output))?.commit()?;
     bar.finish_and_clear();
     if !ctx.quiet {
-        eprintln!("tribit: wrote {}: table '{name}', {rows} rows", a.output.display());
+        eprintln!("tribit: wrote {}: table '{name}', {rows} rows", output.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@ mod completions;
 mod dump;
 mod export;
 mod get;
+mod grow;
 mod import;
 mod info;
 mod kmer;
@@ -58,6 +59,12 @@ enum Command {
     /// Select rows of a table by key (indexes where they cover the
     /// conditions, a scan otherwise) and print them.
     Query(query::Query),
+    /// Add or drop a hash-key index of a table in an existing file.
+    #[command(subcommand)]
+    Index(grow::Index),
+    /// Drop a table from a file (`import csv --into` adds one).
+    #[command(subcommand)]
+    Table(grow::Table),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::Completions),
     /// Print a man page (roff), or write every page into a directory.
@@ -119,6 +126,8 @@ pub fn run() -> ExitCode {
         Command::Dump(c) => dump::run(&ctx, c),
         Command::Kmer(c) => kmer::run(&ctx, c),
         Command::Query(c) => query::run(&ctx, c),
+        Command::Index(c) => grow::run_index(&ctx, c),
+        Command::Table(c) => grow::run_table(&ctx, c),
         Command::Completions(c) => completions::run_completions(c),
         Command::Man(c) => completions::run_man(c),
     };
