@@ -106,7 +106,15 @@ impl Grow {
             }
         }
         add(&mut c)?;
-        c.finish().map_err(|e| e.in_file(&self.path))?.commit()
+        let perms = std::fs::metadata(&self.path).map(|m| m.permissions());
+        c.finish().map_err(|e| e.in_file(&self.path))?.commit()?;
+        // SPEC §15.1 step 3: the file keeps its permissions, and the rename
+        // itself reaches stable storage.
+        if let Ok(p) = perms {
+            std::fs::set_permissions(&self.path, p)
+                .map_err(|e| Error::io("cannot set permissions", e).in_file(&self.path))?;
+        }
+        sync_directory(&self.path)
     }
 
     /// Adds the table `name`, its rows read from CSV `input` with
@@ -201,6 +209,21 @@ impl Grow {
         }
         self.rewrite(Keep::NotAt(&at), |_| Ok(()))
     }
+}
+
+/// Flushes the directory entry of `path` (the rename) to stable storage.
+fn sync_directory(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io("cannot sync the directory", e).in_file(path))?;
+    }
+    Ok(())
 }
 
 /// Copies one section, checking that its bytes still have its checksum.

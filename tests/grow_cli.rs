@@ -115,6 +115,14 @@ fn a_genome_gains_tables_and_indexes_and_loses_them_again() {
     assert!(e.contains("no index on (K)"), "{e}");
     let e = fails(&["index", "add", s(&g), "--table", "nope", "--columns", "K"]);
     assert!(e.contains("no table 'nope' (tables: b, a)"), "{e}");
+    // The file keeps its permissions through a change.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&g, std::fs::Permissions::from_mode(0o640)).unwrap();
+        ok(&["index", "add", s(&g), "--table", "b", "--columns", "K", "-q"]);
+        assert_eq!(std::fs::metadata(&g).unwrap().permissions().mode() & 0o777, 0o640);
+    }
     // Dropping the tables leaves the genome as it was imported.
     ok(&["table", "drop", s(&g), "--table", "a", "-q"]);
     ok(&["table", "drop", s(&g), "--table", "b", "-q"]);
