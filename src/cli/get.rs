@@ -93,7 +93,7 @@ enum BedHeader {
     Bedtools,
 }
 
-fn read_region_file(f: &PathBuf, regions: &mut Vec<String>) -> Result<()> {
+fn read_region_file(f: &std::path::Path, regions: &mut Vec<String>) -> Result<()> {
     let file = std::fs::File::open(f).map_err(|e| Error::io("cannot open", e).in_file(f))?;
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|e| Error::io("cannot read", e).in_file(f))?;
@@ -110,7 +110,7 @@ fn read_region_file(f: &PathBuf, regions: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
-fn read_bed_input(path: &PathBuf) -> Result<Vec<BedRecord>> {
+fn read_bed_input(path: &std::path::Path) -> Result<Vec<BedRecord>> {
     if path.as_os_str() == "-" {
         read_bed(std::io::stdin().lock()).map_err(|e| e.in_file("<stdin>"))
     } else {

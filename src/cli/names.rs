@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::convert::fasta::open_input;
 use crate::error::Error;
@@ -55,7 +55,7 @@ pub fn name_in_two_inputs(inputs: &[PathBuf], upto: u64) -> Option<Error> {
 }
 
 /// Calls `f(name, line)` for each header line of `path` until it returns false.
-fn each_name(path: &PathBuf, mut f: impl FnMut(&[u8], u64) -> bool) -> Option<()> {
+fn each_name(path: &Path, mut f: impl FnMut(&[u8], u64) -> bool) -> Option<()> {
     let mut input = open_input(path).ok()?;
     let mut line = Vec::new();
     let mut n = 0u64;
