@@ -26,8 +26,8 @@ pub enum Export {
     Fai(Listing),
     /// Write UCSC chrom.sizes: each sequence's name and length.
     Sizes(Listing),
-    /// Write UCSC .2bit (readable by twoBitToFa, py2bit, twobitreader);
-    /// letters other than A, C, G, T and N are refused.
+    /// Write UCSC .2bit, as faToTwoBit does; letters other than A, C, G,
+    /// T and N (in either case) are refused.
     #[command(name = "2bit")]
     TwoBit(super::twobit::Export2bit),
 }

@@ -15,7 +15,7 @@ use crate::convert::fasta::write_wrapped;
 use crate::error::{Error, Result};
 use crate::sequence::{Reader, Region};
 
-/// Print regions as FASTA.
+/// Print regions as FASTA, like `samtools faidx`, or BED intervals, like `bedtools getfasta`.
 ///
 /// A region is NAME, NAME:START, NAME:START-, NAME:-END or NAME:START-END,
 /// 1-based and inclusive as in samtools faidx; commas in numbers are ignored. An end past the sequence is
@@ -34,7 +34,7 @@ use crate::sequence::{Reader, Region};
 pub struct Get {
     /// The tribit file to read.
     input: PathBuf,
-    /// Regions to print.
+    /// Regions to print: NAME, NAME:START-END, ... (1-based, inclusive).
     regions: Vec<String>,
     /// A file of regions, one per line (as samtools faidx -r).
     #[arg(short = 'r', long = "regions", value_name = "FILE")]

@@ -39,13 +39,13 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Convert text formats into a tribit file.
+    /// Convert FASTA, CSV or UCSC .2bit into a tribit file.
     #[command(subcommand)]
     Import(import::Import),
-    /// Convert a tribit file back into text.
+    /// Convert a tribit file into FASTA, CSV, .fai, chrom.sizes or .2bit.
     #[command(subcommand)]
     Export(export::Export),
-    /// Print regions as FASTA, like `samtools faidx`.
+    // The help text is the doc of get::Get (its first line is the summary).
     Get(get::Get),
     /// Describe a tribit file: version, byte order, sections, sequences.
     Info(info::Info),
@@ -56,8 +56,7 @@ enum Command {
     /// Count or locate k-mers over every sequence (CPU, or GPU with `cuda`).
     #[command(subcommand)]
     Kmer(kmer::Kmer),
-    /// Select rows of a table by key (indexes where they cover the
-    /// conditions, a scan otherwise) and print them.
+    // The help text is the doc of query::Query.
     Query(query::Query),
     /// Add or drop a hash-key index of a table in an existing file.
     #[command(subcommand)]

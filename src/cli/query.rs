@@ -12,7 +12,9 @@ use crate::sequence::Reader;
 use crate::table::filter::{Condition, Filter, Op};
 use crate::table::{OwnedValue, Plan, TableSet, Value};
 
-/// Select rows of a table. Every condition must hold (AND); an --in list
+/// Select rows of a table by key and comparison, and print them.
+///
+/// Every condition must hold (AND); an --in list
 /// matches any of its values (OR). An index answers the equality conditions
 /// it covers (a composite index needs one value for each of its columns);
 /// other equalities are checked by scanning, and the comparisons (!=, <,
