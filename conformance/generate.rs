@@ -347,6 +347,12 @@ pub fn vectors() -> Vec<Vector> {
         "§2.2, §8",
         "013 written big-endian: cells, dictionary and index in big-endian",
     );
+    valid(
+        "020_grown_file",
+        grown_file(),
+        "§3, §8, §15",
+        "sequences, then a table added later, a second table with a dictionary and an index, then an index added to the first table: its HASH_INDEX follows the second table's sections",
+    );
     let table = table_file(ByteOrder::Little);
 
     let mut bad = |name, class, label, spec, description, bytes: Vec<u8>| {
@@ -698,6 +704,49 @@ fn table_file(order: ByteOrder) -> Vec<u8> {
     }
     t.finish().expect("finish table");
     w.finish().expect("finish").into_inner()
+}
+
+/// A file changed after it was written (SPEC §15), by the reference
+/// writer's rewrite and rename: two sequences; table `samples` added; table
+/// `calls` (a dictionary, an index on GENE) added; an index on (SITE, DEPTH)
+/// added to `samples`, whose rows stay where they were.
+fn grown_file() -> Vec<u8> {
+    use tribit::grow::Grow;
+    use tribit::table::{Schema, TableOptions};
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("grown.tbit");
+    std::fs::write(
+        &path,
+        import(
+            b">chr1 first\nACGTNNacgt\n>chr2\nGGGGCC\n",
+            ByteOrder::Little,
+            512,
+            false,
+        ),
+    )
+    .expect("write");
+    let none = TableOptions::default();
+    let samples = "SITE,DEPTH,AF\n1,30,0.5\n2,12,0.25\n1,30,1\n3,7,0\n";
+    Grow::open(&path)
+        .and_then(|g| {
+            let schema = Schema::parse("SITE:u32,DEPTH:u16,AF:f64")?;
+            g.add_csv_table("samples", schema, &none, false, samples.as_bytes(), b',', |_| {})
+        })
+        .expect("add samples");
+    let calls = "GENE,CALL\nTP53,true\nBRCA1,false\nTP53,\n";
+    let by_gene = TableOptions {
+        indexes: vec![vec!["GENE".into()]],
+    };
+    Grow::open(&path)
+        .and_then(|g| {
+            let schema = Schema::parse("GENE:dict,CALL:bool?")?;
+            g.add_csv_table("calls", schema, &by_gene, false, calls.as_bytes(), b',', |_| {})
+        })
+        .expect("add calls");
+    Grow::open(&path)
+        .and_then(|g| g.add_index("samples", &["SITE".into(), "DEPTH".into()]))
+        .expect("add index");
+    std::fs::read(&path).expect("read")
 }
 
 /// The manifest for `vectors`, as pretty JSON with a final newline.

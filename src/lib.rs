@@ -44,6 +44,7 @@ pub mod container;
 pub mod convert;
 mod error;
 mod file;
+pub mod grow;
 pub mod index;
 pub mod kmer;
 pub mod output;

@@ -1,4 +1,4 @@
-//! `tribit export fasta` and `tribit export csv`.
+//! `tribit export fasta`, `csv`, `fai` and `sizes` (`export 2bit` is in twobit.rs).
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -25,6 +25,16 @@ pub enum Export {
     Parquet(Columnar),
     /// Write a table as an Arrow IPC file (Feather v2).
     Arrow(Columnar),
+    /// Write the samtools faidx index (.fai) of the FASTA that `export
+    /// fasta` writes, without writing the FASTA.
+    #[command(after_help = "Example:\n  tribit export fasta g.tbit -o g.fa && tribit export fai g.tbit -o g.fa.fai")]
+    Fai(Listing),
+    /// Write UCSC chrom.sizes: each sequence's name and length.
+    Sizes(Listing),
+    /// Write UCSC .2bit, as faToTwoBit does; letters other than A, C, G,
+    /// T and N (in either case) are refused.
+    #[command(name = "2bit")]
+    TwoBit(super::twobit::Export2bit),
 }
 
 /// Arguments of `export parquet` and `export arrow`.
@@ -57,6 +67,29 @@ fn run_columnar(ctx: &Ctx, a: Columnar, parquet: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+
+#[derive(Args, Debug)]
+pub struct Listing {
+    /// The tribit file to read.
+    input: PathBuf,
+    /// Where to write (standard output when absent or '-').
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+fn run_listing(ctx: &Ctx, a: Listing, fai: bool) -> Result<ExitCode> {
+    let reader = Reader::open(&a.input)?;
+    let out_path = a.output.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let mut out = Output::create(&out_path, &ctx.output_policy([a.input.as_path()]))?;
+    if fai {
+        crate::convert::fai::write_fai(&reader, &mut out).map_err(|e| blame(e, &a.input, &out_path))?;
+    } else {
+        crate::convert::fai::write_sizes(&reader, &mut out).map_err(|e| blame(e, &a.input, &out_path))?;
+    }
+    out.commit()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 #[derive(Args, Debug)]
 pub struct Csv {
     /// The tribit file to read.
@@ -67,7 +100,8 @@ pub struct Csv {
     /// Where to write the CSV (standard output when absent or '-').
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// Field delimiter: ',' (default) or a tab ('\\t' or 'tab').
+    /// Field delimiter: one ASCII character other than '"', CR or LF
+    /// (default ','); a tab may also be written 'tab' or '\t'.
     #[arg(long, default_value = ",")]
     delimiter: String,
 }
@@ -127,6 +161,9 @@ pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
         Export::Csv(a) => return run_csv(ctx, a),
         Export::Parquet(a) => return run_columnar(ctx, a, true),
         Export::Arrow(a) => return run_columnar(ctx, a, false),
+        Export::Fai(a) => return run_listing(ctx, a, true),
+        Export::Sizes(a) => return run_listing(ctx, a, false),
+        Export::TwoBit(a) => return super::twobit::run_export(ctx, a),
     };
     let reader = Reader::open(&a.input)?;
     let total: u64 = reader.sequences().filter_map(|s| s.ok()).map(|s| s.len()).sum();

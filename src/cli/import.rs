@@ -1,4 +1,4 @@
-//! `tribit import fasta` and `tribit import csv`.
+//! `tribit import fasta` and `tribit import csv` (`import 2bit` is in twobit.rs).
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -29,15 +29,30 @@ pub enum Import {
     /// nullable. Bad fields are reported with their line and column, exit
     /// status 2, and no output file is left.
     Csv(Csv),
+    /// Import a UCSC .2bit file (version 0 or 1, either byte order); N
+    /// runs and soft-masking are kept.
+    #[command(name = "2bit")]
+    TwoBit(super::twobit::Import2bit),
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  tribit import csv expr.csv -o expr.tbit --index GENE --index PATIENT,PROBE
+  tribit import csv samples.csv --into genome.tbit --table samples --index ID")]
 pub struct Csv {
     /// CSV file to read, or '-' for standard input.
     input: PathBuf,
     /// The tribit file to write.
-    #[arg(short, long)]
-    output: PathBuf,
+    #[arg(short, long, required_unless_present = "into", conflicts_with = "into")]
+    output: Option<PathBuf>,
+    /// Add the table to this existing tribit file (sequences or tables)
+    /// instead: the file is rewritten beside itself and renamed over the
+    /// old one, so a crash leaves the old file or the new one.
+    #[arg(long, value_name = "FILE")]
+    into: Option<PathBuf>,
+    /// With --into: replace a table of the same name instead of refusing.
+    #[arg(long, requires = "into")]
+    replace: bool,
     /// Table name (default: the input's file stem).
     #[arg(long)]
     table: Option<String>,
@@ -52,7 +67,8 @@ pub struct Csv {
     /// composite key); repeat for several indexes.
     #[arg(long)]
     index: Vec<String>,
-    /// Field delimiter: ',' (default) or a tab ('\t' or 'tab').
+    /// Field delimiter: one ASCII character other than '"', CR or LF
+    /// (default ','); a tab may also be written 'tab' or '\t'.
     #[arg(long, default_value = ",")]
     delimiter: String,
     /// Byte order of the integer fields of the output.
@@ -64,12 +80,14 @@ pub struct Csv {
     allow_multiline: bool,
 }
 
+/// Parses `--delimiter` exactly as its help states it.
 pub(crate) fn delimiter(s: &str) -> Result<u8> {
     match s {
         "\\t" | "tab" | "\t" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\r" | "\n") => Ok(s.as_bytes()[0]),
         _ => Err(Error::input(format!(
-            "--delimiter '{s}': expected one ASCII character or '\\t'"
+            "--delimiter '{}': expected one ASCII character other than '\"', CR or LF, or 'tab' or '\\t'",
+            s.escape_debug()
         ))),
     }
 }
@@ -86,7 +104,10 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
     inputs.extend(a.schema_file.as_deref());
     // Decided before reading: an output that may not be written is refused
     // before any work.
-    let file = crate::output::Output::create_seekable(&a.output, &ctx.output_policy(inputs))?;
+    let file = match &a.output {
+        Some(o) => Some(crate::output::Output::create_seekable(o, &ctx.output_policy(inputs))?),
+        None => None,
+    };
     let infer = a.schema.is_none() && a.schema_file.is_none();
     let source = crate::convert::csv::CsvSource::open(&a.input, infer)?;
     let open = || source.reader().map_err(|e| e.in_file(&a.input));
@@ -119,6 +140,23 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
     };
     let total = source.byte_len();
     let bar = ctx.progress(total, "importing");
+    if let Some(into) = &a.into {
+        let g = crate::grow::Grow::open(into)?;
+        let input = std::io::BufReader::with_capacity(1 << 20, open()?);
+        let rows = g
+            .add_csv_table(&name, schema, &opts, a.replace, input, read, |p| bar.set_position(p))
+            .map_err(|e| e.in_file(&a.input))?;
+        bar.finish_and_clear();
+        if !ctx.quiet {
+            eprintln!("tribit: added to {}: table '{name}', {rows} rows", into.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(output), Some(file)) = (&a.output, file) else {
+        return Err(Error::input(
+            "name the output with -o FILE, or an existing file with --into FILE",
+        ));
+    };
     let mut w = TablesWriter::new(file, order)?;
     let mut t = w
         .table(&name, schema, &opts)
@@ -128,10 +166,10 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
     })
     .map_err(|e| e.in_file(&a.input))?;
     t.finish()?;
-    w.finish().map_err(|e| e.in_file(&a.output))?.commit()?;
+    w.finish().map_err(|e| e.in_file(output))?.commit()?;
     bar.finish_and_clear();
     if !ctx.quiet {
-        eprintln!("tribit: wrote {}: table '{name}', {rows} rows", a.output.display());
+        eprintln!("tribit: wrote {}: table '{name}', {rows} rows", output.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -143,9 +181,15 @@ pub enum Order {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  tribit import fasta genome.fa.gz -o genome.tbit
+  tribit import fasta chr*.fa unplaced.fa.gz -o assembly.tbit")]
 pub struct Fasta {
-    /// FASTA file to read (plain or gzip), or '-' for standard input.
-    input: PathBuf,
+    /// FASTA files to read (plain or gzip), or '-' for standard input; the
+    /// sequences of all of them go into one file, in the order given, and a
+    /// name found in two inputs is an error naming both.
+    #[arg(required = true, num_args = 1.., value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
     /// The tribit file to write.
     #[arg(short, long)]
     output: PathBuf,
@@ -179,41 +223,66 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
     let a = match cmd {
         Import::Fasta(a) => a,
         Import::Csv(a) => return run_csv(ctx, a),
+        Import::TwoBit(a) => return super::twobit::run_import(ctx, a),
     };
-    let stdin = a.input.as_os_str() == "-";
-    let total = if stdin {
-        None
-    } else {
-        std::fs::metadata(&a.input).ok().map(|m| m.len())
-    };
-    let raw: Box<dyn Read + Send> = if stdin {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(std::fs::File::open(&a.input).map_err(|e| Error::io("cannot open", e).in_file(&a.input))?)
-    };
+    if a.inputs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(Error::input("standard input ('-') can be read only once"));
+    }
+    let total = a
+        .inputs
+        .iter()
+        .map(|p| match p.as_os_str() == "-" {
+            true => None,
+            false => std::fs::metadata(p).ok().map(|m| m.len()),
+        })
+        .sum::<Option<u64>>();
     let bar = ctx.progress(total, "importing");
-    let input = fasta::decompress(Box::new(Counting {
-        inner: raw,
-        bar: bar.clone(),
-    }))
-    .map_err(|e| e.in_file(&a.input))?;
     let order = match a.byte_order {
         Order::Little => ByteOrder::Little,
         Order::Big => ByteOrder::Big,
     };
-    let out = crate::output::Output::create_seekable(&a.output, &ctx.output_policy([a.input.as_path()]))?;
+    let out = crate::output::Output::create_seekable(&a.output, &ctx.output_policy(a.inputs.iter().map(|p| p.as_path())))?;
     let mut w = WriterBuilder::default()
         .set_byte_order(order)
         .set_block_bases(a.block_bases)
         .set_refget(a.refget)
         .build(out)
         .map_err(|e| e.in_file(&a.output))?;
-    let summary = fasta::read_fasta(input, &mut w).map_err(|e| e.in_file(&a.input))?;
+    let mut summary = fasta::ImportSummary::default();
+    let mut warnings = Vec::new();
+    for (k, path) in a.inputs.iter().enumerate() {
+        let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(std::fs::File::open(path).map_err(|e| Error::io("cannot open", e).in_file(path))?)
+        };
+        let input = fasta::decompress(Box::new(Counting {
+            inner: raw,
+            bar: bar.clone(),
+        }))
+        .map_err(|e| e.in_file(path))?;
+        let one = match fasta::read_fasta(input, &mut w) {
+            Ok(one) => one,
+            Err(e) => {
+                let line = match e.location() {
+                    crate::error::Location::Line { line, .. } => *line,
+                    _ => u64::MAX,
+                };
+                return Err(match super::names::name_in_two_inputs(&a.inputs[..=k], line) {
+                    Some(both) => both,
+                    None => e.in_file(path),
+                });
+            }
+        };
+        summary.sequences += one.sequences;
+        summary.bases += one.bases;
+        warnings.extend(one.warnings.into_iter().map(|w| format!("{}: {w}", path.display())));
+    }
     let file = w.finish().map_err(|e| e.in_file(&a.output))?;
     file.commit()?;
     bar.finish_and_clear();
-    for warning in &summary.warnings {
-        ctx.warn(&format!("{}: {warning}", a.input.display()));
+    for warning in &warnings {
+        ctx.warn(warning);
     }
     if !ctx.quiet {
         let size = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);

@@ -3,13 +3,18 @@
 //! Exit status: 0 success, 1 problems found (validate), 2 error. Data go to
 //! a buffered stdout; diagnostics and progress bars to stderr.
 
+mod completions;
 mod dump;
 mod export;
 mod get;
+mod grow;
 mod import;
 mod info;
 mod kmer;
+mod names;
 mod query;
+mod strand;
+mod twobit;
 mod validate;
 
 use std::io::Write;
@@ -37,13 +42,13 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Convert text formats into a tribit file.
+    /// Convert FASTA, CSV or UCSC .2bit into a tribit file.
     #[command(subcommand)]
     Import(import::Import),
-    /// Convert a tribit file back into text.
+    /// Convert a tribit file into FASTA, CSV, .fai, chrom.sizes or .2bit.
     #[command(subcommand)]
     Export(export::Export),
-    /// Print regions as FASTA, like `samtools faidx`.
+    // The help text is the doc of get::Get (its first line is the summary).
     Get(get::Get),
     /// Describe a tribit file: version, byte order, sections, sequences.
     Info(info::Info),
@@ -54,9 +59,18 @@ enum Command {
     /// Count or locate k-mers over every sequence (CPU, or GPU with `cuda`).
     #[command(subcommand)]
     Kmer(kmer::Kmer),
-    /// Select rows of a table by key (indexes where they cover the
-    /// conditions, a scan otherwise) and print them.
+    // The help text is the doc of query::Query.
     Query(query::Query),
+    /// Add or drop a hash-key index of a table in an existing file.
+    #[command(subcommand)]
+    Index(grow::Index),
+    /// Drop a table from a file (`import csv --into` adds one).
+    #[command(subcommand)]
+    Table(grow::Table),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Completions),
+    /// Print a man page (roff), or write every page into a directory.
+    Man(completions::Man),
 }
 
 /// Settings every subcommand sees.
@@ -133,6 +147,10 @@ pub fn run() -> ExitCode {
         Command::Dump(c) => dump::run(&ctx, c),
         Command::Kmer(c) => kmer::run(&ctx, c),
         Command::Query(c) => query::run(&ctx, c),
+        Command::Index(c) => grow::run_index(&ctx, c),
+        Command::Table(c) => grow::run_table(&ctx, c),
+        Command::Completions(c) => completions::run_completions(c),
+        Command::Man(c) => completions::run_man(c),
     };
     match result {
         Ok(code) => code,

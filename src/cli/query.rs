@@ -9,21 +9,34 @@ use clap::{Args, ValueEnum};
 use super::{write_err, Ctx};
 use crate::error::{Error, Result};
 use crate::sequence::Reader;
+use crate::table::filter::{Condition, Filter, Op};
 use crate::table::{OwnedValue, Plan, TableSet, Value};
 
-/// Select rows of a table. Every condition must hold (AND); an --in list
-/// matches any of its values (OR). An index answers the conditions it
-/// covers (a composite index needs one value for each of its columns);
-/// other conditions are checked by scanning. --explain says which on stderr.
+/// Select rows of a table by key and comparison, and print them.
+///
+/// Every condition must hold (AND); an --in list
+/// matches any of its values (OR). An index answers the equality conditions
+/// it covers (a composite index needs one value for each of its columns);
+/// other equalities are checked by scanning, and the comparisons (!=, <,
+/// <=, >, >=) last, on the rows the equalities left. --explain says which
+/// on stderr.
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  tribit query expr.tbit --where GENE=TP53 --format json
+  tribit query expr.tbit --where GENE=TP53 --where 'VALUE>=2.5' --count
+  tribit query expr.tbit --in PATIENT patients.txt --where 'VALUE<0' --explain
+  tribit query expr.tbit --where 'NOTE!=' --columns GENE,NOTE   # NOTE is not null")]
 pub struct Query {
     /// The tribit file to read.
     input: PathBuf,
     /// The table to query (may be left out when the file has one table).
     #[arg(long)]
     table: Option<String>,
-    /// A condition COL=VALUE (an empty VALUE is null in a nullable column); repeatable.
-    #[arg(long = "where", value_name = "COL=VALUE")]
+    /// A condition COL OP VALUE, OP one of =, !=, <, <=, >, >= (quote it
+    /// for the shell); repeatable. = and != take any column (an empty VALUE
+    /// is null: 'COL=' is null, 'COL!=' is not null); the others a numeric
+    /// column. A null cell passes no comparison.
+    #[arg(long = "where", value_name = "COL OP VALUE")]
     conditions: Vec<String>,
     /// COL FILE: COL equals one of the values in FILE, one per line; repeatable.
     #[arg(long = "in", num_args = 2, value_names = ["COL", "FILE"], action = clap::ArgAction::Append)]
@@ -72,14 +85,18 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
     .map_err(|e| e.in_file(&a.input))?;
     let t = super::export::pick(&ts, a.table.as_deref())?;
     let mut conds: Vec<(String, Vec<OwnedValue>)> = Vec::new();
+    let mut filters = Vec::new();
     for w in &a.conditions {
-        let Some((col, text)) = w.split_once('=') else {
-            return Err(Error::input(format!("--where '{w}': expected COL=VALUE")));
-        };
-        let v = t
-            .parse_value(col, text)
-            .map_err(|e| Error::input(format!("--where '{w}': {}", e.message())))?;
-        conds.push((col.to_string(), vec![v]));
+        let c = Condition::parse(w).map_err(|e| Error::input(format!("--where {}", e.message())))?;
+        if c.op == Op::Eq {
+            let v = t
+                .parse_value(&c.column, &c.value)
+                .map_err(|e| Error::input(format!("--where '{w}': {}", e.message())))?;
+            conds.push((c.column, vec![v]));
+        } else {
+            let f = Filter::new(t, &c).map_err(|e| Error::input(format!("--where '{w}': {}", e.message())))?;
+            filters.push((w.clone(), f));
+        }
     }
     for pair in a.in_lists.chunks(2) {
         let [col, file] = pair else { continue };
@@ -116,7 +133,14 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
         .iter()
         .map(|(c, vs)| (c.as_str(), vs.iter().map(OwnedValue::as_value).collect()))
         .collect();
-    let (rows, plans) = t.select(&borrowed)?;
+    let (selected, plans) = t.select(&borrowed)?;
+    let narrowed = selected.len();
+    let only: Vec<Filter> = filters.iter().map(|(_, f)| f.clone()).collect();
+    let rows = if only.is_empty() {
+        selected
+    } else {
+        t.filter(&selected, &only)?
+    };
     let (count, ranges) = (rows.len(), rows.ranges().len());
     if a.explain {
         for u in t.unusable_indexes() {
@@ -125,7 +149,7 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
                 u.section_offset, u.message
             );
         }
-        if plans.is_empty() {
+        if plans.is_empty() && filters.is_empty() {
             eprintln!("tribit: plan: no condition, every row of '{}'", t.name());
         }
         for p in &plans {
@@ -141,6 +165,17 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
                     crate::table::MAX_LOOKUP_KEYS
                 ),
             }
+        }
+        for (w, f) in &filters {
+            eprintln!(
+                "tribit: plan: filter '{w}': read column {} of the {narrowed} rows {}",
+                t.schema().columns[f.column()].name,
+                if plans.is_empty() {
+                    "(every row: no equality condition narrows them)"
+                } else {
+                    "the conditions above left"
+                }
+            );
         }
         eprintln!("tribit: plan: {count} rows in {ranges} ranges");
     }

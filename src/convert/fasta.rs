@@ -497,19 +497,45 @@ pub fn write_region<W: Write>(
     out: &mut W,
     buf: &mut Vec<u8>,
 ) -> Result<()> {
+    write_region_with(reader, seq, start..end, width, false, |_| {}, out, buf)
+}
+
+/// [`write_region`] with each fetched piece passed through `transform`
+/// (case changes, complement) before it is written. With `backwards`, the
+/// pieces are fetched from the end of the range to its start, so a
+/// `transform` that reverse-complements each piece writes the reverse
+/// complement of the range, still [`FETCH_STEP`] bases at a time.
+#[allow(clippy::too_many_arguments)]
+pub fn write_region_with<W: Write>(
+    reader: &Reader,
+    seq: &Sequence<'_>,
+    range: std::ops::Range<u64>,
+    width: usize,
+    backwards: bool,
+    mut transform: impl FnMut(&mut [u8]),
+    out: &mut W,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
     let io = |e| Error::io("cannot write", e);
     let mut wrap = Wrap {
         width: if width == 0 { usize::MAX } else { width },
         col: 0,
         eol: b"\n",
     };
-    let mut p = start;
-    while p < end {
-        let q = (p + FETCH_STEP).min(end);
+    let (start, end) = (range.start, range.end);
+    let mut done = 0;
+    while done < end.saturating_sub(start) {
+        let n = FETCH_STEP.min(end - start - done);
+        let (p, q) = if backwards {
+            (end - done - n, end - done)
+        } else {
+            (start + done, start + done + n)
+        };
         buf.clear();
         reader.fetch_from(seq, p, q, buf)?;
-        wrap.put(out, buf, q == end, true).map_err(io)?;
-        p = q;
+        transform(buf);
+        done += n;
+        wrap.put(out, buf, done == end - start, true).map_err(io)?;
     }
     Ok(())
 }

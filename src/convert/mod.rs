@@ -2,6 +2,9 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+pub mod bed;
 pub mod canonical;
 pub mod csv;
+pub mod fai;
 pub mod fasta;
+pub mod twobit;

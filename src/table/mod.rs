@@ -22,6 +22,7 @@
 //! assert_eq!(rows.rows().collect::<Vec<_>>(), vec![1]);
 //! ```
 
+pub mod filter;
 mod reader;
 mod rowset;
 mod writer;

@@ -80,29 +80,8 @@ pub mod generate;
 #[allow(unused_imports)]
 pub use generate::{reseal, section};
 
-/// The real `tribit` binary with `args`, run to completion.
-pub fn tribit(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_tribit"))
-        .args(args)
-        .output()
-        .expect("run tribit")
-}
-
-/// Runs `tribit` and asserts that it succeeded; returns its stdout.
-pub fn tribit_ok(args: &[&str]) -> Vec<u8> {
-    let o = tribit(args);
-    assert!(
-        o.status.success(),
-        "tribit {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o.stdout
-}
-
-/// A path as &str, for argument lists.
-pub fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+#[allow(unused_imports)]
+pub use run::{ok as tribit_ok, s, tribit};
 
 /// The sorted file names in `dir`.
 pub fn entries(dir: &Path) -> Vec<String> {
@@ -113,3 +92,4 @@ pub fn entries(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+pub mod run;
