@@ -647,7 +647,15 @@ impl Output {
         };
         let inner = match destination(path, policy)? {
             Destination::Regular { target, .. } => Inner::Atomic(AtomicFile::create(&target)?),
-            Destination::Stdout => spool(Box::new(std::io::stdout()))?,
+            Destination::Stdout => {
+                use std::io::IsTerminal;
+                if std::io::stdout().is_terminal() {
+                    return Err(Error::input(
+                        "a tribit file is binary: not writing it to a terminal (redirect standard output, or name a file with -o)",
+                    ));
+                }
+                spool(Box::new(std::io::stdout()))?
+            }
             Destination::Special(p) => spool(Box::new(open_special(&p)?))?,
         };
         Ok(Output {
