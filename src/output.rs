@@ -432,10 +432,22 @@ struct Background {
 const BUFFER: usize = 4 << 20;
 
 impl AtomicFile {
-    /// Opens a temporary file in the directory of `target`. This replaces
-    /// whatever regular file is at `target` on commit; commands decide first
-    /// with [`destination`].
+    /// Opens a temporary file in the directory of `target`. On commit it
+    /// replaces the regular file at `target` (the target of a link, the
+    /// link staying); a directory, device, FIFO or socket there is refused,
+    /// never replaced ([`Output`] writes into those). Commands decide first
+    /// with [`destination`] whether an existing file may be replaced.
     pub fn create(target: &Path) -> Result<AtomicFile> {
+        let (target, _) = resolve_links(target)?;
+        let target = target.as_path();
+        if let Ok(m) = std::fs::metadata(target) {
+            if !m.is_file() {
+                return Err(
+                    Error::input("not a regular file: only a regular file is replaced by an atomic write")
+                        .in_file(target),
+                );
+            }
+        }
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -647,7 +659,15 @@ impl Output {
         };
         let inner = match destination(path, policy)? {
             Destination::Regular { target, .. } => Inner::Atomic(AtomicFile::create(&target)?),
-            Destination::Stdout => spool(Box::new(std::io::stdout()))?,
+            Destination::Stdout => {
+                use std::io::IsTerminal;
+                if std::io::stdout().is_terminal() {
+                    return Err(Error::input(
+                        "a tribit file is binary: not writing it to a terminal (redirect standard output, or name a file with -o)",
+                    ));
+                }
+                spool(Box::new(std::io::stdout()))?
+            }
             Destination::Special(p) => spool(Box::new(open_special(&p)?))?,
         };
         Ok(Output {
@@ -738,6 +758,28 @@ mod tests {
             let p = temp_prefix(&target);
             let full = format!("{p}{}-{}{TEMP_SUFFIX}", u32::MAX, random_tag());
             assert!(full.len() <= NAME_MAX, "{len}: {} bytes", full.len());
+        }
+    }
+
+    #[test]
+    fn atomic_files_never_replace_what_is_not_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        assert!(AtomicFile::create(&sub).is_err());
+        assert!(sub.is_dir());
+        // Through a link: the link's target is written, the link kept.
+        let real = dir.path().join("real");
+        std::fs::write(&real, b"old").unwrap();
+        let link = dir.path().join("link");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("real", &link).unwrap();
+            let mut f = AtomicFile::create(&link).unwrap();
+            f.write_all(b"new").unwrap();
+            f.commit().unwrap();
+            assert_eq!(std::fs::read(&real).unwrap(), b"new");
+            assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         }
     }
 
