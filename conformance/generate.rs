@@ -730,7 +730,15 @@ fn grown_file() -> Vec<u8> {
     Grow::open(&path)
         .and_then(|g| {
             let schema = Schema::parse("SITE:u32,DEPTH:u16,AF:f64")?;
-            g.add_csv_table("samples", schema, &none, false, samples.as_bytes(), Default::default(), |_| {})
+            g.add_csv_table(
+                "samples",
+                schema,
+                &none,
+                false,
+                samples.as_bytes(),
+                Default::default(),
+                |_| {},
+            )
         })
         .expect("add samples");
     let calls = "GENE,CALL\nTP53,true\nBRCA1,false\nTP53,\n";
@@ -740,7 +748,15 @@ fn grown_file() -> Vec<u8> {
     Grow::open(&path)
         .and_then(|g| {
             let schema = Schema::parse("GENE:dict,CALL:bool?")?;
-            g.add_csv_table("calls", schema, &by_gene, false, calls.as_bytes(), Default::default(), |_| {})
+            g.add_csv_table(
+                "calls",
+                schema,
+                &by_gene,
+                false,
+                calls.as_bytes(),
+                Default::default(),
+                |_| {},
+            )
         })
         .expect("add calls");
     Grow::open(&path)

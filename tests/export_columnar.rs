@@ -42,7 +42,8 @@ fn expected(tbit: &Path, columns: Option<&[&str]>) -> RecordBatch {
     let f = tribit::File::open(tbit).unwrap();
     let t = f.table("t").unwrap();
     let conv = Converter::new(t, columns).unwrap();
-    conv.batch(t, tribit::table::RowSet::all(t.row_count()).ranges()).unwrap()
+    conv.batch(t, tribit::table::RowSet::all(t.row_count()).ranges())
+        .unwrap()
 }
 
 #[test]

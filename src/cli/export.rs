@@ -67,7 +67,6 @@ fn run_columnar(ctx: &Ctx, a: Columnar, parquet: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-
 #[derive(Args, Debug)]
 pub struct Listing {
     /// The tribit file to read.

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use crate::output::Output;
 use super::strand::{reverse_complement, Case, MarkStrand};
 use super::{write_err, Ctx};
 use crate::convert::bed::{read_bed, BedRecord};
 use crate::convert::fasta::write_region_with;
 use crate::error::{Error, Result};
+use crate::output::Output;
 use crate::sequence::{Reader, Region};
 
 /// Print regions as FASTA, like `samtools faidx`, or BED intervals, like `bedtools getfasta`.
@@ -242,8 +242,17 @@ pub fn run(ctx: &Ctx, a: Get) -> Result<ExitCode> {
                     reverse_complement(piece);
                 }
             };
-            write_region_with(&reader, &seq, start..end, a.width, job.reverse, transform, &mut out, &mut buf)
-                .map_err(|e| crate::output::blame(e, &a.input, &out_path))?;
+            write_region_with(
+                &reader,
+                &seq,
+                start..end,
+                a.width,
+                job.reverse,
+                transform,
+                &mut out,
+                &mut buf,
+            )
+            .map_err(|e| crate::output::blame(e, &a.input, &out_path))?;
         }
     }
     out.commit()?;

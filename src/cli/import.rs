@@ -241,7 +241,8 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
         Order::Little => ByteOrder::Little,
         Order::Big => ByteOrder::Big,
     };
-    let out = crate::output::Output::create_seekable(&a.output, &ctx.output_policy(a.inputs.iter().map(|p| p.as_path())))?;
+    let out =
+        crate::output::Output::create_seekable(&a.output, &ctx.output_policy(a.inputs.iter().map(|p| p.as_path())))?;
     let mut w = WriterBuilder::default()
         .set_byte_order(order)
         .set_block_bases(a.block_bases)

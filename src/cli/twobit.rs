@@ -8,9 +8,9 @@ use clap::Args;
 use super::import::Order;
 use super::Ctx;
 use crate::container::{ByteOrder, Data};
-use crate::output::{blame, Output};
 use crate::convert::twobit;
 use crate::error::Result;
+use crate::output::{blame, Output};
 use crate::sequence::{Reader, WriterBuilder};
 
 #[derive(Args, Debug)]
