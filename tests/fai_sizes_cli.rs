@@ -33,8 +33,8 @@ fn export_fai_equals_samtools_faidx_of_the_exported_fasta() {
         let fa = dir.path().join("x.fa");
         let fai = dir.path().join("x.fa.fai");
         let _ = std::fs::remove_file(&fai);
-        ok(&["import", "fasta", s(&input), "-o", s(&tb), "-q"]);
-        ok(&["export", "fasta", s(&tb), "-o", s(&fa)]);
+        ok(&["import", "fasta", s(&input), "-f", "-o", s(&tb), "-q"]);
+        ok(&["export", "fasta", s(&tb), "-f", "-o", s(&fa)]);
         let theirs = std::process::Command::new("samtools")
             .args(["faidx", s(&fa)])
             .output()
@@ -52,7 +52,7 @@ fn export_fai_equals_samtools_faidx_of_the_exported_fasta() {
         );
         // -o writes the same bytes.
         let out = dir.path().join("ours.fai");
-        ok(&["export", "fai", s(&tb), "-o", s(&out)]);
+        ok(&["export", "fai", s(&tb), "-f", "-o", s(&out)]);
         assert_eq!(std::fs::read(&out).unwrap(), ours);
         compared += 1;
     }
@@ -64,7 +64,7 @@ fn export_sizes_lists_names_and_lengths() {
     let dir = tempfile::tempdir().unwrap();
     for name in REAL {
         let tb = dir.path().join("x.tbit");
-        ok(&["import", "fasta", s(&testdata(name)), "-o", s(&tb), "-q"]);
+        ok(&["import", "fasta", s(&testdata(name)), "-f", "-o", s(&tb), "-q"]);
         let want: String = naive_records(&std::fs::read(testdata(name)).unwrap())
             .iter()
             .map(|(n, seq)| format!("{n}\t{}\n", seq.len()))
@@ -87,7 +87,7 @@ fn several_inputs_go_into_one_file() {
     let a = testdata("shorties.fa");
     let c = testdata("lambda_virus.fa");
     let tb = dir.path().join("all.tbit");
-    ok(&["import", "fasta", s(&a), s(&gz), s(&c), "-o", s(&tb), "-q"]);
+    ok(&["import", "fasta", s(&a), s(&gz), s(&c), "-f", "-o", s(&tb), "-q"]);
     let mut want = std::fs::read(&a).unwrap();
     want.extend(std::fs::read(testdata("pseudopig2.fa")).unwrap());
     want.extend(std::fs::read(&c).unwrap());
@@ -108,7 +108,7 @@ fn a_name_in_two_inputs_names_both_files() {
     std::fs::write(&a, ">x\nACGT\n>chr2 two\nGG\n").unwrap();
     std::fs::write(&b, ">y\nAC\n>z\nTT\n>chr2\nCC\n").unwrap();
     let out = dir.path().join("o.tbit");
-    let e = fails(&["import", "fasta", s(&a), s(&b), "-o", s(&out)]);
+    let e = fails(&["import", "fasta", s(&a), s(&b), "-f", "-o", s(&out)]);
     assert!(
         e.contains("b.fa: line 5") && e.contains("'chr2'") && e.contains("a.fa (line 3)"),
         "{e}"
@@ -116,9 +116,9 @@ fn a_name_in_two_inputs_names_both_files() {
     assert!(!out.exists());
     // A name repeated inside one input is reported as before.
     std::fs::write(&b, ">y\nAC\n>y\nTT\n>chr2\nCC\n").unwrap();
-    let e = fails(&["import", "fasta", s(&a), s(&b), "-o", s(&out)]);
+    let e = fails(&["import", "fasta", s(&a), s(&b), "-f", "-o", s(&out)]);
     assert!(e.contains("duplicate sequence name 'y'") && !e.contains("a.fa"), "{e}");
     // Standard input only once.
-    let e = fails(&["import", "fasta", "-", "-", "-o", s(&out)]);
+    let e = fails(&["import", "fasta", "-", "-", "-f", "-o", s(&out)]);
     assert!(e.contains("only once"), "{e}");
 }

@@ -178,7 +178,7 @@ fn table_file(dir: &std::path::Path) -> std::path::PathBuf {
     }
     std::fs::write(&csv, text).unwrap();
     let tb = dir.join("t.tbit");
-    ok(&["import", "csv", s(&csv), "-o", s(&tb), "--index", "K", "-q"]);
+    ok(&["import", "csv", s(&csv), "-f", "-o", s(&tb), "--index", "K", "-q"]);
     tb
 }
 
@@ -249,7 +249,7 @@ fn delimiter_takes_exactly_what_its_help_says() {
     std::fs::write(&semi, "A;B\n1;2\n").unwrap();
     let out = dir.path().join("o.tbit");
     for (input, d) in [(&tsv, "tab"), (&tsv, "\\t"), (&tsv, "\t"), (&semi, ";")] {
-        ok(&["import", "csv", s(input), "-o", s(&out), "--delimiter", d, "-q"]);
+        ok(&["import", "csv", s(input), "-f", "-o", s(&out), "--delimiter", d, "-q"]);
         assert_eq!(ok(&["export", "csv", s(&out)]), b"A,B\n1,2\n", "{d:?}");
         assert_eq!(
             ok(&["export", "csv", s(&out), "--delimiter", d]),
@@ -258,7 +258,7 @@ fn delimiter_takes_exactly_what_its_help_says() {
         );
     }
     for d in ["\"", ";;", "é", "\n", ""] {
-        let e = fails(&["import", "csv", s(&semi), "-o", s(&out), "--delimiter", d]);
+        let e = fails(&["import", "csv", s(&semi), "-f", "-o", s(&out), "--delimiter", d]);
         assert!(e.contains("expected one ASCII character other than"), "{d:?}: {e}");
     }
 }

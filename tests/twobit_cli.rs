@@ -31,7 +31,7 @@ fn gunzip(gz: &Path, to: &Path) -> bool {
 fn big_endian_shorties_have_the_letters_of_their_fasta() {
     let dir = tempfile::tempdir().unwrap();
     let tb = dir.path().join("s.tbit");
-    ok(&["import", "2bit", s(&testdata("shorties.2bit")), "-o", s(&tb), "-q"]);
+    ok(&["import", "2bit", s(&testdata("shorties.2bit")), "-f", "-o", s(&tb), "-q"]);
     assert_eq!(
         exported(&tb),
         naive_records(&std::fs::read(testdata("shorties.fa")).unwrap())
@@ -52,7 +52,7 @@ fn lastz_examples_2bit_files() {
     // pseudopig: big-endian, soft-masked, with its FASTA.
     assert!(gunzip(&Path::new(LASTZ).join("pseudopig.2bit.gz"), &p("pig.2bit")));
     assert!(gunzip(&Path::new(LASTZ).join("pseudopig.fa.gz"), &p("pig.fa")));
-    ok(&["import", "2bit", s(&p("pig.2bit")), "-o", s(&p("pig.tbit")), "-q"]);
+    ok(&["import", "2bit", s(&p("pig.2bit")), "-f", "-o", s(&p("pig.tbit")), "-q"]);
     let want = naive_records(&std::fs::read(p("pig.fa")).unwrap());
     assert!(want.iter().any(|(_, l)| l.iter().any(u8::is_ascii_lowercase)));
     assert_eq!(exported(&p("pig.tbit")), want);
@@ -62,16 +62,16 @@ fn lastz_examples_2bit_files() {
         &Path::new(LASTZ).join("fake_chimp_reads.2bit.gz"),
         &p("chimp.2bit")
     ));
-    ok(&["import", "2bit", s(&p("chimp.2bit")), "-o", s(&p("chimp.tbit")), "-q"]);
-    ok(&["export", "2bit", s(&p("chimp.tbit")), "-o", s(&p("back.2bit"))]);
+    ok(&["import", "2bit", s(&p("chimp.2bit")), "-f", "-o", s(&p("chimp.tbit")), "-q"]);
+    ok(&["export", "2bit", s(&p("chimp.tbit")), "-f", "-o", s(&p("back.2bit"))]);
     assert!(std::fs::read(p("back.2bit")).unwrap() == std::fs::read(p("chimp.2bit")).unwrap());
     // aglobin: N runs and masks survive export and import.
     assert!(gunzip(&Path::new(LASTZ).join("aglobin.2bit.gz"), &p("ag.2bit")));
-    ok(&["import", "2bit", s(&p("ag.2bit")), "-o", s(&p("ag.tbit")), "-q"]);
+    ok(&["import", "2bit", s(&p("ag.2bit")), "-f", "-o", s(&p("ag.tbit")), "-q"]);
     let ag = exported(&p("ag.tbit"));
     assert!(ag.iter().any(|(_, l)| l.contains(&b'N')));
-    ok(&["export", "2bit", s(&p("ag.tbit")), "-o", s(&p("ag2.2bit"))]);
-    ok(&["import", "2bit", s(&p("ag2.2bit")), "-o", s(&p("ag2.tbit")), "-q"]);
+    ok(&["export", "2bit", s(&p("ag.tbit")), "-f", "-o", s(&p("ag2.2bit"))]);
+    ok(&["import", "2bit", s(&p("ag2.2bit")), "-f", "-o", s(&p("ag2.tbit")), "-q"]);
     assert_eq!(exported(&p("ag2.tbit")), ag);
 }
 
@@ -99,15 +99,15 @@ fn export_then_import_gives_the_same_letters() {
             let tb = dir.path().join("x.tbit");
             let two = dir.path().join("x.2bit");
             let back = dir.path().join("y.tbit");
-            ok(&["import", "fasta", s(input), "-o", s(&tb), "-q"]);
-            let mut args = vec!["export", "2bit", s(&tb), "-o", s(&two)];
+            ok(&["import", "fasta", s(input), "-f", "-o", s(&tb), "-q"]);
+            let mut args = vec!["export", "2bit", s(&tb), "-f", "-o", s(&two)];
             if long {
                 args.push("--long");
             }
             ok(&args);
             let bytes = std::fs::read(&two).unwrap();
             assert_eq!(&bytes[..8], &[0x43, 0x27, 0x41, 0x1A, long as u8, 0, 0, 0]);
-            ok(&["import", "2bit", s(&two), "-o", s(&back), "-q"]);
+            ok(&["import", "2bit", s(&two), "-f", "-o", s(&back), "-q"]);
             let want: Vec<_> = naive_records(&std::fs::read(input).unwrap());
             assert_eq!(exported(&back), want, "{} long={long}", input.display());
         }
@@ -138,8 +138,8 @@ fn py2bit_reads_what_export_writes() {
     for input in &inputs {
         let tb = dir.path().join("x.tbit");
         let two = dir.path().join("x.2bit");
-        ok(&["import", "fasta", s(input), "-o", s(&tb), "-q"]);
-        ok(&["export", "2bit", s(&tb), "-o", s(&two)]);
+        ok(&["import", "fasta", s(input), "-f", "-o", s(&tb), "-q"]);
+        ok(&["export", "2bit", s(&tb), "-f", "-o", s(&two)]);
         let o = Command::new("python3")
             .args(["-c", PY2BIT_DUMP, s(&two)])
             .output()
@@ -170,11 +170,12 @@ fn what_2bit_cannot_hold_is_refused() {
         "import",
         "fasta",
         s(&testdata("vibrio_cholerae_O1_chrII.fa")),
+        "-f",
         "-o",
         s(&tb),
         "-q",
     ]);
-    let e = fails(&["export", "2bit", s(&tb), "-o", s(&two)]);
+    let e = fails(&["export", "2bit", s(&tb), "-f", "-o", s(&two)]);
     assert!(
         e.contains("position 356433: letter 'Y' cannot be stored in .2bit (only A, C, G, T and N"),
         "{e}"
@@ -182,8 +183,8 @@ fn what_2bit_cannot_hold_is_refused() {
     assert!(!two.exists());
     let long_name = dir.path().join("n.fa");
     std::fs::write(&long_name, format!(">{}\nACGT\n", "x".repeat(300))).unwrap();
-    ok(&["import", "fasta", s(&long_name), "-o", s(&tb), "-q"]);
-    let e = fails(&["export", "2bit", s(&tb), "-o", s(&two)]);
+    ok(&["import", "fasta", s(&long_name), "-f", "-o", s(&tb), "-q"]);
+    let e = fails(&["export", "2bit", s(&tb), "-f", "-o", s(&two)]);
     assert!(e.contains("at most 255 bytes"), "{e}");
     // Damaged .2bit input: the byte offset, no output.
     let mut bytes = std::fs::read(testdata("shorties.2bit")).unwrap();
@@ -191,9 +192,9 @@ fn what_2bit_cannot_hold_is_refused() {
     let bad = dir.path().join("bad.2bit");
     std::fs::write(&bad, &bytes).unwrap();
     let out = dir.path().join("bad.tbit");
-    let e = fails(&["import", "2bit", s(&bad), "-o", s(&out)]);
+    let e = fails(&["import", "2bit", s(&bad), "-f", "-o", s(&out)]);
     assert!(e.contains("bad.2bit: byte") && e.contains("packed bases"), "{e}");
     assert!(!out.exists());
-    let e = fails(&["import", "2bit", s(&testdata("shorties.fa")), "-o", s(&out)]);
+    let e = fails(&["import", "2bit", s(&testdata("shorties.fa")), "-f", "-o", s(&out)]);
     assert!(e.contains("not a .2bit file"), "{e}");
 }
