@@ -31,7 +31,15 @@ fn gunzip(gz: &Path, to: &Path) -> bool {
 fn big_endian_shorties_have_the_letters_of_their_fasta() {
     let dir = tempfile::tempdir().unwrap();
     let tb = dir.path().join("s.tbit");
-    ok(&["import", "2bit", s(&testdata("shorties.2bit")), "-f", "-o", s(&tb), "-q"]);
+    ok(&[
+        "import",
+        "2bit",
+        s(&testdata("shorties.2bit")),
+        "-f",
+        "-o",
+        s(&tb),
+        "-q",
+    ]);
     assert_eq!(
         exported(&tb),
         naive_records(&std::fs::read(testdata("shorties.fa")).unwrap())
@@ -62,7 +70,15 @@ fn lastz_examples_2bit_files() {
         &Path::new(LASTZ).join("fake_chimp_reads.2bit.gz"),
         &p("chimp.2bit")
     ));
-    ok(&["import", "2bit", s(&p("chimp.2bit")), "-f", "-o", s(&p("chimp.tbit")), "-q"]);
+    ok(&[
+        "import",
+        "2bit",
+        s(&p("chimp.2bit")),
+        "-f",
+        "-o",
+        s(&p("chimp.tbit")),
+        "-q",
+    ]);
     ok(&["export", "2bit", s(&p("chimp.tbit")), "-f", "-o", s(&p("back.2bit"))]);
     assert!(std::fs::read(p("back.2bit")).unwrap() == std::fs::read(p("chimp.2bit")).unwrap());
     // aglobin: N runs and masks survive export and import.
