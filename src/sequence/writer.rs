@@ -66,6 +66,7 @@ pub struct WriterBuilder {
     order: ByteOrder,
     block_bases: u32,
     refget: bool,
+    dense: bool,
 }
 
 impl Default for WriterBuilder {
@@ -74,6 +75,7 @@ impl Default for WriterBuilder {
             order: ByteOrder::Little,
             block_bases: spec::DEFAULT_BLOCK_BASES,
             refget: false,
+            dense: true,
         }
     }
 }
@@ -95,6 +97,15 @@ impl WriterBuilder {
     /// (off by default: it costs about as much as the MD5).
     pub fn set_refget(mut self, on: bool) -> Self {
         self.refget = on;
+        self
+    }
+
+    /// Whether a sequence whose mask or exception runs are short may use
+    /// the dense forms of SPEC §6.6 (on by default). Off, every sequence
+    /// uses runs and the file stays readable by 1.0 and 1.1 readers, at
+    /// 16 bytes a run.
+    pub fn set_dense_forms(mut self, on: bool) -> Self {
+        self.dense = on;
         self
     }
 
@@ -121,6 +132,7 @@ impl WriterBuilder {
             c,
             order: self.order,
             refget: self.refget,
+            dense: self.dense,
             block_bases: self.block_bases,
             stage: vec![0; b],
             fill: 0,
@@ -302,6 +314,7 @@ pub struct Writer<W: Write + Seek> {
     c: ContainerWriter<W>,
     order: ByteOrder,
     refget: bool,
+    dense: bool,
     block_bases: u32,
     /// Codes of the current block, one per byte.
     stage: Vec<u8>,
@@ -497,7 +510,9 @@ impl<W: Write + Seek> Writer<W> {
                             cur.exception_runs += 1;
                             // Bounded staging: once the runs cost more than
                             // nibbles for the bases so far, switch.
-                            if cur.exception_runs * spec::EXCEPTION_ENTRY_LEN > nibble_bytes(pos + 1) + DENSE_SLACK {
+                            if self.dense
+                                && cur.exception_runs * spec::EXCEPTION_ENTRY_LEN > nibble_bytes(pos + 1) + DENSE_SLACK
+                            {
                                 self.exceptions_to_nibbles(cur);
                             }
                         }
@@ -529,7 +544,7 @@ impl<W: Write + Seek> Writer<W> {
         self.masks.push(MaskRun { start: s, end: e });
         // Bounded staging: once the runs cost more than a bitmap of the
         // bases so far, switch to the bitmap.
-        if cur.mask_runs * spec::MASK_ENTRY_LEN > bitmap_bytes(e) + DENSE_SLACK {
+        if self.dense && cur.mask_runs * spec::MASK_ENTRY_LEN > bitmap_bytes(e) + DENSE_SLACK {
             self.masks_to_bitmap(cur);
         }
     }
@@ -557,7 +572,7 @@ impl<W: Write + Seek> Writer<W> {
     /// final cost (SPEC §6.6 "Choice of form") and records it.
     fn settle_forms(&mut self, cur: &mut Current) {
         let len = cur.record.length;
-        let dense_mask = cur.mask_runs * spec::MASK_ENTRY_LEN > bitmap_bytes(len) + DENSE_SLACK;
+        let dense_mask = self.dense && cur.mask_runs * spec::MASK_ENTRY_LEN > bitmap_bytes(len) + DENSE_SLACK;
         match (dense_mask, cur.mask_bits.take()) {
             (true, bits) => {
                 cur.mask_bits = bits;
@@ -574,7 +589,7 @@ impl<W: Write + Seek> Writer<W> {
             }
             (false, None) => self.mask_dense.push(None),
         }
-        let dense_exc = cur.exception_runs * spec::EXCEPTION_ENTRY_LEN > nibble_bytes(len) + DENSE_SLACK;
+        let dense_exc = self.dense && cur.exception_runs * spec::EXCEPTION_ENTRY_LEN > nibble_bytes(len) + DENSE_SLACK;
         match (dense_exc, cur.nibbles.take()) {
             (true, nib) => {
                 cur.nibbles = nib;
