@@ -155,3 +155,68 @@ proptest! {
         prop_assert!(export(&dense) == text);
     }
 }
+
+/// A little-endian file with one alternating-case sequence of 2000 bases
+/// (dense mask, one table entry) holding a '-' at position 100.
+fn dense_mask_file() -> Vec<u8> {
+    let seq: Vec<u8> = (0..2000)
+        .map(|p| match p {
+            100 => b'-',
+            _ if p % 2 == 0 => b'A',
+            _ => b'c',
+        })
+        .collect();
+    write(&fasta_of("m", &seq), ByteOrder::Little, true)
+}
+
+fn labels(b: &[u8]) -> Vec<&'static str> {
+    validate(b).problems.iter().map(|p| p.label).collect()
+}
+
+#[test]
+fn the_validator_reports_each_dense_rule() {
+    use common::{reseal, section};
+    let good = dense_mask_file();
+    assert!(labels(&good).is_empty(), "{:?}", labels(&good));
+    let (off, len) = section(&good, kind::MASK_BITMAP);
+    assert_eq!(len, 8 + 256);
+    let edit = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = good.clone();
+        f(&mut b);
+        reseal(&mut b);
+        labels(&b)
+    };
+    // [D13]: a dense section in a file that says 1.1.
+    assert_eq!(edit(&|b| b[14] = 1), ["D13"]);
+    // [DF2]: the array does not start right after the table.
+    assert!(edit(&|b| b[off] = 16).contains(&"DF2"));
+    // [DF3]: the record also claims a mask run (MASKS is empty, so the
+    // record is past MASKS as well; DF3 is what the dense check says).
+    let (idx, _) = section(&good, kind::SEQUENCE_INDEX);
+    assert!(edit(&|b| b[idx + 64 + 48] = 1).contains(&"DF3"));
+    // [DF4]: a padding bit past the sequence's 2000 bases.
+    assert_eq!(edit(&|b| b[off + 8 + 250] = 1), ["DF4"]);
+    // [DF5]: the '-' at position 100 masked (byte 12, bit 4).
+    assert_eq!(edit(&|b| b[off + 8 + 12] |= 1 << 4), ["DF5"]);
+    // [K4]: the bitmap in another group than the sequence set.
+    let dir = u64::from_le_bytes(good[32..40].try_into().unwrap()) as usize;
+    let count = u32::from_le_bytes(good[40..44].try_into().unwrap()) as usize;
+    let e = (0..count)
+        .map(|i| dir + 48 * i)
+        .find(|&e| u32::from_le_bytes(good[e..e + 4].try_into().unwrap()) == kind::MASK_BITMAP)
+        .unwrap();
+    assert_eq!(edit(&|b| b[e + 32] = 3), ["K4"]);
+}
+
+#[test]
+fn the_reader_refuses_a_bitmap_outside_its_section() {
+    use common::{reseal, section};
+    let mut b = dense_mask_file();
+    let (off, len) = section(&b, kind::MASK_BITMAP);
+    b[off..off + 8].copy_from_slice(&(len as u64 - 8).to_le_bytes());
+    reseal(&mut b);
+    let r = Reader::from_bytes(b).unwrap();
+    let e = r.fetch(0, 0, 10, &mut Vec::new()).unwrap_err();
+    assert_eq!(e.kind(), tribit::ErrorKind::Format);
+    assert!(e.to_string().contains("MASK_BITMAP"), "{e}");
+}
