@@ -159,7 +159,11 @@ fn dense_fasta() -> Vec<u8> {
         .collect();
     let mask_only: Vec<u8> = (0..200).map(|p| if p % 2 == 0 { b'A' } else { b'c' }).collect();
     let exc_only: Vec<u8> = (0..300).map(|p| b"RYG"[p % 3]).collect();
-    for (name, seq) in [(None, both), (Some(&b"maskonly"[..]), mask_only), (Some(&b"exconly"[..]), exc_only)] {
+    for (name, seq) in [
+        (None, both),
+        (Some(&b"maskonly"[..]), mask_only),
+        (Some(&b"exconly"[..]), exc_only),
+    ] {
         if let Some(n) = name {
             t.push(b'>');
             t.extend_from_slice(n);

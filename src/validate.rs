@@ -1214,14 +1214,12 @@ impl<'a> Seq<'a> {
                     (crate::sequence::nibble_bytes(r.length), r.exception_count)
                 };
                 if off != expected {
-                    v.format(
-                        "DF2",
-                        s,
-                        at,
-                        format!("record {i}: array at {off}, expected {expected}"),
-                    );
+                    v.format("DF2", s, at, format!("record {i}: array at {off}, expected {expected}"));
                 }
-                if off.checked_add(size).is_none_or(|e| e > d.length) || !off.is_multiple_of(spec::DENSE_ALIGN) || off < table {
+                if off.checked_add(size).is_none_or(|e| e > d.length)
+                    || !off.is_multiple_of(spec::DENSE_ALIGN)
+                    || off < table
+                {
                     v.format(
                         "DF2",
                         s,
@@ -1238,7 +1236,10 @@ impl<'a> Seq<'a> {
                         "DF3",
                         Some(kind::SEQUENCE_INDEX),
                         self.record_at(i),
-                        format!("record {i} is in dense form and has {runs} runs in {}", section_name(rk)),
+                        format!(
+                            "record {i} is in dense form and has {runs} runs in {}",
+                            section_name(rk)
+                        ),
                     );
                 }
                 let arr = &self.b[(d.offset + off) as usize..(d.offset + off + size) as usize];

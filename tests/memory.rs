@@ -162,6 +162,9 @@ fn alternating_case_and_iupac_letters_import_within_a_small_factor() {
         );
         assert!(peak < base + 32 * 1024, "{name}: import peaked at {} MiB", peak / 1024);
         assert!(size < t.len() as u64, "{name}: {size} bytes from {} of FASTA", t.len());
-        assert!(tribit_ok(&["export", "fasta", s(&out)]) == t, "{name} did not round-trip");
+        assert!(
+            tribit_ok(&["export", "fasta", s(&out)]) == t,
+            "{name} did not round-trip"
+        );
     }
 }

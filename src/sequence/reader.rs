@@ -628,13 +628,19 @@ impl Reader {
         };
         let b = &self.data.bytes()[range.clone()];
         let at = (range.start + seq.index * spec::DENSE_ENTRY_LEN as usize) as u64;
-        let off = self.container.order.u64_at(b, seq.index * spec::DENSE_ENTRY_LEN as usize);
+        let off = self
+            .container
+            .order
+            .u64_at(b, seq.index * spec::DENSE_ENTRY_LEN as usize);
         if off == spec::DENSE_NONE {
             return Ok(None);
         }
         let table = l.header.sequence_count * spec::DENSE_ENTRY_LEN;
         let fail = |msg: String| Err(Error::format(Some(k), at, msg));
-        if off < table || !off.is_multiple_of(spec::DENSE_ALIGN) || off.checked_add(need).is_none_or(|e| e > b.len() as u64) {
+        if off < table
+            || !off.is_multiple_of(spec::DENSE_ALIGN)
+            || off.checked_add(need).is_none_or(|e| e > b.len() as u64)
+        {
             return fail(format!(
                 "{} of {} lies at {off}: expected a multiple of 8 from {table}, with {need} bytes before the section's end at {}",
                 section_name(k),
@@ -646,7 +652,11 @@ impl Reader {
             return fail(format!(
                 "{} is in dense form and also has {runs} runs in {}",
                 seq.name_str(),
-                section_name(if k == kind::MASK_BITMAP { kind::MASKS } else { kind::EXCEPTIONS })
+                section_name(if k == kind::MASK_BITMAP {
+                    kind::MASKS
+                } else {
+                    kind::EXCEPTIONS
+                })
             ));
         }
         Ok(Some(&b[off as usize..(off + need) as usize]))
