@@ -233,7 +233,7 @@ fn set_bits(bits: &mut Vec<u8>, s: u64, e: u64) {
     }
     let mut p = s;
     while p < e {
-        if p % 8 == 0 && p + 8 <= e {
+        if p.is_multiple_of(8) && p + 8 <= e {
             bits[(p / 8) as usize] = 0xFF;
             p += 8;
         } else {
