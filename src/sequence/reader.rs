@@ -678,10 +678,47 @@ impl Reader {
     pub fn exception_runs(&self, seq: &Sequence<'_>) -> Result<Vec<ExceptionRun>> {
         if let Some(l) = self.layout.as_ref() {
             if let Some(nib) = self.dense(l, DenseKind::Exception, seq)? {
-                return Ok(super::writer::nibble_runs(nib, seq.record.length));
+                return super::writer::nibble_runs(nib, seq.record.length).map_err(|(p, v)| {
+                    Error::format(
+                        Some(kind::EXCEPTION_NIBBLES),
+                        l.exception_nibbles.as_ref().map_or(0, |r| r.start as u64),
+                        format!("exception nibble {v} at {p} of {} is not 0 to 12", seq.name_str()),
+                    )
+                });
             }
         }
         Ok(self.exception_runs_stored(seq).collect())
+    }
+
+    /// Number of soft-masked bases of `seq`, without listing its runs.
+    pub fn masked_bases(&self, seq: &Sequence<'_>) -> Result<u64> {
+        if let Some(l) = self.layout.as_ref() {
+            if let Some(bits) = self.dense(l, DenseKind::Mask, seq)? {
+                // Padding bits are zero in a valid file ([DF4]); count only
+                // the sequence's own positions regardless.
+                let full = (seq.record.length / 8) as usize;
+                let mut n: u64 = bits[..full].iter().map(|b| b.count_ones() as u64).sum();
+                let rest = seq.record.length % 8;
+                if rest > 0 {
+                    n += (bits[full] & ((1u8 << rest) - 1)).count_ones() as u64;
+                }
+                return Ok(n);
+            }
+        }
+        Ok(self.mask_runs_stored(seq).map(|m| m.end.saturating_sub(m.start)).sum())
+    }
+
+    /// Number of exception-coded bases of `seq`, without listing its runs.
+    pub fn exception_bases(&self, seq: &Sequence<'_>) -> Result<u64> {
+        if let Some(l) = self.layout.as_ref() {
+            if let Some(nib) = self.dense(l, DenseKind::Exception, seq)? {
+                let n = (0..seq.record.length)
+                    .filter(|&p| (nib[(p / 2) as usize] >> (4 * (p % 2))) & 15 != 0)
+                    .count();
+                return Ok(n as u64);
+            }
+        }
+        Ok(self.exception_runs_stored(seq).map(|e| e.length as u64).sum())
     }
 
     fn mask_runs_stored<'a>(&'a self, seq: &Sequence<'_>) -> impl Iterator<Item = MaskRun> + 'a {

@@ -274,15 +274,18 @@ pub fn bitmap_runs(bits: &[u8], length: u64) -> Vec<MaskRun> {
 }
 
 /// Exception runs of a nibble array covering `length` bases (values 1–12
-/// index [`spec::EXCEPTION_LETTERS`] from 1).
-pub fn nibble_runs(nib: &[u8], length: u64) -> Vec<ExceptionRun> {
+/// index [`spec::EXCEPTION_LETTERS`] from 1), or the first position whose
+/// value is above 12 and that value.
+pub fn nibble_runs(nib: &[u8], length: u64) -> std::result::Result<Vec<ExceptionRun>, (u64, u8)> {
     let mut out: Vec<ExceptionRun> = Vec::new();
     for p in 0..length {
         let v = nib.get((p / 2) as usize).map_or(0, |b| (b >> (4 * (p % 2))) & 15);
         if v == 0 {
             continue;
         }
-        let letter = spec::EXCEPTION_LETTERS[v as usize - 1];
+        let Some(&letter) = spec::EXCEPTION_LETTERS.get(v as usize - 1) else {
+            return Err((p, v));
+        };
         match out.last_mut() {
             Some(e) if e.letter == letter && e.end() == p && e.length < u32::MAX => e.length += 1,
             _ => out.push(ExceptionRun {
@@ -292,7 +295,7 @@ pub fn nibble_runs(nib: &[u8], length: u64) -> Vec<ExceptionRun> {
             }),
         }
     }
-    out
+    Ok(out)
 }
 
 /// Writes sequences into a tribit file, one block at a time.
@@ -601,7 +604,8 @@ impl<W: Write + Seek> Writer<W> {
                 self.exception_dense.push(Some(nib));
             }
             (false, Some(nib)) => {
-                self.exceptions.extend(nibble_runs(&nib, len));
+                // The writer's own nibbles are all 0–12.
+                self.exceptions.extend(nibble_runs(&nib, len).unwrap_or_default());
                 self.exception_dense.push(None);
             }
             (false, None) => self.exception_dense.push(None),
