@@ -143,6 +143,46 @@ fn boundaries_fasta() -> Vec<u8> {
 const EVERY_CODE: &[u8] = b">all every code\nACGTNnacgtRYKMSWBDHVU-ryk\nmswbdhvu\n";
 const TWO: &[u8] = b">a one\nACGTNNacgtRYRY\n>b\nGATTACA\n";
 
+/// Four sequences: one in run form, one with both dense forms (every
+/// letter, alternating case), one with a dense mask only and one with dense
+/// exceptions only (SPEC §6.6).
+fn dense_fasta() -> Vec<u8> {
+    let mut t = b">runs\nACGTNacgtRY\n>both\n".to_vec();
+    let both: Vec<u8> = (0..240)
+        .map(|p| {
+            if p % 2 == 0 {
+                b"ACGTN"[(p / 2) % 5]
+            } else {
+                b"RYKMSWBDHVU-"[(p / 2) % 12].to_ascii_lowercase()
+            }
+        })
+        .collect();
+    let mask_only: Vec<u8> = (0..200).map(|p| if p % 2 == 0 { b'A' } else { b'c' }).collect();
+    let exc_only: Vec<u8> = (0..300).map(|p| b"RYG"[p % 3]).collect();
+    for (name, seq) in [
+        (None, both),
+        (Some(&b"maskonly"[..]), mask_only),
+        (Some(&b"exconly"[..]), exc_only),
+    ] {
+        if let Some(n) = name {
+            t.push(b'>');
+            t.extend_from_slice(n);
+            t.push(b'\n');
+        }
+        for line in seq.chunks(60) {
+            t.extend_from_slice(line);
+            t.push(b'\n');
+        }
+    }
+    t
+}
+
+/// Absolute offset of the dense array of record `i` in section `k`.
+fn dense_array(b: &[u8], k: u32, i: usize) -> usize {
+    let (off, _) = section(b, k);
+    off + u64_at(b, off + 8 * i) as usize
+}
+
 /// Position (relative to BLOCKS) of plane `p`, byte `j` of block 0 of a file
 /// with 512-position blocks.
 fn plane_byte(b: &[u8], p: usize, j: usize) -> usize {
@@ -352,6 +392,18 @@ pub fn vectors() -> Vec<Vector> {
         grown_file(),
         "§3, §8, §15",
         "sequences, then a table added later, a second table with a dictionary and an index, then an index added to the first table: its HASH_INDEX follows the second table's sections",
+    );
+    valid(
+        "030_dense_forms",
+        import(&dense_fasta(), ByteOrder::Little, 512, false),
+        "§6.5, §6.6",
+        "version 1.2: a mask bitmap and exception nibbles for sequences whose runs are short, beside a sequence in run form",
+    );
+    valid(
+        "031_dense_forms_big_endian",
+        import(&dense_fasta(), ByteOrder::Big, 512, false),
+        "§2.2, §6.6",
+        "030 written big-endian: the offset tables swapped, bitmaps and nibbles identical",
     );
     let table = table_file(ByteOrder::Little);
 
@@ -662,6 +714,69 @@ pub fn vectors() -> Vec<Vector> {
                 .expect("dict column");
             let at = off + u32_at(b, d + 4) as usize;
             b[at..at + 4].copy_from_slice(&7u32.to_le_bytes());
+            reseal(b);
+        }),
+    );
+    let dense = import(&dense_fasta(), ByteOrder::Little, 512, false);
+    bad(
+        "230_dense_offset_outside",
+        "format",
+        "DF2",
+        "§6.6",
+        "the bitmap offset of record 1 points past the end of MASK_BITMAP",
+        edit(&dense, &|b| {
+            let (off, len) = section(b, kind::MASK_BITMAP);
+            b[off + 8..off + 16].copy_from_slice(&(len as u64).to_le_bytes());
+            reseal(b);
+        }),
+    );
+    bad(
+        "231_dense_and_runs",
+        "format",
+        "DF3",
+        "§6.6",
+        "record 1 has a mask bitmap and also claims the mask run of record 0",
+        edit(&dense, &|b| {
+            let (idx, _) = section(b, kind::SEQUENCE_INDEX);
+            let rec = idx + 64 + 128;
+            b[rec + 40..rec + 48].copy_from_slice(&0u64.to_le_bytes());
+            b[rec + 48..rec + 56].copy_from_slice(&1u64.to_le_bytes());
+            reseal(b);
+        }),
+    );
+    bad(
+        "232_nibble_above_12",
+        "format",
+        "DF6",
+        "§6.5, §6.6",
+        "the nibble of a code-7 position is 13",
+        edit(&dense, &|b| {
+            let a = dense_array(b, kind::EXCEPTION_NIBBLES, 1);
+            b[a] = (b[a] & 0x0F) | 0xD0;
+            reseal(b);
+        }),
+    );
+    bad(
+        "233_nibble_without_code_7",
+        "format",
+        "DF6",
+        "§6.5, §6.6",
+        "a nibble of 1 (R) at a position whose code is 0 (A)",
+        edit(&dense, &|b| {
+            let a = dense_array(b, kind::EXCEPTION_NIBBLES, 1);
+            b[a] = (b[a] & 0xF0) | 0x01;
+            reseal(b);
+        }),
+    );
+    bad(
+        "234_code_7_nibble_0",
+        "format",
+        "DF6",
+        "§6.5, §6.6",
+        "a code-7 position whose nibble is 0",
+        edit(&dense, &|b| {
+            let a = dense_array(b, kind::EXCEPTION_NIBBLES, 1);
+            b[a] &= 0x0F;
             reseal(b);
         }),
     );

@@ -148,6 +148,8 @@ pub fn section_name(kind: u32) -> String {
         k::MASKS => "MASKS",
         k::EXCEPTIONS => "EXCEPTIONS",
         k::NONACGT_SUMMARY => "NONACGT_SUMMARY",
+        k::MASK_BITMAP => "MASK_BITMAP",
+        k::EXCEPTION_NIBBLES => "EXCEPTION_NIBBLES",
         k::REFERENCES => "REFERENCES",
         k::TABLE => "TABLE",
         k::DICTIONARY => "DICTIONARY",

@@ -18,10 +18,13 @@ pub const SIGNATURE: u32 = 0x0A1B_2C3D;
 /// SPEC §2.3 "Versions": the major version this implementation reads and writes.
 pub const VERSION_MAJOR: u16 = 1;
 /// SPEC §2.3 "Versions": the minor version this implementation writes.
-pub const VERSION_MINOR: u16 = 1;
+pub const VERSION_MINOR: u16 = 2;
 /// SPEC §10 rule 6: the minor version a file needs once it holds a TABLE,
 /// DICTIONARY or HASH_INDEX section; files without them are written as 1.0.
 pub const VERSION_MINOR_TABLES: u16 = 1;
+/// SPEC §10 rule 6: the minor version a file needs once it holds a
+/// MASK_BITMAP or EXCEPTION_NIBBLES section.
+pub const VERSION_MINOR_DENSE: u16 = 2;
 
 /// SPEC §2 "File header": length of the fixed file header in bytes.
 pub const HEADER_LEN: u32 = 64;
@@ -58,6 +61,10 @@ pub mod kind {
     pub const NONACGT_SUMMARY: u32 = 0x0108;
     /// Reserved: references of reference-escaped sequences.
     pub const REFERENCES: u32 = 0x0109;
+    /// Dense soft-mask form, one bit per base (SPEC §6.6), defined in 1.2.
+    pub const MASK_BITMAP: u32 = 0x010A;
+    /// Dense exception form, four bits per base (SPEC §6.7), defined in 1.2.
+    pub const EXCEPTION_NIBBLES: u32 = 0x010B;
     /// A fixed-width table (SPEC §8.1), defined in version 1.1.
     pub const TABLE: u32 = 0x0201;
     /// The strings of a dictionary-encoded column (SPEC §8.3), defined in 1.1.
@@ -186,6 +193,13 @@ pub const BLOCK_ENTRY_LEN: u64 = 48;
 pub const MASK_ENTRY_LEN: u64 = 16;
 /// SPEC §6.4 "Exceptions": length of one exception run.
 pub const EXCEPTION_ENTRY_LEN: u64 = 16;
+/// SPEC §6.6 "Dense forms": table entry of a sequence kept in run form.
+pub const DENSE_NONE: u64 = u64::MAX;
+/// SPEC §6.6 "Dense forms": length of one table entry.
+pub const DENSE_ENTRY_LEN: u64 = 8;
+/// SPEC §6.6 "Dense forms": each sequence's bitmap or nibble array is
+/// padded to a multiple of this.
+pub const DENSE_ALIGN: u64 = 8;
 
 #[cfg(test)]
 mod tests {
@@ -197,7 +211,10 @@ mod tests {
     fn never_change_these_constants() {
         assert_eq!(&MAGIC, b"\x89TBT\r\n\x1a\n");
         assert_eq!(SIGNATURE.to_le_bytes(), [0x3D, 0x2C, 0x1B, 0x0A]);
-        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 1, 1));
+        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 2, 1));
+        assert_eq!(VERSION_MINOR_DENSE, 2);
+        assert_eq!((kind::MASK_BITMAP, kind::EXCEPTION_NIBBLES), (0x10A, 0x10B));
+        assert_eq!((DENSE_NONE, DENSE_ENTRY_LEN, DENSE_ALIGN), (u64::MAX, 8, 8));
         assert_eq!((HEADER_LEN, DIRECTORY_ENTRY_LEN, SECTION_ALIGN), (64, 48, 64));
         assert_eq!(XXH3_SEED, 0);
         assert_eq!(

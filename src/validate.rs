@@ -391,6 +391,18 @@ impl V<'_> {
                 self.format("K1", Some(k), h.directory_offset, format!("{n} sections of this kind"));
             }
         }
+        for k in [kind::MASK_BITMAP, kind::EXCEPTION_NIBBLES] {
+            let n = sections.iter().filter(|e| e.kind == k).count();
+            if n > 1 {
+                self.format("K4", Some(k), h.directory_offset, format!("{n} sections of this kind"));
+            }
+            if let Some(e) = sections.iter().find(|e| e.kind == k) {
+                if h.minor < spec::VERSION_MINOR_DENSE {
+                    let msg = format!("{} in a file of version {}.{}", section_name(k), h.major, h.minor);
+                    self.format("D13", Some(k), e.offset, msg);
+                }
+            }
+        }
         Some((h, sections))
     }
 
@@ -703,6 +715,7 @@ impl V<'_> {
         let want = spec::SEQUENCE_SET;
         let found: Vec<Option<DirectoryEntry>> = want.iter().map(|&k| find(k)).collect();
         let summary = find(kind::NONACGT_SUMMARY);
+        let dense = [find(kind::MASK_BITMAP), find(kind::EXCEPTION_NIBBLES)];
         if found.iter().all(Option::is_none) {
             if let Some(s) = summary {
                 self.format(
@@ -710,6 +723,14 @@ impl V<'_> {
                     Some(s.kind),
                     s.offset,
                     "NONACGT_SUMMARY without a sequence set".into(),
+                );
+            }
+            for d in dense.iter().flatten() {
+                self.format(
+                    "K4",
+                    Some(d.kind),
+                    d.offset,
+                    format!("{} without a sequence set", section_name(d.kind)),
                 );
             }
             return;
@@ -732,7 +753,18 @@ impl V<'_> {
                 "sections of the sequence set have different groups".into(),
             );
         }
+        for d in dense.iter().flatten() {
+            if d.group != es[0].group {
+                self.format(
+                    "K4",
+                    Some(d.kind),
+                    d.offset,
+                    format!("group {} is not the sequence set's {}", d.group, es[0].group),
+                );
+            }
+        }
         if let Some(mut s) = Seq::new(self, &es[..7], summary) {
+            s.dense_sections = dense;
             s.check(self);
         }
     }
@@ -752,6 +784,12 @@ struct Seq<'a> {
     exc: DirectoryEntry,
     summary: Option<DirectoryEntry>,
     records: Vec<Record>,
+    /// MASK_BITMAP and EXCEPTION_NIBBLES, when present (SPEC §6.6).
+    dense_sections: [Option<DirectoryEntry>; 2],
+    /// Per record: absolute offset of its bitmap, when usable.
+    mask_arr: Vec<Option<u64>>,
+    /// Per record: absolute offset of its nibbles, when usable.
+    exc_arr: Vec<Option<u64>>,
     /// Records whose runs are sorted and in range, so per-position checks can walk them.
     masks_ok: Vec<bool>,
     exc_ok: Vec<bool>,
@@ -853,6 +891,9 @@ impl<'a> Seq<'a> {
             exc,
             summary,
             records,
+            dense_sections: [None, None],
+            mask_arr: vec![None; n],
+            exc_arr: vec![None; n],
             masks_ok: vec![false; n],
             exc_ok: vec![false; n],
         })
@@ -866,6 +907,7 @@ impl<'a> Seq<'a> {
         let records_ok = self.records_and_names(v);
         self.name_hash(v);
         self.runs(v);
+        self.dense(v);
         let blocks_ok = self.block_index(v);
         if records_ok && blocks_ok {
             self.stream(v);
@@ -1140,6 +1182,106 @@ impl<'a> Seq<'a> {
 
     fn exception(&self, k: u64) -> ExceptionRun {
         ExceptionRun::decode(&self.b[(self.exc.offset + 16 * k) as usize..][..16], self.o)
+    }
+
+    /// SPEC §6.6: [DF2] [DF3] [DF4], and nibble values of [DF6].
+    fn dense(&mut self, v: &mut V<'_>) {
+        for (which, d) in self.dense_sections.into_iter().enumerate() {
+            let Some(d) = d else { continue };
+            let s = Some(d.kind);
+            let count = self.records.len() as u64;
+            let table = count * spec::DENSE_ENTRY_LEN;
+            if d.length < table {
+                v.format(
+                    "DF2",
+                    s,
+                    d.offset,
+                    format!("{} bytes cannot hold the table of {count} sequences", d.length),
+                );
+                continue;
+            }
+            let mut expected = table;
+            for i in 0..self.records.len() {
+                let r = self.records[i];
+                let at = d.offset + i as u64 * spec::DENSE_ENTRY_LEN;
+                let off = self.o.u64_at(self.b, at as usize);
+                if off == spec::DENSE_NONE {
+                    continue;
+                }
+                let (size, runs) = if which == 0 {
+                    (crate::sequence::bitmap_bytes(r.length), r.mask_count)
+                } else {
+                    (crate::sequence::nibble_bytes(r.length), r.exception_count)
+                };
+                if off != expected {
+                    v.format("DF2", s, at, format!("record {i}: array at {off}, expected {expected}"));
+                }
+                if off.checked_add(size).is_none_or(|e| e > d.length)
+                    || !off.is_multiple_of(spec::DENSE_ALIGN)
+                    || off < table
+                {
+                    v.format(
+                        "DF2",
+                        s,
+                        at,
+                        format!("record {i}: {size}-byte array at {off} lies outside the section"),
+                    );
+                    expected = expected.saturating_add(size);
+                    continue;
+                }
+                expected = off + size;
+                if runs != 0 {
+                    let rk = if which == 0 { kind::MASKS } else { kind::EXCEPTIONS };
+                    v.format(
+                        "DF3",
+                        Some(kind::SEQUENCE_INDEX),
+                        self.record_at(i),
+                        format!(
+                            "record {i} is in dense form and has {runs} runs in {}",
+                            section_name(rk)
+                        ),
+                    );
+                }
+                let arr = &self.b[(d.offset + off) as usize..(d.offset + off + size) as usize];
+                let per = if which == 0 { 8 } else { 2 };
+                let width = if which == 0 { 1 } else { 4 };
+                for p in r.length..size * per {
+                    let x = (arr[(p / per) as usize] >> (width * (p % per))) & ((1 << width) - 1);
+                    if x != 0 {
+                        v.format(
+                            "DF4",
+                            s,
+                            d.offset + off + p / per,
+                            format!("record {i}: padding position {p} is not 0"),
+                        );
+                        break;
+                    }
+                }
+                if which == 1 {
+                    if let Some(p) = (0..r.length).find(|&p| (arr[(p / 2) as usize] >> (4 * (p % 2))) & 15 > 12) {
+                        v.format(
+                            "DF6",
+                            s,
+                            d.offset + off + p / 2,
+                            format!("record {i}: nibble at {p} is above 12"),
+                        );
+                    }
+                }
+                if which == 0 {
+                    self.mask_arr[i] = Some(d.offset + off);
+                } else {
+                    self.exc_arr[i] = Some(d.offset + off);
+                }
+            }
+            if expected != d.length {
+                v.format(
+                    "DF2",
+                    s,
+                    d.offset,
+                    format!("the arrays end at {expected}, the section at {}", d.length),
+                );
+            }
+        }
     }
 
     /// [M1] [M2] [E1] [E2] [E4] [E5] [E6].
@@ -1528,8 +1670,20 @@ impl<'a> Seq<'a> {
                     }
                     _ => DECODE[c as usize],
                 };
-                let letter = self.exception_at(v, rec, pos, c, &mut state).unwrap_or(letter);
-                if self.masks_ok[rec] && letter == b'-' && self.masked(rec, pos, &mut state) {
+                let letter = match self.exc_arr[rec] {
+                    Some(a) => self.nibble_at(v, rec, a, pos, c).unwrap_or(letter),
+                    None => self.exception_at(v, rec, pos, c, &mut state).unwrap_or(letter),
+                };
+                if let Some(a) = self.mask_arr[rec] {
+                    if letter == b'-' && (b[(a + pos / 8) as usize] >> (pos % 8)) & 1 == 1 {
+                        v.format(
+                            "DF5",
+                            Some(kind::MASK_BITMAP),
+                            a + pos / 8,
+                            format!("record {rec}: masked '-' at {pos}"),
+                        );
+                    }
+                } else if self.masks_ok[rec] && letter == b'-' && self.masked(rec, pos, &mut state) {
                     v.format(
                         "M3",
                         Some(kind::MASKS),
@@ -1577,6 +1731,36 @@ impl<'a> Seq<'a> {
                 None
             }
             (None, false) => None,
+        }
+    }
+
+    /// The letter of nibble array `a` at `pos`; reports [DF6] where
+    /// nibbles and code-7 positions disagree.
+    fn nibble_at(&self, v: &mut V<'_>, rec: usize, a: u64, pos: u64, c: u8) -> Option<u8> {
+        let x = (self.b[(a + pos / 2) as usize] >> (4 * (pos % 2))) & 15;
+        let at = a + pos / 2;
+        match (x, c == code::EXCEPTION) {
+            (1..=12, true) => Some(spec::EXCEPTION_LETTERS[x as usize - 1]),
+            (0, true) => {
+                v.format(
+                    "DF6",
+                    Some(kind::EXCEPTION_NIBBLES),
+                    at,
+                    format!("record {rec} position {pos} has code 7 and nibble 0"),
+                );
+                Some(b'?')
+            }
+            (1.., false) => {
+                v.format(
+                    "DF6",
+                    Some(kind::EXCEPTION_NIBBLES),
+                    at,
+                    format!("record {rec} position {pos} has nibble {x} but code {c}"),
+                );
+                None
+            }
+            (0, false) => None,
+            _ => Some(b'?'),
         }
     }
 

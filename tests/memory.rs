@@ -128,3 +128,43 @@ fn dump_memory_does_not_grow_with_the_number_of_sequences() {
     assert_eq!(v["sequences"].as_array().unwrap().len(), 100_000);
     assert_eq!(v["sequences"][99_999]["name"], "s99999");
 }
+
+#[test]
+fn alternating_case_and_iupac_letters_import_within_a_small_factor() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.fa");
+    one_line_fasta(&small, 1 << 16);
+    let st = dir.path().join("small.tbit");
+    let Some(base) = peak_kib(&["import", "fasta", s(&small), "-o", s(&st), "-q"]) else {
+        eprintln!("skipped: python3 is needed to measure the peak RSS of a child");
+        return;
+    };
+    // 16 Mi bases where every base starts a mask run or an exception run:
+    // at 16 bytes a run that was 256 MiB in memory and on disk.
+    let bases = 16usize << 20;
+    for (name, unit) in [("case", &b"Ac"[..]), ("iupac", b"GR"), ("both", b"aRgY")] {
+        let fa = dir.path().join(format!("{name}.fa"));
+        let mut t = b">x\n".to_vec();
+        for line in unit.repeat(bases / unit.len()).chunks(60) {
+            t.extend_from_slice(line);
+            t.push(b'\n');
+        }
+        std::fs::write(&fa, &t).unwrap();
+        let out = dir.path().join(format!("{name}.tbit"));
+        let peak = peak_kib(&["import", "fasta", s(&fa), "-o", s(&out), "-q"]).unwrap();
+        let size = std::fs::metadata(&out).unwrap().len();
+        eprintln!(
+            "{name}: FASTA {} MiB, import peak {} MiB (small file {} MiB), tbit {} MiB",
+            t.len() >> 20,
+            peak / 1024,
+            base / 1024,
+            size >> 20
+        );
+        assert!(peak < base + 32 * 1024, "{name}: import peaked at {} MiB", peak / 1024);
+        assert!(size < t.len() as u64, "{name}: {size} bytes from {} of FASTA", t.len());
+        assert!(
+            tribit_ok(&["export", "fasta", s(&out)]) == t,
+            "{name} did not round-trip"
+        );
+    }
+}

@@ -107,6 +107,10 @@ BLOCKS = 0x0105
 MASKS = 0x0106
 EXCEPTIONS = 0x0107
 NONACGT_SUMMARY = 0x0108
+# Section kinds a 1.2 reader also knows (§3.1: "defined in 1.2", §6.6).
+MASK_BITMAP = 0x010A
+EXCEPTION_NIBBLES = 0x010B
+DENSE_NONE = 0xFFFFFFFFFFFFFFFF
 # Section kinds a 1.1 reader also knows (§3.1: "defined in 1.1", §8).
 TABLE = 0x0201
 DICTIONARY = 0x0202
@@ -120,6 +124,8 @@ KIND_NAMES = {
     MASKS: "MASKS",
     EXCEPTIONS: "EXCEPTIONS",
     NONACGT_SUMMARY: "NONACGT_SUMMARY",
+    MASK_BITMAP: "MASK_BITMAP",
+    EXCEPTION_NIBBLES: "EXCEPTION_NIBBLES",
     TABLE: "TABLE",
     DICTIONARY: "DICTIONARY",
     HASH_INDEX: "HASH_INDEX",
@@ -447,6 +453,18 @@ class TribitReader:
                                                  "more than one %s section" % kind_name(kind)))
         # Step 15 [K2]: all seven, or none (then there are no sequences).
         present = [k for k in SEQUENCE_SET_KINDS if k in by_kind]
+        # [K4]: the dense sections (§6.6) belong to a sequence set, one of each at most.
+        self.dense_sections = {}
+        for kind in (MASK_BITMAP, EXCEPTION_NIBBLES):
+            found = by_kind.get(kind, [])
+            if found and not present:
+                raise format_error(self.error_at(found[0].entry_offset,
+                                                 "%s without a sequence set" % kind_name(kind)))
+            if len(found) > 1:
+                raise format_error(self.error_at(found[1].entry_offset,
+                                                 "more than one %s section" % kind_name(kind)))
+            if found:
+                self.dense_sections[kind] = found[0]
         if not present:
             self.has_sequences = False
             return
@@ -515,6 +533,12 @@ class TribitReader:
                 raise format_error(self.error_at(summary.offset, "NONACGT_SUMMARY length %d, expected %d"
                                                  % (summary.length, 8 * ceil_div(lines, 64))))
             self.verify_section(summary)
+        # §6.6: each dense section starts with a table of one u64 per record.
+        for kind, section in self.dense_sections.items():
+            if section.length < 8 * self.sequence_count:
+                raise format_error(self.error_at(section.offset, "%s length %d is shorter than its table of %d"
+                                                 % (section.name, section.length, self.sequence_count)))
+            self.verify_section(section)
 
     # ---- §2.4 step 22, §6.1: records -------------------------------------
 
@@ -543,7 +567,62 @@ class TribitReader:
 
     # ---- §6.3, §6.4: runs ------------------------------------------------
 
+    def dense_array(self, r, kind):
+        """The record's bitmap (MASK_BITMAP) or nibble array (EXCEPTION_NIBBLES)
+        of §6.6, after its checks on use, or None when it uses runs."""
+        section = self.dense_sections.get(kind)
+        if section is None:
+            return None
+        at = section.offset + 8 * r.index
+        (offset,) = self.unpack("Q", at)
+        if offset == DENSE_NONE:
+            return None
+        per_byte = 8 if kind == MASK_BITMAP else 2
+        size = 8 * ceil_div(ceil_div(r.length, per_byte), 8)
+        table = 8 * self.sequence_count
+        if offset % 8 != 0 or offset < table or offset + size > section.length:
+            raise format_error(self.error_at(at, "record %d: %s array at %d (%d bytes) outside [%d, %d)"
+                                             % (r.index, section.name, offset, size, table, section.length)))
+        runs = r.mask_count if kind == MASK_BITMAP else r.exception_count
+        if runs != 0:
+            raise format_error(self.error_at(at, "record %d: dense %s and %d runs" % (r.index, section.name, runs)))
+        return self.read(section.offset + offset, size)
+
     def mask_runs(self, r):
+        bitmap = self.dense_array(r, MASK_BITMAP)
+        if bitmap is not None:
+            # Position p is masked when bit p % 8 of byte p // 8 is 1.
+            runs, since = [], None
+            for p in range(r.length):
+                on = (bitmap[p // 8] >> (p % 8)) & 1
+                if on and since is None:
+                    since = p
+                elif not on and since is not None:
+                    runs.append((since, p))
+                    since = None
+            if since is not None:
+                runs.append((since, r.length))
+            return runs
+        return self.stored_mask_runs(r)
+
+    def exception_runs(self, r):
+        nibbles = self.dense_array(r, EXCEPTION_NIBBLES)
+        if nibbles is not None:
+            # Nibble of p: low four bits of byte p // 2 when p is even, high when odd;
+            # 0 = none, 1-12 = RYKMSWBDHVU-[v - 1]. One run per position is enough:
+            # read_bases checks that each covers a code 7.
+            runs = []
+            for p in range(r.length):
+                v = (nibbles[p // 2] >> (4 * (p % 2))) & 15
+                if v > 12:
+                    raise format_error("%s: record %d: exception nibble %d at position %d is above 12"
+                                       % (self.display, r.index, v, p))
+                if v:
+                    runs.append((p, p + 1, b"RYKMSWBDHVU-"[v - 1]))
+            return runs
+        return self.stored_exception_runs(r)
+
+    def stored_mask_runs(self, r):
         """The record's mask runs as (start, end), checked: non-empty and inside
         the sequence [M1], sorted and non-overlapping [M2]. §6.5 lets a reader
         that detects out-of-range, unsorted or overlapping runs report format;
@@ -568,7 +647,7 @@ class TribitReader:
             runs.append((start, end))
         return runs
 
-    def exception_runs(self, r):
+    def stored_exception_runs(self, r):
         """The record's exception runs as (start, end, letter), checked: non-empty
         and inside the sequence [E1], sorted and non-overlapping [E2], with a
         letter of §4 [E4] (§6.5). Unmerged runs ([E5]) and non-zero reserved

@@ -147,8 +147,8 @@ fn collect(r: &Reader, path: &std::path::Path) -> Result<InfoJson> {
     let mut sequences = Vec::with_capacity(r.len());
     for s in r.sequences() {
         let s = s?;
-        let masked = r.mask_runs(&s).map(|m| m.end.saturating_sub(m.start)).sum();
-        let exceptions = r.exception_runs(&s).map(|e| e.length as u64).sum();
+        let masked = r.masked_bases(&s)?;
+        let exceptions = r.exception_bases(&s)?;
         sequences.push(SequenceJson {
             name: s.name_str().into_owned(),
             description: String::from_utf8_lossy(s.description()).into_owned(),

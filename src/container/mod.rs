@@ -34,7 +34,11 @@ pub fn checksum_matches(stored: u64, computed: u64) -> bool {
 /// Whether this implementation knows a section kind (SPEC §3.1).
 pub fn known_kind(kind: u32) -> bool {
     use spec::kind as k;
-    spec::SEQUENCE_SET.contains(&kind) || matches!(kind, k::NONACGT_SUMMARY | k::TABLE | k::DICTIONARY | k::HASH_INDEX)
+    spec::SEQUENCE_SET.contains(&kind)
+        || matches!(
+            kind,
+            k::NONACGT_SUMMARY | k::MASK_BITMAP | k::EXCEPTION_NIBBLES | k::TABLE | k::DICTIONARY | k::HASH_INDEX
+        )
 }
 
 /// A parsed and checked header and directory (SPEC §2–3).

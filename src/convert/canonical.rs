@@ -34,7 +34,7 @@ pub fn to_json(r: &Reader) -> Result<Value> {
 fn sequence_json(r: &Reader, s: &crate::Sequence<'_>, refget: bool, buf: &mut Vec<u8>) -> Result<Value> {
     buf.clear();
     r.fetch_from(s, 0, s.len(), buf)?;
-    let masks: Vec<[u64; 2]> = r.mask_runs(s).map(|m| [m.start, m.end]).collect();
+    let masks: Vec<[u64; 2]> = r.mask_runs(s)?.iter().map(|m| [m.start, m.end]).collect();
     let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     Ok(json!({
         "name": lossy(s.name),

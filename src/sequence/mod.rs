@@ -11,4 +11,4 @@ mod writer;
 pub use digest::{refget_id, Digests};
 pub use reader::{Reader, Sequence};
 pub use region::Region;
-pub use writer::{name_span, InvalidLetter, PushError, TextLayout, Writer, WriterBuilder};
+pub use writer::{bitmap_bytes, name_span, nibble_bytes, InvalidLetter, PushError, TextLayout, Writer, WriterBuilder};

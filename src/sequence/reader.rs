@@ -25,6 +25,17 @@ struct Layout {
     masks: Range<usize>,
     exceptions: Range<usize>,
     summary: Option<Range<usize>>,
+    /// MASK_BITMAP (SPEC §6.6), when present.
+    mask_bitmap: Option<Range<usize>>,
+    /// EXCEPTION_NIBBLES (SPEC §6.6), when present.
+    exception_nibbles: Option<Range<usize>>,
+}
+
+/// Which dense form (SPEC §6.6).
+#[derive(Clone, Copy)]
+enum DenseKind {
+    Mask,
+    Exception,
 }
 
 /// One sequence's directory record, with its name borrowed from the file.
@@ -129,6 +140,15 @@ impl Reader {
             found.push(c.find(k)?);
         }
         if found.iter().all(|e| e.is_none()) {
+            for k in [kind::MASK_BITMAP, kind::EXCEPTION_NIBBLES] {
+                if let Some(e) = c.find(k)? {
+                    return Err(Error::format(
+                        Some(k),
+                        e.offset,
+                        format!("the file has a {} but no sequence set", section_name(k)),
+                    ));
+                }
+            }
             return Ok(None);
         }
         let mut es = Vec::with_capacity(kinds.len());
@@ -265,8 +285,31 @@ impl Reader {
             }
             None => None,
         };
+        let mut dense = [None, None];
+        for (slot, k) in dense.iter_mut().zip([kind::MASK_BITMAP, kind::EXCEPTION_NIBBLES]) {
+            if let Some(e) = c.find(k)? {
+                let table = h.sequence_count.checked_mul(spec::DENSE_ENTRY_LEN);
+                if table.is_none_or(|t| t > e.length) {
+                    return Err(Error::format(
+                        Some(k),
+                        e.offset,
+                        format!(
+                            "{} is {} bytes, shorter than its table of {} sequences",
+                            section_name(k),
+                            e.length,
+                            h.sequence_count
+                        ),
+                    ));
+                }
+                c.verified(bytes, e)?;
+                *slot = Some(range_of(e));
+            }
+        }
+        let [mask_bitmap, exception_nibbles] = dense;
         let ir = range_of(&idx);
         Ok(Some(Layout {
+            mask_bitmap,
+            exception_nibbles,
             header: h,
             records: ir.start + 64..ir.end,
             names: range_of(&names),
@@ -570,8 +613,122 @@ impl Reader {
             .map(|r| &self.data.bytes()[r])
     }
 
-    /// The soft-mask runs of `seq` (SPEC §6.3), sequence-relative.
-    pub fn mask_runs<'a>(&'a self, seq: &Sequence<'_>) -> impl Iterator<Item = MaskRun> + 'a {
+    /// The dense bitmap or nibble array of `seq` (SPEC §6.6), exactly as
+    /// long as its length needs, or None when it is in run form.
+    fn dense(&self, l: &Layout, which: DenseKind, seq: &Sequence<'_>) -> Result<Option<&[u8]>> {
+        let (range, k, need, runs) = match which {
+            DenseKind::Mask => (
+                &l.mask_bitmap,
+                kind::MASK_BITMAP,
+                super::writer::bitmap_bytes(seq.record.length),
+                seq.record.mask_count,
+            ),
+            DenseKind::Exception => (
+                &l.exception_nibbles,
+                kind::EXCEPTION_NIBBLES,
+                super::writer::nibble_bytes(seq.record.length),
+                seq.record.exception_count,
+            ),
+        };
+        let Some(range) = range else {
+            return Ok(None);
+        };
+        let b = &self.data.bytes()[range.clone()];
+        let at = (range.start + seq.index * spec::DENSE_ENTRY_LEN as usize) as u64;
+        let off = self
+            .container
+            .order
+            .u64_at(b, seq.index * spec::DENSE_ENTRY_LEN as usize);
+        if off == spec::DENSE_NONE {
+            return Ok(None);
+        }
+        let table = l.header.sequence_count * spec::DENSE_ENTRY_LEN;
+        let fail = |msg: String| Err(Error::format(Some(k), at, msg));
+        if off < table
+            || !off.is_multiple_of(spec::DENSE_ALIGN)
+            || off.checked_add(need).is_none_or(|e| e > b.len() as u64)
+        {
+            return fail(format!(
+                "{} of {} lies at {off}: expected a multiple of 8 from {table}, with {need} bytes before the section's end at {}",
+                section_name(k),
+                seq.name_str(),
+                b.len()
+            ));
+        }
+        if runs != 0 {
+            return fail(format!(
+                "{} is in dense form and also has {runs} runs in {}",
+                seq.name_str(),
+                section_name(if k == kind::MASK_BITMAP {
+                    kind::MASKS
+                } else {
+                    kind::EXCEPTIONS
+                })
+            ));
+        }
+        Ok(Some(&b[off as usize..(off + need) as usize]))
+    }
+
+    /// The soft-mask runs of `seq` (SPEC §6.3), sequence-relative, in
+    /// either form (SPEC §6.6).
+    pub fn mask_runs(&self, seq: &Sequence<'_>) -> Result<Vec<MaskRun>> {
+        if let Some(l) = self.layout.as_ref() {
+            if let Some(bits) = self.dense(l, DenseKind::Mask, seq)? {
+                return Ok(super::writer::bitmap_runs(bits, seq.record.length));
+            }
+        }
+        Ok(self.mask_runs_stored(seq).collect())
+    }
+
+    /// The exception runs of `seq` (SPEC §6.4), sequence-relative, in
+    /// either form (SPEC §6.6).
+    pub fn exception_runs(&self, seq: &Sequence<'_>) -> Result<Vec<ExceptionRun>> {
+        if let Some(l) = self.layout.as_ref() {
+            if let Some(nib) = self.dense(l, DenseKind::Exception, seq)? {
+                return super::writer::nibble_runs(nib, seq.record.length).map_err(|(p, v)| {
+                    Error::format(
+                        Some(kind::EXCEPTION_NIBBLES),
+                        l.exception_nibbles.as_ref().map_or(0, |r| r.start as u64),
+                        format!("exception nibble {v} at {p} of {} is not 0 to 12", seq.name_str()),
+                    )
+                });
+            }
+        }
+        Ok(self.exception_runs_stored(seq).collect())
+    }
+
+    /// Number of soft-masked bases of `seq`, without listing its runs.
+    pub fn masked_bases(&self, seq: &Sequence<'_>) -> Result<u64> {
+        if let Some(l) = self.layout.as_ref() {
+            if let Some(bits) = self.dense(l, DenseKind::Mask, seq)? {
+                // Padding bits are zero in a valid file ([DF4]); count only
+                // the sequence's own positions regardless.
+                let full = (seq.record.length / 8) as usize;
+                let mut n: u64 = bits[..full].iter().map(|b| b.count_ones() as u64).sum();
+                let rest = seq.record.length % 8;
+                if rest > 0 {
+                    n += (bits[full] & ((1u8 << rest) - 1)).count_ones() as u64;
+                }
+                return Ok(n);
+            }
+        }
+        Ok(self.mask_runs_stored(seq).map(|m| m.end.saturating_sub(m.start)).sum())
+    }
+
+    /// Number of exception-coded bases of `seq`, without listing its runs.
+    pub fn exception_bases(&self, seq: &Sequence<'_>) -> Result<u64> {
+        if let Some(l) = self.layout.as_ref() {
+            if let Some(nib) = self.dense(l, DenseKind::Exception, seq)? {
+                let n = (0..seq.record.length)
+                    .filter(|&p| (nib[(p / 2) as usize] >> (4 * (p % 2))) & 15 != 0)
+                    .count();
+                return Ok(n as u64);
+            }
+        }
+        Ok(self.exception_runs_stored(seq).map(|e| e.length as u64).sum())
+    }
+
+    fn mask_runs_stored<'a>(&'a self, seq: &Sequence<'_>) -> impl Iterator<Item = MaskRun> + 'a {
         let (o, first, n) = (
             self.container.order,
             seq.record.mask_first as usize,
@@ -584,8 +741,7 @@ impl Reader {
         (first..first + n).map(move |k| MaskRun::decode(&mb[k * 16..k * 16 + 16], o))
     }
 
-    /// The exception runs of `seq` (SPEC §6.4), sequence-relative.
-    pub fn exception_runs<'a>(&'a self, seq: &Sequence<'_>) -> impl Iterator<Item = ExceptionRun> + 'a {
+    fn exception_runs_stored<'a>(&'a self, seq: &Sequence<'_>) -> impl Iterator<Item = ExceptionRun> + 'a {
         let (o, first, n) = (
             self.container.order,
             seq.record.exception_first as usize,
@@ -652,6 +808,35 @@ impl Reader {
         } else {
             None
         };
+        if let Some(nib) = self.dense(l, DenseKind::Exception, seq)? {
+            for (j, c) in got.iter_mut().enumerate() {
+                let p = start + j as u64;
+                let v = (nib[(p / 2) as usize] >> (4 * (p % 2))) & 15;
+                if v == 0 {
+                    continue; // a code 7 here is reported below
+                }
+                let fail = |msg: String| {
+                    Err(Error::format(
+                        Some(kind::EXCEPTION_NIBBLES),
+                        l.exception_nibbles.as_ref().map_or(0, |r| r.start as u64),
+                        msg,
+                    ))
+                };
+                if v as usize > spec::EXCEPTION_LETTERS.len() {
+                    return fail(format!(
+                        "exception nibble {v} at {p} of {} is not 1 to 12",
+                        seq.name_str()
+                    ));
+                }
+                if *c != PLACEHOLDER_EXCEPTION {
+                    return fail(format!(
+                        "exception nibble at {p} of {} covers a position whose code is not 7",
+                        seq.name_str()
+                    ));
+                }
+                *c = spec::EXCEPTION_LETTERS[v as usize - 1];
+            }
+        }
         if r.exception_count > 0 {
             let ex = &bytes[l.exceptions.clone()];
             let first = r.exception_first as usize;
@@ -735,6 +920,14 @@ impl Reader {
                     start + j as u64
                 ),
             ));
+        }
+        if let Some(bits) = self.dense(l, DenseKind::Mask, seq)? {
+            for (j, c) in got.iter_mut().enumerate() {
+                let p = start + j as u64;
+                if (bits[(p / 8) as usize] >> (p % 8)) & 1 == 1 {
+                    c.make_ascii_lowercase();
+                }
+            }
         }
         if r.mask_count > 0 {
             let mb = &bytes[l.masks.clone()];

@@ -66,6 +66,7 @@ pub struct WriterBuilder {
     order: ByteOrder,
     block_bases: u32,
     refget: bool,
+    dense: bool,
 }
 
 impl Default for WriterBuilder {
@@ -74,6 +75,7 @@ impl Default for WriterBuilder {
             order: ByteOrder::Little,
             block_bases: spec::DEFAULT_BLOCK_BASES,
             refget: false,
+            dense: true,
         }
     }
 }
@@ -95,6 +97,15 @@ impl WriterBuilder {
     /// (off by default: it costs about as much as the MD5).
     pub fn set_refget(mut self, on: bool) -> Self {
         self.refget = on;
+        self
+    }
+
+    /// Whether a sequence whose mask or exception runs are short may use
+    /// the dense forms of SPEC §6.6 (on by default). Off, every sequence
+    /// uses runs and the file stays readable by 1.0 and 1.1 readers, at
+    /// 16 bytes a run.
+    pub fn set_dense_forms(mut self, on: bool) -> Self {
+        self.dense = on;
         self
     }
 
@@ -121,6 +132,7 @@ impl WriterBuilder {
             c,
             order: self.order,
             refget: self.refget,
+            dense: self.dense,
             block_bases: self.block_bases,
             stage: vec![0; b],
             fill: 0,
@@ -133,6 +145,8 @@ impl WriterBuilder {
             seen: HashSet::new(),
             masks: Vec::new(),
             exceptions: Vec::new(),
+            mask_dense: Dense::default(),
+            exception_dense: Dense::default(),
             cur: None,
             upper: Vec::new(),
             digests: Some(Pool::new(self.refget)),
@@ -148,6 +162,140 @@ impl WriterBuilder {
 struct Current {
     record: Record,
     mask_since: Option<u64>,
+    /// Mask runs of this sequence so far, in either form.
+    mask_runs: u64,
+    /// The sequence's mask bitmap once it is in dense form (SPEC §6.6).
+    mask_bits: Option<Vec<u8>>,
+    /// Exception runs of this sequence so far, in either form.
+    exception_runs: u64,
+    /// The sequence's exception nibbles once it is in dense form (SPEC §6.6).
+    nibbles: Option<Vec<u8>>,
+    /// The last exception run in dense form: end, letter and length.
+    last_exception: (u64, u8, u32),
+}
+
+/// Extra bytes the dense form of one sequence must save over its runs
+/// before the writer uses it, so that ordinary files stay in run form
+/// (readable as version 1.0 or 1.1) and the section's own overhead is paid
+/// for (SPEC §6.6 "Choice of form").
+pub const DENSE_SLACK: u64 = 512;
+
+/// The bitmaps or nibble arrays of the sequences in dense form, and where
+/// each lies (SPEC §6.6).
+#[derive(Default)]
+struct Dense {
+    /// Per record: offset in `data`, or [`spec::DENSE_NONE`].
+    offsets: Vec<u64>,
+    data: Vec<u8>,
+}
+
+impl Dense {
+    fn push(&mut self, bytes: Option<Vec<u8>>) {
+        match bytes {
+            Some(b) => {
+                self.offsets.push(self.data.len() as u64);
+                self.data.extend_from_slice(&b);
+            }
+            None => self.offsets.push(spec::DENSE_NONE),
+        }
+    }
+
+    /// The section bytes, or None when no sequence is in dense form.
+    fn section(&self, order: ByteOrder) -> Option<Vec<u8>> {
+        if self.data.is_empty() {
+            return None;
+        }
+        let table = self.offsets.len() as u64 * spec::DENSE_ENTRY_LEN;
+        let mut out = Vec::with_capacity(table as usize + self.data.len());
+        for &o in &self.offsets {
+            order.put_u64(&mut out, if o == spec::DENSE_NONE { o } else { table + o });
+        }
+        out.extend_from_slice(&self.data);
+        Some(out)
+    }
+}
+
+/// Bytes of a sequence's mask bitmap: one bit per base, padded to 8 bytes.
+pub fn bitmap_bytes(length: u64) -> u64 {
+    length.div_ceil(8).div_ceil(spec::DENSE_ALIGN) * spec::DENSE_ALIGN
+}
+
+/// Bytes of a sequence's exception nibbles: four bits per base, padded to 8 bytes.
+pub fn nibble_bytes(length: u64) -> u64 {
+    length.div_ceil(2).div_ceil(spec::DENSE_ALIGN) * spec::DENSE_ALIGN
+}
+
+/// Sets bits [s, e) of a bitmap, growing it as needed.
+fn set_bits(bits: &mut Vec<u8>, s: u64, e: u64) {
+    let need = e.div_ceil(8) as usize;
+    if bits.len() < need {
+        bits.resize(need, 0);
+    }
+    let mut p = s;
+    while p < e {
+        if p.is_multiple_of(8) && p + 8 <= e {
+            bits[(p / 8) as usize] = 0xFF;
+            p += 8;
+        } else {
+            bits[(p / 8) as usize] |= 1 << (p % 8);
+            p += 1;
+        }
+    }
+}
+
+/// Sets the nibble of position p (low nibble first).
+fn set_nibble(nib: &mut Vec<u8>, p: u64, v: u8) {
+    let need = (p / 2 + 1) as usize;
+    if nib.len() < need {
+        nib.resize(need, 0);
+    }
+    nib[(p / 2) as usize] |= v << (4 * (p % 2));
+}
+
+/// Mask runs of a bitmap covering `length` bases.
+pub fn bitmap_runs(bits: &[u8], length: u64) -> Vec<MaskRun> {
+    let mut out = Vec::new();
+    let mut since = None;
+    for p in 0..length {
+        let on = bits.get((p / 8) as usize).is_some_and(|b| b >> (p % 8) & 1 == 1);
+        match (on, since) {
+            (true, None) => since = Some(p),
+            (false, Some(s)) => {
+                out.push(MaskRun { start: s, end: p });
+                since = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = since {
+        out.push(MaskRun { start: s, end: length });
+    }
+    out
+}
+
+/// Exception runs of a nibble array covering `length` bases (values 1–12
+/// index [`spec::EXCEPTION_LETTERS`] from 1), or the first position whose
+/// value is above 12 and that value.
+pub fn nibble_runs(nib: &[u8], length: u64) -> std::result::Result<Vec<ExceptionRun>, (u64, u8)> {
+    let mut out: Vec<ExceptionRun> = Vec::new();
+    for p in 0..length {
+        let v = nib.get((p / 2) as usize).map_or(0, |b| (b >> (4 * (p % 2))) & 15);
+        if v == 0 {
+            continue;
+        }
+        let Some(&letter) = spec::EXCEPTION_LETTERS.get(v as usize - 1) else {
+            return Err((p, v));
+        };
+        match out.last_mut() {
+            Some(e) if e.letter == letter && e.end() == p && e.length < u32::MAX => e.length += 1,
+            _ => out.push(ExceptionRun {
+                start: p,
+                length: 1,
+                letter,
+            }),
+        }
+    }
+    Ok(out)
 }
 
 /// Writes sequences into a tribit file, one block at a time.
@@ -169,6 +317,7 @@ pub struct Writer<W: Write + Seek> {
     c: ContainerWriter<W>,
     order: ByteOrder,
     refget: bool,
+    dense: bool,
     block_bases: u32,
     /// Codes of the current block, one per byte.
     stage: Vec<u8>,
@@ -183,6 +332,8 @@ pub struct Writer<W: Write + Seek> {
     seen: HashSet<Vec<u8>>,
     masks: Vec<MaskRun>,
     exceptions: Vec<ExceptionRun>,
+    mask_dense: Dense,
+    exception_dense: Dense,
     cur: Option<Current>,
     /// Uppercased letters of the open sequence not yet sent for hashing.
     upper: Vec<u8>,
@@ -265,6 +416,11 @@ impl<W: Write + Seek> Writer<W> {
         self.cur = Some(Current {
             record,
             mask_since: None,
+            mask_runs: 0,
+            mask_bits: None,
+            exception_runs: 0,
+            nibbles: None,
+            last_exception: (0, 0, 0),
         });
         Ok(())
     }
@@ -325,7 +481,7 @@ impl<W: Write + Seek> Writer<W> {
             match (lower, cur.mask_since) {
                 (true, None) => cur.mask_since = Some(pos),
                 (false, Some(s)) => {
-                    self.masks.push(MaskRun { start: s, end: pos });
+                    self.close_mask(cur, s, pos);
                     cur.mask_since = None;
                 }
                 _ => {}
@@ -335,15 +491,34 @@ impl<W: Write + Seek> Writer<W> {
             if t & SPECIAL != 0 {
                 if c == code::N {
                     cur.record.n_count += 1;
+                } else if let Some(nib) = cur.nibbles.as_mut() {
+                    let (end, letter, len) = cur.last_exception;
+                    if letter == up && end == pos && len < u32::MAX {
+                        cur.last_exception = (pos + 1, up, len + 1);
+                    } else {
+                        cur.exception_runs += 1;
+                        cur.last_exception = (pos + 1, up, 1);
+                    }
+                    set_nibble(nib, pos, exception_value(up));
                 } else {
                     let own = self.exceptions.len() as u64 > cur.record.exception_first;
                     match self.exceptions.last_mut() {
                         Some(e) if own && e.letter == up && e.end() == pos && e.length < u32::MAX => e.length += 1,
-                        _ => self.exceptions.push(ExceptionRun {
-                            start: pos,
-                            length: 1,
-                            letter: up,
-                        }),
+                        _ => {
+                            self.exceptions.push(ExceptionRun {
+                                start: pos,
+                                length: 1,
+                                letter: up,
+                            });
+                            cur.exception_runs += 1;
+                            // Bounded staging: once the runs cost more than
+                            // nibbles for the bases so far, switch.
+                            if self.dense
+                                && cur.exception_runs * spec::EXCEPTION_ENTRY_LEN > nibble_bytes(pos + 1) + DENSE_SLACK
+                            {
+                                self.exceptions_to_nibbles(cur);
+                            }
+                        }
                     }
                 }
             }
@@ -360,6 +535,81 @@ impl<W: Write + Seek> Writer<W> {
             self.send_upper().map_err(PushError::Write)?;
         }
         Ok(())
+    }
+
+    /// Closes the mask run [s, e) of the open sequence.
+    fn close_mask(&mut self, cur: &mut Current, s: u64, e: u64) {
+        cur.mask_runs += 1;
+        if let Some(bits) = cur.mask_bits.as_mut() {
+            set_bits(bits, s, e);
+            return;
+        }
+        self.masks.push(MaskRun { start: s, end: e });
+        // Bounded staging: once the runs cost more than a bitmap of the
+        // bases so far, switch to the bitmap.
+        if self.dense && cur.mask_runs * spec::MASK_ENTRY_LEN > bitmap_bytes(e) + DENSE_SLACK {
+            self.masks_to_bitmap(cur);
+        }
+    }
+
+    fn masks_to_bitmap(&mut self, cur: &mut Current) {
+        let mut bits = Vec::new();
+        for m in self.masks.drain(cur.record.mask_first as usize..) {
+            set_bits(&mut bits, m.start, m.end);
+        }
+        cur.mask_bits = Some(bits);
+    }
+
+    fn exceptions_to_nibbles(&mut self, cur: &mut Current) {
+        let mut nib = Vec::new();
+        for x in self.exceptions.drain(cur.record.exception_first as usize..) {
+            for p in x.start..x.end() {
+                set_nibble(&mut nib, p, exception_value(x.letter));
+            }
+            cur.last_exception = (x.end(), x.letter, x.length);
+        }
+        cur.nibbles = Some(nib);
+    }
+
+    /// Picks the form of the open sequence's masks and exceptions by their
+    /// final cost (SPEC §6.6 "Choice of form") and records it.
+    fn settle_forms(&mut self, cur: &mut Current) {
+        let len = cur.record.length;
+        let dense_mask = self.dense && cur.mask_runs * spec::MASK_ENTRY_LEN > bitmap_bytes(len) + DENSE_SLACK;
+        match (dense_mask, cur.mask_bits.take()) {
+            (true, bits) => {
+                cur.mask_bits = bits;
+                if cur.mask_bits.is_none() {
+                    self.masks_to_bitmap(cur);
+                }
+                let mut bits = cur.mask_bits.take().unwrap_or_default();
+                bits.resize(bitmap_bytes(len) as usize, 0);
+                self.mask_dense.push(Some(bits));
+            }
+            (false, Some(bits)) => {
+                self.masks.extend(bitmap_runs(&bits, len));
+                self.mask_dense.push(None);
+            }
+            (false, None) => self.mask_dense.push(None),
+        }
+        let dense_exc = self.dense && cur.exception_runs * spec::EXCEPTION_ENTRY_LEN > nibble_bytes(len) + DENSE_SLACK;
+        match (dense_exc, cur.nibbles.take()) {
+            (true, nib) => {
+                cur.nibbles = nib;
+                if cur.nibbles.is_none() {
+                    self.exceptions_to_nibbles(cur);
+                }
+                let mut nib = cur.nibbles.take().unwrap_or_default();
+                nib.resize(nibble_bytes(len) as usize, 0);
+                self.exception_dense.push(Some(nib));
+            }
+            (false, Some(nib)) => {
+                // The writer's own nibbles are all 0–12.
+                self.exceptions.extend(nibble_runs(&nib, len).unwrap_or_default());
+                self.exception_dense.push(None);
+            }
+            (false, None) => self.exception_dense.push(None),
+        }
     }
 
     /// Appends letters to the open sequence.
@@ -390,12 +640,11 @@ impl<W: Write + Seek> Writer<W> {
         let Some(mut cur) = self.cur.take() else {
             return Err(Error::new(ErrorKind::Input, "end_sequence without begin_sequence"));
         };
-        if let Some(s) = cur.mask_since {
-            self.masks.push(MaskRun {
-                start: s,
-                end: cur.record.length,
-            });
+        if let Some(s) = cur.mask_since.take() {
+            let end = cur.record.length;
+            self.close_mask(&mut cur, s, end);
         }
+        self.settle_forms(&mut cur);
         let r = &mut cur.record;
         r.line_width = if r.length == 0 { 0 } else { text.line_width.max(1) };
         r.blank_lines = text.blank_lines;
@@ -570,8 +819,25 @@ impl<W: Write + Seek> Writer<W> {
             e.encode(order, &mut buf);
         }
         self.c.add_section(kind::EXCEPTIONS, true, g, &buf)?;
+        // SPEC §6.6: present only when a sequence is in dense form, so
+        // files without one stay as they were (version 1.0 or 1.1).
+        if let Some(b) = self.mask_dense.section(order) {
+            self.c.add_section(kind::MASK_BITMAP, true, g, &b)?;
+        }
+        if let Some(b) = self.exception_dense.section(order) {
+            self.c.add_section(kind::EXCEPTION_NIBBLES, true, g, &b)?;
+        }
         self.c.finish()
     }
+}
+
+/// The nibble of an exception letter: its index in
+/// [`spec::EXCEPTION_LETTERS`] plus one (SPEC §6.6).
+fn exception_value(letter: u8) -> u8 {
+    spec::EXCEPTION_LETTERS
+        .iter()
+        .position(|&l| l == letter)
+        .map_or(0, |i| i as u8 + 1)
 }
 
 /// Builds SEQUENCE_NAME_HASH (SPEC §6.2): linear probing over a power-of-two
