@@ -1243,10 +1243,8 @@ fn import_csv(
         let open = || std::fs::File::open(&csv).map_err(|e| tribit::Error::io("cannot open", e).in_file(&csv));
         let schema = match &schema {
             Some(s) => Schema::parse(s).map_err(|e| tribit::Error::input(format!("schema: {}", e.message())))?,
-            None => {
-                tribit::convert::csv::infer_schema_with(std::io::BufReader::new(open()?), read)
-                    .map_err(|e| e.in_file(&csv))?
-            }
+            None => tribit::convert::csv::infer_schema_with(std::io::BufReader::new(open()?), read)
+                .map_err(|e| e.in_file(&csv))?,
         };
         let file = tribit::container::AtomicFile::create(&output)?;
         let mut w = TablesWriter::new(file, o)?;
@@ -1254,9 +1252,13 @@ fn import_csv(
         let mut t = w
             .table(&name, schema, &opts)
             .map_err(|e| tribit::Error::input(format!("index: {}", e.message())))?;
-        let rows =
-            tribit::convert::csv::import_csv_with(std::io::BufReader::with_capacity(1 << 20, open()?), read, &mut t, |_| {})
-                .map_err(|e| e.in_file(&csv))?;
+        let rows = tribit::convert::csv::import_csv_with(
+            std::io::BufReader::with_capacity(1 << 20, open()?),
+            read,
+            &mut t,
+            |_| {},
+        )
+        .map_err(|e| e.in_file(&csv))?;
         t.finish()?;
         w.finish().map_err(|e| e.in_file(&output))?.commit()?;
         Ok(rows)
