@@ -1197,9 +1197,11 @@ fn import_fasta<'py>(
 
 /// Imports a CSV as a typed table, as `tribit import csv`: `schema` as
 /// 'NAME:TYPE,...' (inferred when None), `index` a list of indexes, each a
-/// column name or a list of names (a composite key). Returns the row count.
+/// column name or a list of names (a composite key); `allow_multiline`
+/// accepts quoted fields that hold line breaks (as `--allow-multiline`).
+/// Returns the row count.
 #[pyfunction]
-#[pyo3(signature = (csv, output, table = None, schema = None, index = None, delimiter = ",", byte_order = "little"))]
+#[pyo3(signature = (csv, output, table = None, schema = None, index = None, delimiter = ",", byte_order = "little", allow_multiline = false))]
 #[allow(clippy::too_many_arguments)]
 fn import_csv(
     py: Python<'_>,
@@ -1210,6 +1212,7 @@ fn import_csv(
     index: Option<&Bound<'_, PyAny>>,
     delimiter: &str,
     byte_order: &str,
+    allow_multiline: bool,
 ) -> PyResult<u64> {
     use tribit::table::{Schema, TableOptions, TablesWriter};
     let o = order(byte_order)?;
@@ -1232,13 +1235,16 @@ fn import_csv(
         csv.file_stem()
             .map_or("table".into(), |s| s.to_string_lossy().into_owned())
     });
+    let read = tribit::convert::csv::CsvOptions {
+        delimiter: d,
+        allow_multiline,
+    };
     py.detach(|| -> tribit::Result<u64> {
         let open = || std::fs::File::open(&csv).map_err(|e| tribit::Error::io("cannot open", e).in_file(&csv));
         let schema = match &schema {
             Some(s) => Schema::parse(s).map_err(|e| tribit::Error::input(format!("schema: {}", e.message())))?,
-            None => {
-                tribit::convert::csv::infer_schema(std::io::BufReader::new(open()?), d).map_err(|e| e.in_file(&csv))?
-            }
+            None => tribit::convert::csv::infer_schema_with(std::io::BufReader::new(open()?), read)
+                .map_err(|e| e.in_file(&csv))?,
         };
         let file = tribit::container::AtomicFile::create(&output)?;
         let mut w = TablesWriter::new(file, o)?;
@@ -1246,9 +1252,13 @@ fn import_csv(
         let mut t = w
             .table(&name, schema, &opts)
             .map_err(|e| tribit::Error::input(format!("index: {}", e.message())))?;
-        let rows =
-            tribit::convert::csv::import_csv(std::io::BufReader::with_capacity(1 << 20, open()?), d, &mut t, |_| {})
-                .map_err(|e| e.in_file(&csv))?;
+        let rows = tribit::convert::csv::import_csv_with(
+            std::io::BufReader::with_capacity(1 << 20, open()?),
+            read,
+            &mut t,
+            |_| {},
+        )
+        .map_err(|e| e.in_file(&csv))?;
         t.finish()?;
         w.finish().map_err(|e| e.in_file(&output))?.commit()?;
         Ok(rows)

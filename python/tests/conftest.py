@@ -75,7 +75,9 @@ def every_type(tmp_path_factory):
     csv = d / "every.csv"
     csv.write_text(EVERY_TYPE_CSV, encoding="utf-8")
     tb = d / "every.tbit"
-    n = tribit.import_csv(str(csv), str(tb), table="every", schema=EVERY_TYPE_SCHEMA, index=["GENE", "ID,GENE"])
+    n = tribit.import_csv(
+        str(csv), str(tb), table="every", schema=EVERY_TYPE_SCHEMA, index=["GENE", "ID,GENE"], allow_multiline=True
+    )
     assert n == 5
     return csv, tb
 

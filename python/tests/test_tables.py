@@ -206,10 +206,14 @@ def test_import_csv_inferred_and_bad_input(tmp_path):
     csv = tmp_path / "x.csv"
     csv.write_text(EVERY_TYPE_CSV, encoding="utf-8")
     out = tmp_path / "x.tbit"
-    assert tribit.import_csv(csv, out, index=["GENE"]) == 5
+    assert tribit.import_csv(csv, out, index=["GENE"], allow_multiline=True) == 5
     t = tribit.open(out).tables["x"]
     assert dict((n, ty) for n, ty, _ in t.schema)["ID"] == "i64"
     assert t.select(GENE="TP53").tolist() == [0, 2, 4]
+    # A line break inside quotes is taken for a quote left open unless allowed.
+    with pytest.raises(tribit.InputError, match="allow-multiline"):
+        tribit.import_csv(csv, tmp_path / "strict.tbit", index=["GENE"])
+    assert not (tmp_path / "strict.tbit").exists()
     bad = tmp_path / "bad.csv"
     bad.write_text("A,B\n1,2\n3,x\n")
     with pytest.raises(tribit.InputError) as e:
@@ -270,7 +274,7 @@ def test_big_endian_files_give_the_same_views_and_arrow(tmp_path):
     tables = []
     for order in ["little", "big"]:
         out = tmp_path / f"{order}.tbit"
-        tribit.import_csv(csv, out, schema=schema, index=["GENE"], byte_order=order)
+        tribit.import_csv(csv, out, schema=schema, index=["GENE"], byte_order=order, allow_multiline=True)
         tables.append(tribit.open(out).tables["e"])
     le, be = tables
     assert be.column("ID").dtype == np.dtype(">i8")
