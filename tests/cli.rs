@@ -3,40 +3,10 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
-use common::{naive_records, testdata, Rng, REAL};
-
-fn tribit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tribit"))
-        .args(args)
-        .output()
-        .expect("run tribit")
-}
-
-fn ok(args: &[&str]) -> Vec<u8> {
-    let o = tribit(args);
-    assert!(
-        o.status.success(),
-        "tribit {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o.stdout
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
+use common::{entries, naive_records, s, testdata, tribit, tribit_ok as ok, Rng, REAL};
 
 #[test]
 fn import_then_export_gives_back_the_same_bytes() {

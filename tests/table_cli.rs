@@ -4,41 +4,13 @@
 mod common;
 
 use common::reseal;
+use common::run::{fails, s, tribit};
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn tribit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tribit"))
-        .args(args)
-        .output()
-        .expect("run tribit")
-}
-
+/// Runs a command that must succeed; returns its stdout as text.
 fn ok(args: &[&str]) -> String {
-    let o = tribit(args);
-    assert!(
-        o.status.success(),
-        "tribit {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
-
-/// Runs a command that must fail with exit 2; returns stderr.
-fn fails(args: &[&str]) -> String {
-    let o = tribit(args);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "tribit {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stderr).unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    String::from_utf8(common::run::ok(args)).unwrap()
 }
 
 const EVERY_TYPE: &str = "\
