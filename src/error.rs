@@ -22,6 +22,9 @@ pub enum ErrorKind {
     NotFound,
     /// Coordinates lie outside a sequence.
     Range,
+    /// An index file (SPEC §8.8) does not belong to the table it is used
+    /// with: the table is missing, or changed since the index was built.
+    Mismatch,
 }
 
 /// Where an [`Error`] happened.
@@ -154,6 +157,7 @@ pub fn section_name(kind: u32) -> String {
         k::TABLE => "TABLE",
         k::DICTIONARY => "DICTIONARY",
         k::HASH_INDEX => "HASH_INDEX",
+        k::INDEX_TARGET => "INDEX_TARGET",
         _ if kind >= k::PRIVATE_FIRST => return format!("private section 0x{kind:08x}"),
         _ => return format!("unknown section 0x{kind:04x}"),
     };

@@ -11,9 +11,9 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::container::{AtomicFile, Container, ContainerWriter, Data, DirectoryEntry};
+use crate::container::{AtomicFile, ByteOrder, Container, ContainerWriter, Data, DirectoryEntry};
 use crate::error::{Error, ErrorKind, Result};
-use crate::index::{encode_key_value, IndexBuilder};
+use crate::index::{encode_key_value, IndexBuilder, IndexFile, IndexTarget};
 use crate::spec::{self, kind};
 use crate::table::{Schema, TableOptions, TableSet, TableWriter};
 
@@ -170,15 +170,7 @@ impl Grow {
                 columns.join(",")
             )));
         }
-        let mut b = IndexBuilder::new(cols.clone());
-        let mut key = Vec::new();
-        for r in 0..t.row_count() {
-            key.clear();
-            for &c in &cols {
-                encode_key_value(&mut key, t.schema().columns[c as usize].ty, t.cell(r, c as usize)?);
-            }
-            b.add(&key, r);
-        }
+        let b = build_index(t, cols)?;
         let (group, rows) = (t.group(), t.row_count());
         self.rewrite(Keep::All, |c| b.write_section(c, group, rows))
     }
@@ -209,6 +201,158 @@ impl Grow {
         }
         self.rewrite(Keep::NotAt(&at), |_| Ok(()))
     }
+}
+
+/// An index on `cols` of table `t`, built from its rows.
+fn build_index(t: &crate::table::Table<'_>, cols: Vec<u32>) -> Result<IndexBuilder> {
+    let mut b = IndexBuilder::new(cols.clone());
+    let mut key = Vec::new();
+    for r in 0..t.row_count() {
+        key.clear();
+        for &c in &cols {
+            encode_key_value(&mut key, t.schema().columns[c as usize].ty, t.cell(r, c as usize)?);
+        }
+        b.add(&key, r);
+    }
+    Ok(b)
+}
+
+/// Adds a hash-key index on `columns` of table `name` of the data file
+/// `data` to the index file `index_file` (SPEC §8.8), creating it or
+/// extending it by rewrite and rename. `data` is only read: it is opened
+/// read-only and never renamed, so a read-only or shared file gains an
+/// index too.
+pub fn add_file_index(data: &Path, name: &str, columns: &[String], index_file: &Path) -> Result<()> {
+    refuse_same_file(data, index_file)?;
+    let bytes = Data::map(data)?;
+    let c = Container::parse(bytes.bytes()).map_err(|e| e.in_file(data))?;
+    let ts = TableSet::new(bytes.bytes(), &c).map_err(|e| e.in_file(data))?;
+    let t = table_of(&ts, name, data)?;
+    let cols = key_columns(t, columns)?;
+    if t.indexes().iter().any(|ix| ix.columns() == cols.as_slice()) {
+        return Err(Error::input(format!(
+            "table '{name}' already has an index on ({}) in {}",
+            columns.join(","),
+            data.display()
+        )));
+    }
+    let source = data
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let target = IndexTarget::of_table(t, &c, &source)?;
+    let rows = t.row_count();
+    if !index_file.exists() {
+        let b = build_index(t, cols)?;
+        let out = AtomicFile::create(index_file)?;
+        let mut w = ContainerWriter::new(out, ByteOrder::Little)?;
+        w.add_section(kind::INDEX_TARGET, true, 1, &target.encode(ByteOrder::Little))?;
+        b.write_section(&mut w, 1, rows)?;
+        w.finish().map_err(|e| e.in_file(index_file))?.commit()?;
+        return sync_directory(index_file);
+    }
+    let g = Grow::open(index_file)?;
+    let f = IndexFile::new(g.data.bytes(), &g.container, true).map_err(|e| e.in_file(index_file))?;
+    let group = match f.target(name) {
+        Some(ti) => {
+            ti.target.check(t, &c).map_err(|e| {
+                Error::new(
+                    e.kind(),
+                    format!(
+                        "{}; drop its indexes from the index file first (tribit index drop ... --index-file), or write another index file",
+                        e.message()
+                    ),
+                )
+                .in_file(index_file)
+            })?;
+            let order = g.container.order;
+            let taken = g
+                .container
+                .sections
+                .iter()
+                .filter(|e| e.kind == kind::HASH_INDEX && e.group == ti.group)
+                .any(|e| index_columns(g.data.bytes(), e, order).as_deref() == Some(cols.as_slice()));
+            if taken {
+                return Err(Error::input(format!(
+                    "the index file already has an index on ({}) of table '{name}'",
+                    columns.join(",")
+                ))
+                .in_file(index_file));
+            }
+            Some(ti.group)
+        }
+        None => None,
+    };
+    let b = build_index(t, cols)?;
+    let new_group = g.free_group();
+    g.rewrite(Keep::All, |w| {
+        let group = match group {
+            Some(gr) => gr,
+            None => {
+                w.add_section(kind::INDEX_TARGET, true, new_group, &target.encode(w.order()))?;
+                new_group
+            }
+        };
+        b.write_section(w, group, rows)
+    })
+}
+
+/// Drops the index on `columns` of table `name` (named as in the data file
+/// `data`, which is only read) from the index file `index_file`; the
+/// table's INDEX_TARGET goes with its last index.
+pub fn drop_file_index(data: &Path, name: &str, columns: &[String], index_file: &Path) -> Result<()> {
+    refuse_same_file(data, index_file)?;
+    let bytes = Data::map(data)?;
+    let c = Container::parse(bytes.bytes()).map_err(|e| e.in_file(data))?;
+    let ts = TableSet::new_unverified(bytes.bytes(), &c).map_err(|e| e.in_file(data))?;
+    let cols = key_columns(table_of(&ts, name, data)?, columns)?;
+    let g = Grow::open(index_file)?;
+    let f = IndexFile::new(g.data.bytes(), &g.container, false).map_err(|e| e.in_file(index_file))?;
+    let missing = || {
+        Error::new(
+            ErrorKind::NotFound,
+            format!(
+                "{} has no index on ({}) of table '{name}'",
+                index_file.display(),
+                columns.join(",")
+            ),
+        )
+    };
+    let ti = f.target(name).ok_or_else(missing)?;
+    let order = g.container.order;
+    let of_group: Vec<&DirectoryEntry> = g
+        .container
+        .sections
+        .iter()
+        .filter(|e| e.kind == kind::HASH_INDEX && e.group == ti.group)
+        .collect();
+    let at: Vec<u64> = of_group
+        .iter()
+        .filter(|e| index_columns(g.data.bytes(), e, order).as_deref() == Some(cols.as_slice()))
+        .map(|e| e.offset)
+        .collect();
+    if at.is_empty() {
+        return Err(missing());
+    }
+    if at.len() == of_group.len() {
+        g.rewrite(Keep::NotGroup(ti.group), |_| Ok(()))
+    } else {
+        g.rewrite(Keep::NotAt(&at), |_| Ok(()))
+    }
+}
+
+/// Refuses to use a data file as its own index file.
+fn refuse_same_file(data: &Path, index_file: &Path) -> Result<()> {
+    let same = match (std::fs::canonicalize(data), std::fs::canonicalize(index_file)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(Error::input(format!(
+            "{} is the data file itself: name another file for --index-file",
+            index_file.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Flushes the directory entry of `path` (the rename) to stable storage.

@@ -18,13 +18,16 @@ pub const SIGNATURE: u32 = 0x0A1B_2C3D;
 /// SPEC §2.3 "Versions": the major version this implementation reads and writes.
 pub const VERSION_MAJOR: u16 = 1;
 /// SPEC §2.3 "Versions": the minor version this implementation writes.
-pub const VERSION_MINOR: u16 = 2;
+pub const VERSION_MINOR: u16 = 3;
 /// SPEC §10 rule 6: the minor version a file needs once it holds a TABLE,
 /// DICTIONARY or HASH_INDEX section; files without them are written as 1.0.
 pub const VERSION_MINOR_TABLES: u16 = 1;
 /// SPEC §10 rule 6: the minor version a file needs once it holds a
 /// MASK_BITMAP or EXCEPTION_NIBBLES section.
 pub const VERSION_MINOR_DENSE: u16 = 2;
+/// SPEC §10 rule 6: the minor version a file needs once it holds an
+/// INDEX_TARGET section (an index file, SPEC §8.8).
+pub const VERSION_MINOR_INDEX_FILE: u16 = 3;
 
 /// SPEC §2 "File header": length of the fixed file header in bytes.
 pub const HEADER_LEN: u32 = 64;
@@ -71,6 +74,9 @@ pub mod kind {
     pub const DICTIONARY: u32 = 0x0202;
     /// A persisted hash-key index over table columns (SPEC §8.4), defined in 1.1.
     pub const HASH_INDEX: u32 = 0x0203;
+    /// The table of another file that the HASH_INDEX sections of its group
+    /// index (SPEC §8.8), defined in 1.3.
+    pub const INDEX_TARGET: u32 = 0x0204;
     /// First kind of the private range; kinds from here up are never assigned by SPEC.md.
     pub const PRIVATE_FIRST: u32 = 0x8000_0000;
 }
@@ -109,6 +115,10 @@ pub mod table {
     pub const HASH_XXH3_64: u32 = 1;
     /// SPEC §8.4: a posting word with this bit set starts a row range.
     pub const POSTING_RANGE: u64 = 1 << 63;
+    /// SPEC §8.8: length of the INDEX_TARGET header.
+    pub const TARGET_HEADER_LEN: u64 = 64;
+    /// SPEC §8.8: length of one dictionary entry of an INDEX_TARGET.
+    pub const TARGET_DICTIONARY_LEN: u64 = 24;
     /// SPEC §8.2: column type codes.
     pub mod ty {
         /// One byte, 0 or 1.
@@ -211,8 +221,10 @@ mod tests {
     fn never_change_these_constants() {
         assert_eq!(&MAGIC, b"\x89TBT\r\n\x1a\n");
         assert_eq!(SIGNATURE.to_le_bytes(), [0x3D, 0x2C, 0x1B, 0x0A]);
-        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 2, 1));
-        assert_eq!(VERSION_MINOR_DENSE, 2);
+        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 3, 1));
+        assert_eq!((VERSION_MINOR_DENSE, VERSION_MINOR_INDEX_FILE), (2, 3));
+        assert_eq!(kind::INDEX_TARGET, 0x204);
+        assert_eq!((table::TARGET_HEADER_LEN, table::TARGET_DICTIONARY_LEN), (64, 24));
         assert_eq!((kind::MASK_BITMAP, kind::EXCEPTION_NIBBLES), (0x10A, 0x10B));
         assert_eq!((DENSE_NONE, DENSE_ENTRY_LEN, DENSE_ALIGN), (u64::MAX, 8, 8));
         assert_eq!((HEADER_LEN, DIRECTORY_ENTRY_LEN, SECTION_ALIGN), (64, 48, 64));

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use super::{write_err, Ctx};
+use crate::container::{Container, Data};
 use crate::error::{Error, Result};
+use crate::index::IndexFile;
 use crate::sequence::Reader;
 use crate::table::filter::{Condition, Filter, Op};
 use crate::table::{OwnedValue, Plan, TableSet, Value};
@@ -25,7 +27,8 @@ use crate::table::{OwnedValue, Plan, TableSet, Value};
   tribit query expr.tbit --where GENE=TP53 --format json
   tribit query expr.tbit --where GENE=TP53 --where 'VALUE>=2.5' --count
   tribit query expr.tbit --in PATIENT patients.txt --where 'VALUE<0' --explain
-  tribit query expr.tbit --where 'NOTE!=' --columns GENE,NOTE   # NOTE is not null")]
+  tribit query expr.tbit --where 'NOTE!=' --columns GENE,NOTE   # NOTE is not null
+  tribit query shared/expr.tbit --index-file my.idx.tbit --where PROBESET=1007_s_at --explain")]
 pub struct Query {
     /// The tribit file to read.
     input: PathBuf,
@@ -62,6 +65,11 @@ pub struct Query {
     /// which indexes could not be used and why.
     #[arg(long)]
     explain: bool,
+    /// Use the indexes of this index file too (written by `tribit index add
+    /// --index-file`); refused when the table changed since they were built.
+    /// Repeatable.
+    #[arg(long, value_name = "FILE")]
+    index_file: Vec<PathBuf>,
     /// Do not check the checksums of the table's sections (their bounds and
     /// structure are still checked); faster for a few keys of a large table.
     #[arg(long)]
@@ -77,12 +85,29 @@ enum Format {
 
 pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
     let reader = Reader::open(&a.input)?;
-    let ts = if a.no_verify {
+    let mut sides = Vec::new();
+    for p in &a.index_file {
+        let d = Data::map(p)?;
+        let c = Container::parse(d.bytes()).map_err(|e| e.in_file(p))?;
+        sides.push((p, d, c));
+    }
+    let mut ts = if a.no_verify {
         TableSet::new_unverified(reader.bytes(), reader.container())
     } else {
         TableSet::new(reader.bytes(), reader.container())
     }
     .map_err(|e| e.in_file(&a.input))?;
+    for (p, d, c) in &sides {
+        let f = IndexFile::new(d.bytes(), c, !a.no_verify).map_err(|e| e.in_file(p))?;
+        if f.is_empty() {
+            return Err(Error::input(format!(
+                "{} is not an index file: it has no INDEX_TARGET",
+                p.display()
+            )));
+        }
+        ts.attach(&f, reader.container(), &p.display().to_string())
+            .map_err(|e| e.in_file(&a.input))?;
+    }
     let t = super::export::pick(&ts, a.table.as_deref())?;
     let mut conds: Vec<(String, Vec<OwnedValue>)> = Vec::new();
     let mut filters = Vec::new();
@@ -157,6 +182,11 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
                 Plan::Index(cols) => {
                     eprintln!("tribit: plan: index on ({}) for {}", cols.join(","), cols.join(" AND "))
                 }
+                Plan::IndexFile { columns, file } => eprintln!(
+                    "tribit: plan: index on ({}) from the index file {file} for {}",
+                    columns.join(","),
+                    columns.join(" AND ")
+                ),
                 Plan::Scan(c) => eprintln!("tribit: plan: scan of column {c} (no index covers it)"),
                 Plan::ScanPastKeyLimit { column, index, keys } => eprintln!(
                     "tribit: plan: scan of column {column}: the index on ({}) covers it, but the IN-lists give {keys} \

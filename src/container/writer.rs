@@ -175,7 +175,9 @@ impl<W: Write + Seek> ContainerWriter<W> {
             signature: spec::SIGNATURE,
             major: spec::VERSION_MAJOR,
             // SPEC §10 rule 6: the lowest minor version whose features the file uses.
-            minor: if self.sections.iter().any(|e| is_dense_kind(e.kind)) {
+            minor: if self.sections.iter().any(|e| e.kind == spec::kind::INDEX_TARGET) {
+                spec::VERSION_MINOR_INDEX_FILE
+            } else if self.sections.iter().any(|e| is_dense_kind(e.kind)) {
                 spec::VERSION_MINOR_DENSE
             } else if self.sections.iter().any(|e| is_table_kind(e.kind)) {
                 spec::VERSION_MINOR_TABLES

@@ -4,6 +4,10 @@
 
 use std::io::{Seek, Write};
 use std::ops::Range;
+use std::sync::Arc;
+
+mod target;
+pub use target::{IndexFile, IndexTarget, TargetDictionary, TargetIndexes};
 
 use rayon::slice::ParallelSliceMut;
 
@@ -350,6 +354,8 @@ pub struct HashIndex<'a> {
     dir_at: usize,
     entries_at: usize,
     words_at: usize,
+    /// The index file it was read from, when not the table's own file (SPEC §8.8).
+    origin: Option<Arc<str>>,
 }
 
 impl<'a> HashIndex<'a> {
@@ -444,7 +450,20 @@ impl<'a> HashIndex<'a> {
             dir_at: dir_at as usize,
             entries_at: entries_at as usize,
             words_at: words_at as usize,
+            origin: None,
         })
+    }
+
+    /// The index file this index was read from (SPEC §8.8), or `None` when
+    /// it lies in the table's own file.
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// The same index, marked as read from the index file `origin`.
+    pub(crate) fn with_origin(mut self, origin: Arc<str>) -> HashIndex<'a> {
+        self.origin = Some(origin);
+        self
     }
 
     /// Key column positions, in key order.

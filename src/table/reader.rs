@@ -9,7 +9,7 @@ use std::ops::Range;
 use super::{ColumnDef, ColumnType, OwnedValue, RowSet, Schema, Value};
 use crate::container::{ByteOrder, Container, DirectoryEntry};
 use crate::error::{Error, Result};
-use crate::index::{encode_key_value, key_hash, HashIndex, UnusableIndex};
+use crate::index::{encode_key_value, key_hash, HashIndex, IndexFile, UnusableIndex};
 use crate::spec::{kind, table as t};
 
 /// The strings of a dictionary-encoded column (SPEC §8.3).
@@ -273,6 +273,14 @@ impl<'a, T: Primitive> ColumnView<'a, T> {
 pub enum Plan {
     /// An index on these columns answered these conditions.
     Index(Vec<String>),
+    /// An index on these columns, kept in an index file (SPEC §8.8),
+    /// answered these conditions.
+    IndexFile {
+        /// The key columns.
+        columns: Vec<String>,
+        /// The index file, as it was named when attached.
+        file: String,
+    },
     /// A scan of this column.
     Scan(String),
     /// A scan of this column, although the index on `index` covers it: the
@@ -802,11 +810,17 @@ impl<'a> Table<'a> {
             for &i in &which {
                 done[i] = true;
             }
-            plans.push(Plan::Index(
-                cols.iter()
-                    .map(|&c| self.columns[c as usize].def.name.clone())
-                    .collect(),
-            ));
+            let columns: Vec<String> = cols
+                .iter()
+                .map(|&c| self.columns[c as usize].def.name.clone())
+                .collect();
+            plans.push(match self.indexes[ix].origin() {
+                Some(file) => Plan::IndexFile {
+                    columns,
+                    file: file.to_string(),
+                },
+                None => Plan::Index(columns),
+            });
             result = Some(match result {
                 Some(r) => r.intersect(&rows),
                 None => rows,
@@ -990,12 +1004,21 @@ impl<'a> TableSet<'a> {
                 Err(err) => fail!(err),
             }
         }
+        // A HASH_INDEX may instead belong to an INDEX_TARGET (SPEC §8.8),
+        // whose own rules [IT4] the index file checks.
+        let targets: HashSet<u32> = c
+            .sections
+            .iter()
+            .filter(|x| x.kind == kind::INDEX_TARGET)
+            .map(|x| x.group)
+            .collect();
         for x in c
             .sections
             .iter()
             .filter(|x| matches!(x.kind, kind::DICTIONARY | kind::HASH_INDEX))
         {
-            if !groups.contains(&x.group) {
+            let targeted = x.kind == kind::HASH_INDEX && targets.contains(&x.group);
+            if !groups.contains(&x.group) && !targeted {
                 fail!(Error::format(
                     Some(x.kind),
                     x.offset,
@@ -1014,6 +1037,41 @@ impl<'a> TableSet<'a> {
     /// The table called `name`.
     pub fn table(&self, name: &str) -> Option<&Table<'a>> {
         self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// Adds the indexes of the index file `f` (SPEC §8.8) to the tables
+    /// they target, once every target of `f` has been found among these
+    /// tables and matches its table in the file whose directory is `c`
+    /// ([IT6]); otherwise nothing is added and the error says which table
+    /// is missing or what changed. `origin` names the index file in plans.
+    pub fn attach(&mut self, f: &IndexFile<'a>, c: &Container, origin: &str) -> Result<()> {
+        for ti in f.targets() {
+            let Some(t) = self.table(&ti.target.name) else {
+                let names: Vec<&str> = self.tables.iter().map(|t| t.name()).collect();
+                return Err(Error::new(
+                    crate::ErrorKind::Mismatch,
+                    format!(
+                        "the index file {origin} indexes table '{}', which this file does not have (tables: {}) [IT6]",
+                        ti.target.name,
+                        if names.is_empty() {
+                            "none".into()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
+                ));
+            };
+            ti.target.check(t, c)?;
+        }
+        let origin: std::sync::Arc<str> = origin.into();
+        for ti in f.targets() {
+            if let Some(t) = self.tables.iter_mut().find(|t| t.name == ti.target.name) {
+                t.indexes
+                    .extend(ti.indexes.iter().map(|ix| ix.clone().with_origin(origin.clone())));
+                t.unusable.extend(ti.unusable.iter().cloned());
+            }
+        }
+        Ok(())
     }
 }
 
