@@ -405,6 +405,13 @@ pub fn vectors() -> Vec<Vector> {
         "§2.2, §6.6",
         "030 written big-endian: the offset tables swapped, bitmaps and nibbles identical",
     );
+    let index_file = index_file(&table_file(ByteOrder::Little));
+    valid(
+        "040_index_file",
+        index_file.clone(),
+        "§8.4, §8.8",
+        "version 1.3: an index file for the table of 013, with indexes on (CODE) and (U16, ID) tied to it by an INDEX_TARGET",
+    );
     let table = table_file(ByteOrder::Little);
 
     let mut bad = |name, class, label, spec, description, bytes: Vec<u8>| {
@@ -780,7 +787,60 @@ pub fn vectors() -> Vec<Vector> {
             reseal(b);
         }),
     );
+    bad(
+        "240_index_target_length",
+        "format",
+        "IT1",
+        "§8.8",
+        "the INDEX_TARGET's name_len is one byte longer than the section holds",
+        edit(&index_file, &|b| {
+            let (off, _) = section(b, kind::INDEX_TARGET);
+            b[off + 28] += 1;
+            reseal(b);
+        }),
+    );
+    bad(
+        "241_index_without_target",
+        "format",
+        "T2",
+        "§8, §8.8",
+        "a HASH_INDEX moved to a group with neither a TABLE nor an INDEX_TARGET",
+        edit(&index_file, &|b| {
+            let e = entry(b, kind::HASH_INDEX);
+            b[e + 32..e + 36].copy_from_slice(&7u32.to_le_bytes());
+            reseal(b);
+        }),
+    );
     v
+}
+
+/// An index file (SPEC §8.8) for the table of the little-endian table
+/// file `data`: indexes on (CODE) and (U16, ID), in group 1.
+fn index_file(data: &[u8]) -> Vec<u8> {
+    use tribit::container::Container;
+    use tribit::index::{encode_key_value, IndexBuilder, IndexTarget};
+    use tribit::table::TableSet;
+    let c = Container::parse(data).expect("table file");
+    let ts = TableSet::new(data, &c).expect("tables");
+    let t = &ts.tables()[0];
+    let target = IndexTarget::of_table(t, &c, "013_table.tbit").expect("target");
+    let mut w = ContainerWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).expect("writer");
+    w.add_section(kind::INDEX_TARGET, true, 1, &target.encode(ByteOrder::Little))
+        .expect("target");
+    for cols in [vec![10u32], vec![6, 0]] {
+        let mut b = IndexBuilder::new(cols.clone());
+        let mut key = Vec::new();
+        for r in 0..t.row_count() {
+            key.clear();
+            for &col in &cols {
+                let ty = t.schema().columns[col as usize].ty;
+                encode_key_value(&mut key, ty, t.cell(r, col as usize).expect("cell"));
+            }
+            b.add(&key, r);
+        }
+        b.write_section(&mut w, 1, t.row_count()).expect("index");
+    }
+    w.finish().expect("finish").into_inner()
 }
 
 /// A small table of every column type, with nulls, a dictionary and two
@@ -911,7 +971,7 @@ pub fn manifest(vs: &[Vector]) -> String {
             m
         })
         .collect();
-    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.1", "vectors": items });
+    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.3", "vectors": items });
     serde_json::to_string_pretty(&doc).expect("json") + "\n"
 }
 

@@ -32,13 +32,38 @@ use std::sync::{Arc, OnceLock};
 
 use crate::container::{Container, Data};
 use crate::error::{Error, ErrorKind, Result};
+use crate::index::IndexFile;
 use crate::sequence::Reader;
 use crate::table::{Table, TableSet};
+
+/// The bytes the tables borrow: the file's, and those of its index files.
+struct Owner {
+    data: Arc<Data>,
+    index_files: Vec<IndexFileData>,
+}
+
+/// An index file (SPEC §8.8) given with the file: its name, bytes and
+/// checked directory.
+struct IndexFileData {
+    name: String,
+    data: Arc<Data>,
+    container: Container,
+}
+
+impl Clone for IndexFileData {
+    fn clone(&self) -> Self {
+        IndexFileData {
+            name: self.name.clone(),
+            data: Arc::clone(&self.data),
+            container: self.container.clone(),
+        }
+    }
+}
 
 self_cell::self_cell!(
     /// The tables of a file, borrowing the bytes they share with the reader.
     struct Tables {
-        owner: Arc<Data>,
+        owner: Owner,
         #[covariant]
         dependent: TableSet,
     }
@@ -47,6 +72,7 @@ self_cell::self_cell!(
 /// A tribit file, opened once: its sequences and its tables.
 pub struct File {
     reader: Reader,
+    index_files: Vec<IndexFileData>,
     tables: OnceLock<Tables>,
 }
 
@@ -75,8 +101,35 @@ impl File {
     pub fn from_reader(reader: Reader) -> File {
         File {
             reader,
+            index_files: Vec::new(),
             tables: OnceLock::new(),
         }
+    }
+
+    /// Opens the file at `path` with the index files `index_files` (SPEC
+    /// §8.8), whose indexes then answer lookups as the file's own do. The
+    /// tables are opened and every index file is checked against them now,
+    /// so a table that changed since an index file was built is refused
+    /// here, as an [`ErrorKind::Mismatch`] error that says what differs.
+    pub fn open_with_index_files(path: impl AsRef<Path>, index_files: &[impl AsRef<Path>]) -> Result<File> {
+        let mut f = File::open(path)?;
+        for p in index_files {
+            let p = p.as_ref();
+            let data = Data::map(p)?;
+            let container = Container::parse(data.bytes()).map_err(|e| e.in_file(p))?;
+            f.index_files.push(IndexFileData {
+                name: p.display().to_string(),
+                data: Arc::new(data),
+                container,
+            });
+        }
+        f.tables()?;
+        Ok(f)
+    }
+
+    /// The paths of the index files given at open, in order.
+    pub fn index_files(&self) -> Vec<&str> {
+        self.index_files.iter().map(|x| x.name.as_str()).collect()
     }
 
     /// The sequences (empty when the file holds none).
@@ -106,7 +159,24 @@ impl File {
             return Ok(t.borrow_dependent());
         }
         let container = self.reader.container();
-        let opened = Tables::try_new(Arc::clone(self.reader.data()), |d| TableSet::new(d.bytes(), container));
+        let owner = Owner {
+            data: Arc::clone(self.reader.data()),
+            index_files: self.index_files.clone(),
+        };
+        let opened = Tables::try_new(owner, |o| {
+            let mut ts = TableSet::new(o.data.bytes(), container)?;
+            for x in &o.index_files {
+                let f = IndexFile::new(x.data.bytes(), &x.container, true).map_err(|e| e.in_file(&x.name))?;
+                if f.is_empty() {
+                    return Err(Error::input(format!(
+                        "{} is not an index file: it has no INDEX_TARGET",
+                        x.name
+                    )));
+                }
+                ts.attach(&f, container, &x.name)?;
+            }
+            Ok(ts)
+        });
         let opened = match (opened, self.path()) {
             (Ok(t), _) => t,
             (Err(e), Some(p)) => return Err(e.in_file(p)),

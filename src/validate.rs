@@ -29,6 +29,9 @@ pub enum Class {
     Unsupported,
     /// Not an error: a reserved field set in a file of a newer minor version (SPEC §10 rule 9).
     Note,
+    /// An index file does not belong to the data file it is checked with
+    /// (SPEC §8.8 [IT6]).
+    Mismatch,
 }
 
 /// One broken rule.
@@ -53,6 +56,7 @@ impl std::fmt::Display for Problem {
             Class::Checksum => "checksum",
             Class::Unsupported => "unsupported",
             Class::Note => "note",
+            Class::Mismatch => "mismatch",
         };
         match self.section {
             Some(s) => write!(
@@ -130,14 +134,66 @@ pub fn validate(bytes: &[u8]) -> Report {
     v.r
 }
 
+/// Checks the index file `index_file` (SPEC §8.8) on its own, as
+/// [`validate`] does, and then against the data file `data` whose tables it
+/// indexes: every target names a table of `data` that matches it ([IT6]),
+/// and every usable index holds exactly that table's keys ([HI9]).
+/// Offsets are those of the index file.
+pub fn validate_index_file(data: &[u8], index_file: &[u8]) -> Report {
+    let mut v = V {
+        b: index_file,
+        o: ByteOrder::Little,
+        minor: 0,
+        r: validate(index_file),
+        per_label: HashMap::new(),
+    };
+    let (Ok(dc), Ok(ic)) = (
+        crate::container::Container::parse(data),
+        crate::container::Container::parse(index_file),
+    ) else {
+        v.add(
+            "IT6",
+            Class::Mismatch,
+            None,
+            0,
+            "the data file or the index file cannot be opened".into(),
+        );
+        return v.r;
+    };
+    let (ts, _) = crate::table::TableSet::new_partial(data, &dc, false);
+    let (f, _) = crate::index::IndexFile::new_partial(index_file, &ic, false);
+    for ti in f.targets() {
+        let Some(t) = ts.table(&ti.target.name) else {
+            let msg = format!("the data file has no table '{}'", ti.target.name);
+            v.add("IT6", Class::Mismatch, Some(kind::INDEX_TARGET), ti.offset, msg);
+            continue;
+        };
+        if let Err(e) = ti.target.check(t, &dc) {
+            v.add(
+                "IT6",
+                Class::Mismatch,
+                Some(kind::INDEX_TARGET),
+                ti.offset,
+                e.message().to_string(),
+            );
+            continue;
+        }
+        for ix in &ti.indexes {
+            v.index(ix, t.row_count(), Some(t));
+        }
+    }
+    v.r
+}
+
 /// The SPEC §8 label a table error message of the reader carries, e.g.
 /// "[T7]"; every such message carries one. Should one not, the nearest
 /// rule of its section is used: [D5] for a checksum, [T1], [DI1] or [HI5]
 /// for the shape of a TABLE, DICTIONARY or HASH_INDEX.
 fn table_label(message: &str, kind: crate::ErrorKind, section: Option<u32>) -> &'static str {
-    const LABELS: [&str; 31] = [
+    const LABELS: [&str; 37] = [
         "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12", "T13", "DI1", "DI2", "DI3", "DI4",
-        "DI5", "DI6", "HI1", "HI2", "HI3", "HI4", "HI5", "HI6", "HI7", "HI8", "HI9", "HI10", "D4", "D5",
+        "DI5", "DI6", "HI1", "HI2", "HI3", "HI4", "HI5", "HI6", "HI7", "HI8", "HI9", "HI10", "D4", "D5", "IT1", "IT2",
+        "IT3", "IT4", "IT5", "IT6",
     ];
     let found = message.rfind('[').and_then(|i| message[i + 1..].split(']').next());
     if let Some(l) = found.and_then(|l| LABELS.iter().find(|x| **x == l)) {
@@ -147,6 +203,7 @@ fn table_label(message: &str, kind: crate::ErrorKind, section: Option<u32>) -> &
         (crate::ErrorKind::Checksum, _) => "D5",
         (_, Some(kind::DICTIONARY)) => "DI1",
         (_, Some(kind::HASH_INDEX)) => "HI5",
+        (_, Some(kind::INDEX_TARGET)) => "IT1",
         _ => "T1",
     }
 }
@@ -432,7 +489,16 @@ impl V<'_> {
                 );
             }
         }
-        if !sections.iter().any(|e| table_kinds.contains(&e.kind)) {
+        for e in sections.iter().filter(|e| e.kind == kind::INDEX_TARGET) {
+            if h.minor < spec::VERSION_MINOR_INDEX_FILE {
+                let msg = format!("{} in a file of version {}.{}", section_name(e.kind), h.major, h.minor);
+                self.format("D14", Some(e.kind), e.offset, msg);
+            }
+        }
+        if !sections
+            .iter()
+            .any(|e| table_kinds.contains(&e.kind) || e.kind == kind::INDEX_TARGET)
+        {
             return;
         }
         let c = crate::container::Container {
@@ -447,6 +513,55 @@ impl V<'_> {
         for t in ts.tables() {
             self.table(t, sections);
         }
+        self.index_targets(&c);
+    }
+
+    /// SPEC §8.8: the INDEX_TARGET sections of an index file and the
+    /// HASH_INDEX sections of their groups, as far as a lone file shows
+    /// them ([HI9] needs the table: [`validate_index_file`]).
+    fn index_targets(&mut self, c: &crate::container::Container) {
+        let (f, errors) = crate::index::IndexFile::new_partial(self.b, c, false);
+        for e in &errors {
+            self.reader_error(e);
+        }
+        let (b, o) = (self.b, self.o);
+        for ti in f.targets() {
+            for e in c.sections.iter().filter(|e| e.group == ti.group) {
+                let s = &b[e.offset as usize..(e.offset + e.length) as usize];
+                match e.kind {
+                    kind::INDEX_TARGET => {
+                        let bad = !crate::index::IndexTarget::reserved_are_zero(s, o);
+                        self.reserved(
+                            "IT5",
+                            Some(e.kind),
+                            e.offset,
+                            bad,
+                            "index target bytes 40-63 and 68-71 of each dictionary",
+                        );
+                    }
+                    kind::HASH_INDEX if s.len() >= 64 => {
+                        let k = o.u32_at(s, 0) as usize;
+                        let end = 64 + 4 * k;
+                        let nz = |r: std::ops::Range<usize>| s.get(r).is_some_and(|x| x.iter().any(|&v| v != 0));
+                        let bad = nz(36..64) || nz(end..end.next_multiple_of(8));
+                        self.reserved(
+                            "HI10",
+                            Some(e.kind),
+                            e.offset,
+                            bad,
+                            "index header bytes 36-63 and key column padding",
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            for u in &ti.unusable {
+                self.reader_error(&u.error());
+            }
+            for ix in &ti.indexes {
+                self.index(ix, ti.target.row_count, None);
+            }
+        }
     }
 
     /// A table error of the reader, with the label its message carries.
@@ -458,6 +573,7 @@ impl V<'_> {
         let class = match e.kind() {
             crate::ErrorKind::Unsupported => Class::Unsupported,
             crate::ErrorKind::Checksum => Class::Checksum,
+            crate::ErrorKind::Mismatch => Class::Mismatch,
             _ => Class::Format,
         };
         let label = table_label(e.message(), e.kind(), section);
@@ -466,8 +582,6 @@ impl V<'_> {
 
     /// Every check of one table that opened.
     fn table(&mut self, t: &crate::table::Table<'_>, sections: &[DirectoryEntry]) {
-        use crate::index::{encode_key_value, key_hash};
-        use crate::table::ColumnType;
         let toff = t.offset();
         self.table_reserved(t, sections);
         // [T13] the padding after the rows and after the names.
@@ -547,8 +661,18 @@ impl V<'_> {
             }
         }
         // [HI6]-[HI9]: the index holds exactly the table's keys.
-        let mut key = Vec::new();
         for ix in t.indexes() {
+            self.index(ix, t.row_count(), Some(t));
+        }
+    }
+
+    /// [HI6]-[HI8] of the index `ix` of a table of `row_count` rows, and
+    /// [HI9] when the table `t` is at hand.
+    fn index(&mut self, ix: &crate::index::HashIndex<'_>, row_count: u64, t: Option<&crate::table::Table<'_>>) {
+        use crate::index::{encode_key_value, key_hash};
+        use crate::table::ColumnType;
+        let mut key = Vec::new();
+        {
             let n = 1u64 << ix.bucket_bits();
             let mut prev = 0;
             let mut ok = ix.bucket(0) == 0 && ix.bucket(n) == ix.entry_count();
@@ -575,7 +699,7 @@ impl V<'_> {
                     ix.offset(),
                     "bucket directory or entry order is wrong".into(),
                 );
-                continue;
+                return;
             }
             // [HI7] first(0) = 0 (with first(entry_count) = word_count):
             // no posting word lies before the first entry's.
@@ -588,11 +712,12 @@ impl V<'_> {
                     format!("first(0) is {first0}, not 0: posting words 0..{first0} belong to no entry"),
                 );
             }
-            let mut owner = vec![false; t.row_count() as usize];
+            // Only with the table: a lone index file's row_count bounds nothing.
+            let mut owner = vec![false; if t.is_some() { row_count as usize } else { 0 }];
             let mut keys = HashSet::new();
             let mut complete = true;
             for e in 0..ix.entry_count() {
-                let rows = match ix.entry_rows(e, t.row_count()) {
+                let rows = match ix.entry_rows(e, row_count) {
                     Ok(r) => r,
                     Err(err) => {
                         self.reader_error(&err);
@@ -600,6 +725,7 @@ impl V<'_> {
                         break;
                     }
                 };
+                let Some(t) = t else { continue };
                 let mut first: Option<Vec<u8>> = None;
                 for r in rows.rows() {
                     key.clear();
@@ -632,7 +758,7 @@ impl V<'_> {
                     }
                 }
             }
-            if let Some(r) = owner.iter().position(|&o| !o).filter(|_| complete) {
+            if let Some(r) = owner.iter().position(|&o| !o).filter(|_| complete && t.is_some()) {
                 self.format(
                     "HI9",
                     Some(kind::HASH_INDEX),

@@ -4,10 +4,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use common::run::{fails, ok, s, tribit};
+use common::run::{fails, kill_after, ok, s, tribit};
 use common::testdata;
 
 /// A CSV of `n` rows: K (10 distinct), ID (unique), G (3 genes), V.
@@ -152,21 +151,6 @@ fn a_damaged_file_is_left_alone() {
         "{e}"
     );
     assert!(std::fs::read(&g).unwrap() == bytes);
-}
-
-/// Runs `args`, kills it after `delay`, and returns whether it had ended.
-fn kill_after(args: &[&str], delay: Duration) -> bool {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tribit"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(delay);
-    let done = child.try_wait().unwrap().is_some();
-    let _ = child.kill();
-    child.wait().unwrap();
-    done
 }
 
 /// Kills `change` at `points` moments spread over its run time; after each

@@ -115,6 +115,10 @@ DENSE_NONE = 0xFFFFFFFFFFFFFFFF
 TABLE = 0x0201
 DICTIONARY = 0x0202
 HASH_INDEX = 0x0203
+# Section kinds a 1.3 reader also knows (§3.1: "defined in 1.3", §8.8).
+INDEX_TARGET = 0x0204
+INDEX_TARGET_HEADER_LEN = 64                      # §8.8
+INDEX_TARGET_DICTIONARY_LEN = 24                  # §8.8
 KIND_NAMES = {
     SEQUENCE_INDEX: "SEQUENCE_INDEX",
     SEQUENCE_NAMES: "SEQUENCE_NAMES",
@@ -129,6 +133,7 @@ KIND_NAMES = {
     TABLE: "TABLE",
     DICTIONARY: "DICTIONARY",
     HASH_INDEX: "HASH_INDEX",
+    INDEX_TARGET: "INDEX_TARGET",
 }
 KNOWN_KINDS = frozenset(KIND_NAMES)
 # The seven kinds that must all be present, or all absent (§3.1 [K2], §2.4 step 15).
@@ -859,8 +864,11 @@ class TribitReader:
                 tables.append(table)
             elif s.kind in (DICTIONARY, HASH_INDEX):
                 others.append(s)
+        # [T2] (1.3): a HASH_INDEX may share its group with an INDEX_TARGET
+        # instead (§8.8); the target's own rules are checked by open_targets.
+        target_groups = {s.group for s in self.sections if s.kind == INDEX_TARGET}
         for s in others:                                                    # [T2]
-            if s.group not in by_group:
+            if s.group not in by_group and not (s.kind == HASH_INDEX and s.group in target_groups):
                 raise format_error(self.error_at(s.entry_offset, "%s in group %d, which holds no TABLE [T2]"
                                                  % (s.name, s.group)))
         # "The group of the sequence set": the group of its sections ([K3]
@@ -1069,6 +1077,71 @@ class TribitReader:
                                              % (where, row_count, table.row_count)))
         return list(keys)
 
+    def open_targets(self):
+        """The INDEX_TARGET sections of an index file (§8.8, §2.4 I-a and
+        I-b), in directory order: each as a dict of its fields, with the key
+        columns of its usable HASH_INDEX sections. [IT6] needs the data file
+        and is not checked here."""
+        sequence_groups = {s.group for s in self.sections
+                           if self.has_sequences and (s.kind in SEQUENCE_SET_KINDS or s.kind == NONACGT_SUMMARY)}
+        targets = []
+        for s in self.sections:
+            if s.kind != INDEX_TARGET:
+                continue
+            shares = [x for x in self.sections if x.group == s.group and x is not s
+                      and x.kind in (TABLE, DICTIONARY, INDEX_TARGET)]
+            if shares or s.group in sequence_groups:                        # [IT4]
+                raise format_error(self.error_at(s.entry_offset, "INDEX_TARGET in group %d, which also holds "
+                                                 "another object [IT4]" % s.group))
+            self.verify_section(s)                                          # [D5]
+            if s.length < INDEX_TARGET_HEADER_LEN:                          # [IT1]
+                raise format_error(self.error_at(s.offset, "INDEX_TARGET is %d bytes, shorter than its header "
+                                                 "[IT1]" % s.length))
+            (table_length, table_checksum, row_count, column_count, name_len, dictionary_count,
+             source_len) = self.unpack("QQQIIII", s.offset)
+            names_at = INDEX_TARGET_HEADER_LEN + INDEX_TARGET_DICTIONARY_LEN * dictionary_count
+            if s.length != names_at + name_len + source_len:                # [IT1]
+                raise format_error(self.error_at(s.offset + 28, "INDEX_TARGET length %d does not match its "
+                                                 "header [IT1]" % s.length))
+            if column_count < 1:                                            # [IT2]
+                raise format_error(self.error_at(s.offset + 24, "INDEX_TARGET column_count is 0 [IT2]"))
+            dictionaries = []
+            for i in range(dictionary_count):                               # [IT3]
+                at = s.offset + INDEX_TARGET_HEADER_LEN + INDEX_TARGET_DICTIONARY_LEN * i
+                column, _reserved, length, checksum = self.unpack("IIQQ", at)
+                if column >= column_count or (dictionaries and dictionaries[-1][0] >= column):
+                    raise format_error(self.error_at(at, "INDEX_TARGET dictionary %d: column %d [IT3]"
+                                                     % (i, column)))
+                dictionaries.append([column, length, "%016x" % checksum])
+            try:                                                            # [IT2]
+                name = self.read(s.offset + names_at, name_len).decode("utf-8")
+                source = self.read(s.offset + names_at + name_len, source_len).decode("utf-8")
+            except UnicodeDecodeError:
+                raise format_error(self.error_at(s.offset + names_at, "INDEX_TARGET name is not UTF-8 [IT2]"))
+            if not name:
+                raise format_error(self.error_at(s.offset + names_at, "INDEX_TARGET name is empty [IT2]"))
+            if any(t["name"] == name for t in targets):                     # [IT4]
+                raise format_error(self.error_at(s.entry_offset, "a second INDEX_TARGET for table '%s' [IT4]"
+                                                 % name))
+            # The HASH_INDEX sections of the group are checked as in a data
+            # file, against the target's row_count and column_count (I-b).
+            target = Table(s)
+            target.name = name
+            target.row_count = row_count
+            target.columns = [None] * column_count
+            indexes = []
+            for x in self.sections:
+                if x.kind == HASH_INDEX and x.group == s.group:
+                    try:
+                        indexes.append(self.open_hash_index(target, x))
+                    except TribitError as err:
+                        sys.stderr.write("tribit_reader.py: note: HASH_INDEX not used (%s): %s\n"
+                                         % (err.error_class, err.message))
+            targets.append({"name": name, "source": source, "table_length": table_length,
+                            "table_checksum": "%016x" % table_checksum, "row_count": row_count,
+                            "column_count": column_count, "dictionaries": dictionaries, "indexes": indexes})
+        return targets
+
     def table_rows(self, table):
         """Every row of table, decoded (§8.1, §8.2): a list of lists of cells,
         None for a null cell, floats as "f32:"/"f64:" bit patterns."""
@@ -1140,6 +1213,9 @@ class TribitReader:
                 "indexes": [[t.columns[k].name for k in keys] for keys in t.indexes],
                 "rows": self.table_rows(t),
             } for t in tables]
+        targets = self.open_targets()
+        if targets:
+            doc["index_targets"] = targets
         return doc
 
     def canonical_sequences(self, doc):

@@ -35,6 +35,7 @@ fn err(e: tribit::Error) -> PyErr {
             ErrorKind::Input => "InputError",
             ErrorKind::NotFound => "NotFoundError",
             ErrorKind::Range => "RangeError",
+            ErrorKind::Mismatch => "MismatchError",
             _ => "Error",
         };
         let make = || -> PyResult<Bound<'_, PyAny>> {
@@ -276,11 +277,24 @@ fn bed_regions(file: &File, text: &str) -> tribit::Result<Vec<(usize, u64, u64)>
 #[pymethods]
 impl PyFile {
     /// Opens (memory-maps) the tribit file at `path` and verifies its
-    /// header, directory and sequence metadata.
+    /// header, directory and sequence metadata; with `index_files`, also
+    /// opens its tables and checks each index file against them.
     #[new]
-    fn new(py: Python<'_>, path: PathBuf) -> PyResult<PyFile> {
-        let file = py.detach(|| File::open(&path)).map_err(err)?;
+    #[pyo3(signature = (path, index_files=None))]
+    fn new(py: Python<'_>, path: PathBuf, index_files: Option<Vec<PathBuf>>) -> PyResult<PyFile> {
+        let file = py
+            .detach(|| match index_files.as_deref() {
+                Some(x) if !x.is_empty() => File::open_with_index_files(&path, x),
+                _ => File::open(&path),
+            })
+            .map_err(err)?;
         Ok(PyFile { file: Arc::new(file) })
+    }
+
+    /// The index files given at open.
+    #[getter]
+    fn index_files(&self) -> Vec<String> {
+        self.file.index_files().into_iter().map(String::from).collect()
     }
 
     /// Opens a tribit file held in memory.
@@ -303,7 +317,7 @@ impl PyFile {
         let this = slf.get();
         let class = slf.get_type();
         match this.file.path() {
-            Some(p) => (class, (p.to_path_buf(),)).into_pyobject(py),
+            Some(p) => (class, (p.to_path_buf(), this.file.index_files())).into_pyobject(py),
             None => {
                 let bytes = pyo3::types::PyBytes::new(py, this.file.bytes());
                 (class.getattr("from_bytes")?, (bytes,)).into_pyobject(py)

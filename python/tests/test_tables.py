@@ -285,3 +285,29 @@ def test_big_endian_files_give_the_same_views_and_arrow(tmp_path):
     assert le.select(GENE="TP53").tolist() == be.select(GENE="TP53").tolist() == [0, 2, 4]
     with pytest.raises(tribit.InputError):
         tribit.import_csv(csv, tmp_path / "x.tbit", byte_order="middle")
+
+
+def test_index_files_answer_select_and_refuse_a_changed_table(transmart, cli, tmp_path):
+    import pickle
+
+    csv, tb = transmart
+    side = tmp_path / "probeset.idx.tbit"
+    cli("index", "add", tb, "--table", "expr", "--columns", "PROBESET_ID", "--index-file", side)
+    f = tribit.open(tb, index_files=[str(side)])
+    assert f.index_files == [str(side)]
+    df = pd.read_csv(csv)
+    rows = f.tables["expr"].select(PROBESET_ID="200007_at")
+    want = np.flatnonzero((df["PROBESET_ID"] == "200007_at").to_numpy())
+    np.testing.assert_array_equal(rows, want)
+    # The index file travels with the file (pickle reopens both).
+    g = pickle.loads(pickle.dumps(f))
+    assert g.index_files == [str(side)]
+    np.testing.assert_array_equal(g.tables["expr"].select(PROBESET_ID="200007_at"), want)
+    # Another table of the same name: refused at open, saying what differs.
+    other = tmp_path / "other.tbit"
+    head = tmp_path / "head.csv"
+    head.write_text("".join(open(csv).readlines()[:101]))
+    cli("import", "csv", head, "-o", other, "--table", "expr")
+    with pytest.raises(tribit.MismatchError) as e:
+        tribit.open(other, index_files=[str(side)])
+    assert "changed since the index file was built" in str(e.value)

@@ -16,6 +16,7 @@ from ._errors import (
     FormatError,
     InputError,
     IoError,
+    MismatchError,
     NotFoundError,
     RangeError,
     UnsupportedError,
@@ -40,6 +41,7 @@ __all__ = [
     "FormatError",
     "InputError",
     "IoError",
+    "MismatchError",
     "NotFoundError",
     "RangeError",
     "Record",
@@ -54,6 +56,9 @@ __all__ = [
 ]
 
 
-def open(path):  # noqa: A001 - the name users expect, as tribit.open(path)
-    """Opens the tribit file at ``path`` (memory-mapped)."""
-    return File(path)
+def open(path, index_files=None):  # noqa: A001 - the name users expect, as tribit.open(path)
+    """Opens the tribit file at ``path`` (memory-mapped). ``index_files``:
+    paths of index files (``tribit index add --index-file``) whose indexes
+    answer ``select`` too; a table changed since they were built raises
+    ``MismatchError`` here."""
+    return File(path, index_files)

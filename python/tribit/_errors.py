@@ -48,5 +48,10 @@ class NotFoundError(Error, KeyError):
     """A named sequence, table or column does not exist."""
 
 
+class MismatchError(Error, ValueError):
+    """An index file does not belong to the table it is used with: the
+    table is missing, or changed since the index was built (SPEC 8.8)."""
+
+
 class RangeError(Error, IndexError):
     """Coordinates or row numbers lie outside a sequence or table."""

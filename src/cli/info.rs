@@ -58,6 +58,59 @@ struct InfoJson {
     sections: Vec<SectionJson>,
     sequences: Vec<SequenceJson>,
     tables: Vec<TableJson>,
+    /// The tables of another file this file holds indexes for (an index
+    /// file, SPEC §8.8).
+    index_targets: Vec<TargetJson>,
+}
+
+#[derive(Serialize)]
+struct TargetJson {
+    table: String,
+    source: String,
+    rows: u64,
+    columns: u32,
+    table_bytes: u64,
+    table_checksum: String,
+    indexes: Vec<TargetIndexJson>,
+    unusable_indexes: Vec<UnusableJson>,
+}
+
+#[derive(Serialize)]
+struct TargetIndexJson {
+    /// Key column positions in the target table, in key order.
+    columns: Vec<u32>,
+    keys: u64,
+}
+
+fn targets(r: &Reader) -> Result<Vec<TargetJson>> {
+    let f = crate::index::IndexFile::new(r.bytes(), r.container(), true)?;
+    Ok(f.targets()
+        .iter()
+        .map(|ti| TargetJson {
+            table: ti.target.name.clone(),
+            source: ti.target.source.clone(),
+            rows: ti.target.row_count,
+            columns: ti.target.column_count,
+            table_bytes: ti.target.table_length,
+            table_checksum: format!("{:016x}", ti.target.table_checksum),
+            indexes: ti
+                .indexes
+                .iter()
+                .map(|ix| TargetIndexJson {
+                    columns: ix.columns().to_vec(),
+                    keys: ix.entry_count(),
+                })
+                .collect(),
+            unusable_indexes: ti
+                .unusable
+                .iter()
+                .map(|u| UnusableJson {
+                    offset: u.section_offset,
+                    problem: u.message.clone(),
+                })
+                .collect(),
+        })
+        .collect())
 }
 
 #[derive(Serialize)]
@@ -185,6 +238,7 @@ fn collect(r: &Reader, path: &std::path::Path) -> Result<InfoJson> {
             .collect(),
         sequences,
         tables: tables(r)?,
+        index_targets: targets(r)?,
     })
 }
 
@@ -264,6 +318,25 @@ pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
                     "  index at byte {} not used (queries scan): {}",
                     u.offset, u.problem
                 );
+            }
+        }
+        for t in &info.index_targets {
+            let from = if t.source.is_empty() {
+                String::new()
+            } else {
+                format!(" of {}", t.source)
+            };
+            let _ = writeln!(
+                text,
+                "\nindexes for table {}{from} ({} rows, {} columns; TABLE of {} bytes, checksum {})",
+                t.table, t.rows, t.columns, t.table_bytes, t.table_checksum
+            );
+            for ix in &t.indexes {
+                let cols: Vec<String> = ix.columns.iter().map(|c| format!("#{c}")).collect();
+                let _ = writeln!(text, "  index on columns ({}): {} keys", cols.join(","), ix.keys);
+            }
+            for u in &t.unusable_indexes {
+                let _ = writeln!(text, "  index at byte {} not used: {}", u.offset, u.problem);
             }
         }
         out.write_all(text.as_bytes()).map_err(write_err)?;

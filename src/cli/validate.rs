@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{write_err, Ctx};
 use crate::container::Data;
 use crate::error::Result;
-use crate::validate::{validate, Problem};
+use crate::validate::{validate, validate_index_file, Problem};
 
 /// Check every invariant of SPEC.md and every checksum, and list every
 /// problem found with its SPEC label, section and byte offset.
@@ -25,6 +25,11 @@ pub struct Validate {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// An index file (SPEC §8.8) of the one data file given: check it on
+    /// its own and against that file's tables (each target matches its
+    /// table, each index holds exactly the table's keys). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    index_file: Vec<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -37,13 +42,31 @@ struct FileJson {
 }
 
 pub fn run(ctx: &Ctx, a: Validate) -> Result<ExitCode> {
+    if !a.index_file.is_empty() && a.files.len() != 1 {
+        return Err(crate::Error::input(
+            "--index-file checks index files against one data file: give exactly one FILE",
+        ));
+    }
+    let data = match a.index_file.is_empty() {
+        true => None,
+        false => Some(Data::map(&a.files[0])?),
+    };
     let mut out_files = Vec::new();
     let (mut invalid, mut unreadable) = (false, false);
-    for f in &a.files {
+    let all: Vec<(&PathBuf, bool)> = a
+        .files
+        .iter()
+        .map(|f| (f, false))
+        .chain(a.index_file.iter().map(|f| (f, true)))
+        .collect();
+    for (f, is_index) in all {
         let bar = ctx.progress(None, &format!("validating {}", f.display()));
         let entry = match Data::map(f) {
-            Ok(data) => {
-                let report = validate(data.bytes());
+            Ok(bytes) => {
+                let report = match (&data, is_index) {
+                    (Some(d), true) => validate_index_file(d.bytes(), bytes.bytes()),
+                    _ => validate(bytes.bytes()),
+                };
                 invalid |= !report.is_valid();
                 FileJson {
                     path: f.display().to_string(),

@@ -78,8 +78,47 @@ pub fn write_json<W: std::io::Write>(r: &Reader, mut out: W) -> Result<()> {
     }
     out.write_all(b"\n  ],\n").map_err(io)?;
     write_tables(r, &mut out)?;
+    write_targets(r, &mut out)?;
     let version = format!("{}.{}", c.header.major, c.header.minor);
     writeln!(out, "  \"version\": \"{version}\"\n}}").map_err(io)?;
+    Ok(())
+}
+
+/// SPEC §8.8 index targets in canonical form (conformance/README.md):
+/// present only when the file holds an INDEX_TARGET. Each target with its
+/// stored fields, and the key columns (numbers) of each usable index.
+fn write_targets<W: std::io::Write>(r: &Reader, out: &mut W) -> Result<()> {
+    let f = crate::index::IndexFile::new(r.bytes(), r.container(), true)?;
+    if f.is_empty() {
+        return Ok(());
+    }
+    let targets: Vec<Value> = f
+        .targets()
+        .iter()
+        .map(|ti| {
+            let t = &ti.target;
+            let dicts: Vec<Value> = t
+                .dictionaries
+                .iter()
+                .map(|d| json!([d.column, d.length, format!("{:016x}", d.checksum)]))
+                .collect();
+            let indexes: Vec<Value> = ti.indexes.iter().map(|ix| json!(ix.columns())).collect();
+            json!({
+                "column_count": t.column_count,
+                "dictionaries": dicts,
+                "indexes": indexes,
+                "name": t.name,
+                "row_count": t.row_count,
+                "source": t.source,
+                "table_checksum": format!("{:016x}", t.table_checksum),
+                "table_length": t.table_length,
+            })
+        })
+        .collect();
+    let io = |e: std::io::Error| crate::Error::io("cannot write output", e);
+    out.write_all(b"  \"index_targets\": ").map_err(io)?;
+    serde_json::to_writer(&mut *out, &targets).map_err(|e| crate::Error::io("cannot write output", e.into()))?;
+    out.write_all(b",\n").map_err(io)?;
     Ok(())
 }
 

@@ -73,3 +73,19 @@ pub fn peer(tool: &str, args: &[&str]) -> Vec<u8> {
     );
     o.stdout
 }
+
+/// Runs `tribit` with `args`, kills it after `delay`, and returns whether
+/// it had ended by then (crash-safety tests).
+pub fn kill_after(args: &[&str], delay: std::time::Duration) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tribit"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let done = child.try_wait().unwrap().is_some();
+    let _ = child.kill();
+    child.wait().unwrap();
+    done
+}
