@@ -1,14 +1,14 @@
 //! The CUDA path (feature `cuda`): [`super::kernel::SOURCE`] compiled by
-//! NVRTC at run time, the planes copied to the device, one launch, the
-//! counts copied back.
+//! NVRTC ([`super::nvrtc`]) for the device, the planes copied to it, one
+//! launch, the counts copied back.
 //!
-//! cudarc loads libcuda and libnvrtc on first use and panics when it cannot,
-//! so [`probe`] looks for both first (with cudarc's own search list) and
-//! every entry point turns a missing library or device into a clear error.
-//! The device (its context) is opened once per process and the kernel
-//! compiled and loaded once per process, both on first use; later scans,
-//! and later repeats of a scan, reuse them. All the `unsafe` of the GPU
-//! path lives here (the CPU path has two calls of its own, into
+//! cudarc loads libcuda on first use and panics when it cannot, so
+//! [`probe`] looks for it first and every entry point turns a missing
+//! library or device into a clear error. The device (its context) is opened
+//! once per process and the kernel built and loaded once per process (from
+//! the on-disk cache when an earlier process compiled it), both on first
+//! use. All the `unsafe` of the GPU path lives here and in
+//! [`super::nvrtc`] (the CPU path has two calls of its own, into
 //! `#[target_feature]` kernels after feature detection).
 
 use std::cell::Cell;
@@ -17,31 +17,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Once, OnceLock};
 
 use cudarc::driver::{CudaContext, CudaFunction, LaunchConfig, PushKernelArg};
-use cudarc::nvrtc::{compile_ptx_with_opts, CompileOptions, Ptx};
+use cudarc::nvrtc::Ptx;
 
 use super::kernel::{KernelInput, BLOCK_THREADS, ENTRY, SOURCE};
+use super::nvrtc::{self, Target};
 use crate::error::{Error, ErrorKind, Result};
 
 fn gpu_error(msg: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Unsupported, format!("--device gpu: {msg}"))
 }
 
-/// Whether libnvrtc can be loaded.
-fn nvrtc_present() -> bool {
-    // SAFETY: `is_culib_present` dlopens each name on cudarc's list and
-    // drops the handle; loading NVRTC runs only its own initialisers, and
-    // nothing of ours is shared with it.
-    unsafe { cudarc::nvrtc::sys::is_culib_present() }
-}
-
 /// Whether libcuda (the driver) can be loaded.
 fn driver_present() -> bool {
-    // SAFETY: as in `nvrtc_present`, for the driver library.
+    // SAFETY: `is_culib_present` dlopens each name on cudarc's list and
+    // drops the handle; loading the driver runs only its own initialisers,
+    // and nothing of ours is shared with it.
     unsafe { cudarc::driver::sys::is_culib_present() }
 }
-
-const NO_NVRTC: &str = "NVRTC (libnvrtc.so) cannot be loaded: install the CUDA toolkit, or \
-                        `pip install nvidia-cuda-nvrtc-cu12` and put its lib folder on LD_LIBRARY_PATH";
 
 thread_local! {
     /// How many `guarded` calls are running on this thread.
@@ -97,6 +89,15 @@ struct Device {
     name: String,
     /// Compute capability (major, minor).
     capability: (i32, i32),
+    /// The driver's CUDA version, 1000 major + 10 minor (12040 is 12.4).
+    driver: i32,
+}
+
+impl Device {
+    /// "CUDA driver 12.4".
+    fn driver_text(&self) -> String {
+        format!("CUDA driver {}.{}", self.driver / 1000, self.driver % 1000 / 10)
+    }
 }
 
 /// Device 0, or why there is none; looked for once per process.
@@ -110,9 +111,7 @@ fn open_device() -> std::result::Result<Device, String> {
     if !driver_present() {
         return Err("the CUDA driver library (libcuda.so) cannot be loaded: no NVIDIA driver on this machine".into());
     }
-    if !nvrtc_present() {
-        return Err(NO_NVRTC.into());
-    }
+    nvrtc::load()?;
     guarded("CUDA driver", || {
         let n = CudaContext::device_count().map_err(|e| format!("CUDA driver error: {e}"))?;
         if n < 1 {
@@ -121,57 +120,114 @@ fn open_device() -> std::result::Result<Device, String> {
         let ctx = CudaContext::new(0).map_err(|e| format!("cannot open CUDA device 0: {e}"))?;
         let name = ctx.name().unwrap_or_else(|_| "CUDA device 0".into());
         let capability = ctx.compute_capability().map_err(|e| e.to_string())?;
-        Ok(Device { ctx, name, capability })
+        let mut driver = 0;
+        // SAFETY: the driver is loaded (the context exists); one out-pointer.
+        unsafe { cudarc::driver::sys::cuDriverGetVersion(&mut driver) };
+        Ok(Device {
+            ctx,
+            name,
+            capability,
+            driver,
+        })
     })
 }
 
 /// The device a scan would use, or why there is none.
 pub(crate) fn probe() -> std::result::Result<String, String> {
-    device().map(|d| format!("{} (compute capability {}.{})", d.name, d.capability.0, d.capability.1))
+    device().map(|d| {
+        format!(
+            "{} (compute capability {}.{}, {})",
+            d.name,
+            d.capability.0,
+            d.capability.1,
+            d.driver_text()
+        )
+    })
 }
 
 /// NVRTC compilations of the kernel in this process (for tests).
 static COMPILES: AtomicUsize = AtomicUsize::new(0);
 
-/// The kernel, compiled for `d` and loaded, once per process.
+/// Kernels built (compiled or read from the cache) and loaded in this
+/// process (for tests).
+static BUILDS: AtomicUsize = AtomicUsize::new(0);
+
+/// The kernel, built for `d` and loaded, once per process.
 fn kernel(d: &'static Device) -> std::result::Result<&'static CudaFunction, String> {
     static KERNEL: OnceLock<std::result::Result<CudaFunction, String>> = OnceLock::new();
-    KERNEL
-        .get_or_init(|| {
-            let (maj, min) = d.capability;
-            let ptx = compile_ptx(Some(format!("compute_{maj}{min}")))?;
-            guarded("CUDA", || {
-                let module = d
-                    .ctx
-                    .load_module(ptx)
-                    .map_err(|e| format!("cannot load the kernel: {e}"))?;
-                module.load_function(ENTRY).map_err(|e| e.to_string())
-            })
-        })
-        .as_ref()
-        .map_err(Clone::clone)
+    KERNEL.get_or_init(|| build(d)).as_ref().map_err(Clone::clone)
 }
 
-/// Compiles the kernel with NVRTC, for `arch` (e.g. `compute_90`) or
-/// NVRTC's default, and returns the PTX.
-pub(crate) fn compile(arch: Option<String>) -> std::result::Result<String, String> {
-    compile_ptx(arch).map(|p| p.to_src())
-}
-
-fn compile_ptx(arch: Option<String>) -> std::result::Result<Ptx, String> {
-    if !nvrtc_present() {
-        return Err(NO_NVRTC.into());
+/// Compiles the kernel for `d` (or takes the image an earlier process
+/// cached) and loads it.
+fn build(d: &'static Device) -> std::result::Result<CudaFunction, String> {
+    BUILDS.fetch_add(1, Ordering::Relaxed);
+    let n = nvrtc::load()?;
+    let (maj, min) = d.capability;
+    let target = nvrtc::plan((maj * 10 + min) as u32, &n.supported_archs()?)
+        .map_err(|e| format!("{} on {}: {e}", n.describe(), d.name))?;
+    let cached = nvrtc::cache_dir().map(|dir| nvrtc::cache_path(&dir, SOURCE, n.version, target, d.driver));
+    if let Some(image) = cached.as_deref().and_then(|p| std::fs::read(p).ok()) {
+        // A cached image that does not load is compiled again.
+        if let Ok(f) = load(d, image, target) {
+            return Ok(f);
+        }
     }
     COMPILES.fetch_add(1, Ordering::Relaxed);
-    guarded("NVRTC", || {
-        let opts = CompileOptions {
-            options: arch
-                .map(|a| vec![format!("--gpu-architecture={a}")])
-                .unwrap_or_default(),
-            ..Default::default()
+    let image = n.compile(SOURCE, "tribit_kmer.cu", target)?;
+    let f = load(d, image.clone(), target).map_err(|e| {
+        let hint = match target {
+            Target::Ptx(_) => format!(
+                "; PTX from NVRTC {}.{} needs a driver of that CUDA version or newer: update the NVIDIA \
+                 driver, or install the NVRTC of the driver's CUDA version (e.g. `pip install \
+                 'nvidia-cuda-nvrtc-cu12=={}.{}.*'`)",
+                n.version.0,
+                n.version.1,
+                d.driver / 1000,
+                d.driver % 1000 / 10
+            ),
+            Target::Cubin(_) => String::new(),
         };
-        compile_ptx_with_opts(SOURCE, opts).map_err(|e| format!("the k-mer kernel does not compile: {e}"))
+        format!(
+            "cannot load the kernel ({target}, from {}) on {} with {}: {e}{hint}",
+            n.describe(),
+            d.name,
+            d.driver_text()
+        )
+    })?;
+    if let Some(p) = cached {
+        nvrtc::cache_store(&p, &image);
+    }
+    Ok(f)
+}
+
+/// Loads `image` (a CUBIN, or PTX text with its NUL) into `d`'s context.
+fn load(d: &'static Device, image: Vec<u8>, target: Target) -> std::result::Result<CudaFunction, String> {
+    let module = match target {
+        Target::Cubin(_) => Ptx::from_binary(image),
+        Target::Ptx(_) => {
+            let text = String::from_utf8_lossy(&image).trim_end_matches('\0').to_string();
+            Ptx::from_src(text)
+        }
+    };
+    guarded("CUDA", || {
+        let module = d.ctx.load_module(module).map_err(|e| e.to_string())?;
+        module.load_function(ENTRY).map_err(|e| e.to_string())
     })
+}
+
+/// Compiles the kernel with NVRTC to PTX for the highest architecture it
+/// supports and returns the PTX.
+pub(crate) fn compile() -> std::result::Result<String, String> {
+    let n = nvrtc::load()?;
+    let top = n
+        .supported_archs()?
+        .into_iter()
+        .max()
+        .ok_or("NVRTC supports no architecture")?;
+    COMPILES.fetch_add(1, Ordering::Relaxed);
+    let ptx = n.compile(SOURCE, "tribit_kmer.cu", Target::Ptx(top))?;
+    Ok(String::from_utf8_lossy(&ptx).trim_end_matches('\0').to_string())
 }
 
 /// Runs the kernel over `input` on device 0; returns the raw counts
@@ -192,6 +248,7 @@ pub(crate) fn run(input: &KernelInput) -> Result<Vec<u64>> {
         let (words, stream_len) = (input.words, input.stream_len);
         let npat = input.pattern_count() as u32;
         let nseq = input.sequence_count() as u64;
+        let per_seq = input.per_sequence() as u32;
         let cfg = LaunchConfig {
             grid_dim: (input.grid(), 1, 1),
             block_dim: (BLOCK_THREADS, 1, 1),
@@ -208,6 +265,7 @@ pub(crate) fn run(input: &KernelInput) -> Result<Vec<u64>> {
             .arg(&npat)
             .arg(&starts)
             .arg(&nseq)
+            .arg(&per_seq)
             .arg(&mut counts);
         // SAFETY: the arguments match the kernel's signature in kernel.cu
         // one for one (three plane pointers, u64 words, u64 stream_len,
@@ -239,10 +297,9 @@ mod tests {
     }
 
     #[test]
-    fn the_kernel_is_compiled_once_per_process() {
+    fn the_kernel_is_built_once_per_process() {
         if let Err(why) = probe() {
-            println!("skipped: no GPU: {why}");
-            return;
+            return crate::kmer::skip_unless_gpu_required(&format!("no GPU: {why}"));
         }
         let mut w = crate::WriterBuilder::default()
             .build(std::io::Cursor::new(Vec::new()))
@@ -252,9 +309,10 @@ mod tests {
         let q = [super::super::Query::new("ACG").unwrap()];
         let input = KernelInput::new(&r, &q, &super::super::ScanOptions::default()).unwrap();
         assert_eq!(run(&input).unwrap(), [3]);
-        let compiled = COMPILES.load(Ordering::Relaxed);
-        assert!(compiled >= 1);
+        let (built, compiled) = (BUILDS.load(Ordering::Relaxed), COMPILES.load(Ordering::Relaxed));
+        assert_eq!(built, 1);
         assert_eq!(run(&input).unwrap(), [3]);
+        assert_eq!(BUILDS.load(Ordering::Relaxed), 1);
         assert_eq!(COMPILES.load(Ordering::Relaxed), compiled);
     }
 }

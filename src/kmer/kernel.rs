@@ -161,9 +161,20 @@ impl KernelInput {
         self.starts.len() - 1
     }
 
-    /// Length of the kernel's output: sequences × patterns.
+    /// Whether the kernel counts per sequence (sequences × patterns) or
+    /// only per pattern.
+    pub fn per_sequence(&self) -> bool {
+        self.per_sequence
+    }
+
+    /// Length of the kernel's output: sequences × patterns when counting
+    /// per sequence, else patterns.
     pub fn counts_len(&self) -> usize {
-        self.sequence_count() * self.pattern_count()
+        if self.per_sequence {
+            self.sequence_count() * self.pattern_count()
+        } else {
+            self.pattern_count()
+        }
     }
 
     /// The launch grid (blocks of [`BLOCK_THREADS`]), enough for one word
@@ -183,6 +194,7 @@ impl KernelInput {
             self.sequence_count() as u64,
             grid as u64,
             block as u64,
+            self.per_sequence as u64,
         ];
         let all = head
             .iter()
@@ -199,7 +211,7 @@ impl KernelInput {
     pub fn counts(&self, raw: &[u64], path: ScanPath) -> Counts {
         let (np, nseq) = (self.pattern_count(), self.sequence_count());
         let mut totals = vec![0u64; np];
-        for (i, &c) in raw.iter().enumerate().take(nseq * np) {
+        for (i, &c) in raw.iter().enumerate().take(self.counts_len()) {
             totals[i % np] += c;
         }
         let per = self.per_sequence.then_some((raw, nseq));
@@ -237,8 +249,9 @@ fn in_stream(at: u64, stream_len: u64) -> u64 {
     }
 }
 
-/// Compiles [`SOURCE`] to PTX with NVRTC (feature `cuda`; needs libnvrtc).
+/// Compiles [`SOURCE`] to PTX with NVRTC for the highest architecture it
+/// supports (feature `cuda`; needs libnvrtc of CUDA 12 or 13).
 #[cfg(feature = "cuda")]
 pub fn compile_ptx() -> std::result::Result<String, String> {
-    super::gpu::compile(None)
+    super::gpu::compile()
 }

@@ -48,6 +48,8 @@ mod cpu;
 mod gpu;
 pub mod kernel;
 pub mod naive;
+#[cfg(feature = "cuda")]
+mod nvrtc;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -581,6 +583,23 @@ pub fn gpu_available() -> std::result::Result<String, String> {
     {
         Err("this tribit was built without the `cuda` feature".to_string())
     }
+}
+
+/// Whether `TRIBIT_REQUIRE_GPU` asks that GPU tests run rather than skip
+/// (set and neither empty nor `0`).
+pub fn gpu_required() -> bool {
+    std::env::var_os("TRIBIT_REQUIRE_GPU").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// For GPU tests that cannot run here: prints why and returns, or, when
+/// [`gpu_required`], panics with the reason, so a test run that was meant
+/// to use the GPU can never pass without it.
+#[doc(hidden)]
+pub fn skip_unless_gpu_required(why: &str) {
+    if gpu_required() {
+        panic!("TRIBIT_REQUIRE_GPU is set, but this GPU test cannot run: {why}");
+    }
+    println!("skipped: {why}");
 }
 
 /// Reports every occurrence of the queries, in stream order (sequence,
