@@ -50,9 +50,8 @@ fi
 TRIBIT="$ROOT/target/release/tribit"
 
 say "2. NVRTC and the driver"
-for pkg in cuda_nvrtc cu13; do
-  for d in $(python3 - "$pkg" 2>/dev/null <<'EOF'
-import importlib, os, sys
+for d in $(python3 - 2>/dev/null <<'EOF'
+import importlib, os
 for mod in ("nvidia.cuda_nvrtc", "nvidia.cu13"):
     try:
         m = importlib.import_module(mod)
@@ -63,9 +62,8 @@ for mod in ("nvidia.cuda_nvrtc", "nvidia.cu13"):
         if os.path.isdir(lib):
             print(lib)
 EOF
-  ); do
-    case ":${LD_LIBRARY_PATH:-}:" in *":$d:"*) ;; *) LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ;; esac
-  done
+); do
+  case ":${LD_LIBRARY_PATH:-}:" in *":$d:"*) ;; *) LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ;; esac
 done
 export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}"
 echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"

@@ -403,6 +403,47 @@ fn cli_count_prints_counts_json_and_per_sequence() {
 }
 
 #[test]
+fn cli_counts_a_patterns_file_with_names_in_one_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = imported(dir.path(), "lambda_virus.fa");
+    let r = Reader::open(&f).unwrap();
+    let pats = dir.path().join("pats.txt");
+    std::fs::write(&pats, "# motifs\nsite1\tGATC\n\nACGTT\r\nlong\tAAAAAAAAAAAAAAAAAAAAG\n").unwrap();
+    let p = pats.to_str().unwrap();
+    let q = queries(&["CCGG", "GATC", "ACGTT", "AAAAAAAAAAAAAAAAAAAAG"]);
+    let want = naive::count(&r, &q, false).unwrap();
+    // Named output: the name first (the k-mer where there is none); the
+    // command line's k-mers come before the file's.
+    let text = ok(&["kmer", "count", &f, "CCGG", "--patterns", p]);
+    let expect: Vec<String> = ["CCGG", "site1", "ACGTT", "long"]
+        .iter()
+        .zip(&want)
+        .map(|(label, c)| format!("{label}\t{}\t{}", c.query, c.total()))
+        .collect();
+    assert_eq!(text.lines().collect::<Vec<_>>(), expect);
+    let json: serde_json::Value = serde_json::from_str(&ok(&["kmer", "count", &f, "--patterns", p, "--json"])).unwrap();
+    assert_eq!(json["kmers"][0]["name"], "site1");
+    assert!(json["kmers"][1].get("name").is_none());
+    assert_eq!(json["kmers"][2]["count"], want[3].total());
+    assert_eq!(json["prepare_seconds"].as_f64().map(|s| s >= 0.0), Some(true));
+    // Unnamed files print as the command line does.
+    std::fs::write(&pats, "GATC\nCCGG\n").unwrap();
+    assert_eq!(
+        ok(&["kmer", "count", &f, "--patterns", p]),
+        ok(&["kmer", "count", &f, "GATC", "CCGG"])
+    );
+    // A bad line names the file and the line.
+    std::fs::write(&pats, "GATC\nx\tGANC\n").unwrap();
+    let o = tribit(&["kmer", "count", &f, "--patterns", p]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("pats.txt") && err.contains("line 2"), "{err}");
+    std::fs::write(&pats, "# nothing\n").unwrap();
+    let err = String::from_utf8_lossy(&tribit(&["kmer", "count", &f, "--patterns", p]).stderr).to_string();
+    assert!(err.contains("no k-mer"), "{err}");
+}
+
+#[test]
 fn cli_locate_prints_bed() {
     let dir = tempfile::tempdir().unwrap();
     let f = imported(dir.path(), "pseudocat.fa");

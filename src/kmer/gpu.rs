@@ -16,12 +16,16 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Once, OnceLock};
 
-use cudarc::driver::{CudaContext, CudaFunction, LaunchConfig, PushKernelArg};
+use std::time::Instant;
+
+use cudarc::driver::{CudaContext, CudaFunction, CudaSlice, LaunchConfig, PinnedHostSlice, PushKernelArg};
 use cudarc::nvrtc::Ptx;
 
-use super::kernel::{KernelInput, BLOCK_THREADS, ENTRY, SOURCE};
+use super::kernel::{self, BLOCK_THREADS, ENTRY, PAD_WORDS, SOURCE};
 use super::nvrtc::{self, Target};
+use super::{Counts, Patterns, Query, ScanOptions, ScanPath};
 use crate::error::{Error, ErrorKind, Result};
+use crate::sequence::Reader;
 
 fn gpu_error(msg: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Unsupported, format!("--device gpu: {msg}"))
@@ -230,55 +234,193 @@ pub(crate) fn compile() -> std::result::Result<String, String> {
     Ok(String::from_utf8_lossy(&ptx).trim_end_matches('\0').to_string())
 }
 
-/// Runs the kernel over `input` on device 0; returns the raw counts
-/// (sequences × patterns).
-pub(crate) fn run(input: &KernelInput) -> Result<Vec<u64>> {
-    let d = device().map_err(gpu_error)?;
-    let f = kernel(d).map_err(gpu_error)?;
-    let out = guarded("CUDA", || {
-        let ctx = &d.ctx;
-        let stream = ctx.default_stream();
-        let e = |e: cudarc::driver::DriverError| format!("CUDA: {e}");
-        let p0 = stream.clone_htod(&input.planes[0]).map_err(e)?;
-        let p1 = stream.clone_htod(&input.planes[1]).map_err(e)?;
-        let p2 = stream.clone_htod(&input.planes[2]).map_err(e)?;
-        let pats = stream.clone_htod(&input.patterns).map_err(e)?;
-        let starts = stream.clone_htod(&input.starts).map_err(e)?;
-        let mut counts = stream.alloc_zeros::<u64>(input.counts_len().max(1)).map_err(e)?;
-        let (words, stream_len) = (input.words, input.stream_len);
-        let npat = input.pattern_count() as u32;
-        let nseq = input.sequence_count() as u64;
-        let per_seq = input.per_sequence() as u32;
-        let cfg = LaunchConfig {
-            grid_dim: (input.grid(), 1, 1),
-            block_dim: (BLOCK_THREADS, 1, 1),
-            shared_mem_bytes: 0,
-        };
-        let mut launch = stream.launch_builder(f);
-        launch
-            .arg(&p0)
-            .arg(&p1)
-            .arg(&p2)
-            .arg(&words)
-            .arg(&stream_len)
-            .arg(&pats)
-            .arg(&npat)
-            .arg(&starts)
-            .arg(&nseq)
-            .arg(&per_seq)
-            .arg(&mut counts);
-        // SAFETY: the arguments match the kernel's signature in kernel.cu
-        // one for one (three plane pointers, u64 words, u64 stream_len,
-        // pattern pointer, u32 npat, starts pointer, u64 nseq, counts
-        // pointer); each plane holds words + PAD_WORDS u64 so the kernel's
-        // reads up to word w + 8 stay inside; patterns holds npat × 17
-        // words, starts nseq + 1, counts nseq × npat.
-        unsafe { launch.launch(cfg) }.map_err(e)?;
-        let mut raw = stream.clone_dtoh(&counts).map_err(e)?;
-        raw.truncate(input.counts_len());
-        Ok(raw)
-    });
-    out.map_err(gpu_error)
+/// Words per plane per upload chunk (8 MiB): the pinned buffers hold two
+/// chunks of three planes, so that one chunk is gathered while the other
+/// is copied.
+const UPLOAD_CHUNK_WORDS: usize = 1 << 20;
+
+/// A file's three planes resident on device 0: uploaded once, then any
+/// number of counts, each one launch over the resident planes.
+///
+/// The upload reads the blocks from the memory map straight into pinned
+/// buffers, chunk by chunk (whole blocks each), checking every block as
+/// the CPU scan does (its checksum after the copy when the reader
+/// verifies, code 6 as *unsupported*), and copies each chunk while the
+/// next is gathered. Nothing of the stream is zero-filled or held on the
+/// host beyond the two chunks.
+pub struct GpuPlanes {
+    d: &'static Device,
+    planes: [CudaSlice<u64>; 3],
+    starts: CudaSlice<u64>,
+    words: u64,
+    stream_len: u64,
+    nseq: usize,
+    upload_seconds: f64,
+}
+
+impl GpuPlanes {
+    /// Uploads `reader`'s planes to device 0.
+    pub fn upload(reader: &Reader) -> Result<GpuPlanes> {
+        let t = Instant::now();
+        let d = device().map_err(gpu_error)?;
+        let (stream_len, block_bases, block_count) = reader
+            .index_header()
+            .map_or((0, 512, 0), |h| (h.stream_len, h.block_bases as u64, h.block_count));
+        kernel::check_blocks(reader, block_count)?;
+        let starts = super::sequence_starts(reader)?;
+        let words = usize::try_from(stream_len.div_ceil(64)).map_err(|_| gpu_error("the stream is too long"))?;
+        let per_block = (block_bases / 64).max(1) as usize;
+        let cw = kernel::chunk_words(per_block, UPLOAD_CHUNK_WORDS, words);
+        let chunks = words.div_ceil(cw);
+        let device_words = chunks * cw + PAD_WORDS;
+        let mut resident = guarded("CUDA", || -> std::result::Result<Result<GpuPlanes>, String> {
+            let e = |e: cudarc::driver::DriverError| format!("CUDA: {e}");
+            let (free, total) = d.ctx.mem_get_info().map_err(e)?;
+            let need = 3 * device_words * 8 + starts.len() * 8;
+            if need > free {
+                return Ok(Err(gpu_error(format!(
+                    "the planes need {:.2} GB on {}, which has {:.2} of {:.2} GB free; use --device cpu",
+                    need as f64 / 1e9,
+                    d.name,
+                    free as f64 / 1e9,
+                    total as f64 / 1e9
+                ))));
+            }
+            let stream = d.ctx.default_stream();
+            let mut planes = [
+                stream.alloc_zeros::<u64>(device_words).map_err(e)?,
+                stream.alloc_zeros::<u64>(device_words).map_err(e)?,
+                stream.alloc_zeros::<u64>(device_words).map_err(e)?,
+            ];
+            let mut pinned = Vec::with_capacity(2);
+            for _ in 0..chunks.min(2) {
+                // SAFETY: the buffers are written in full (gathered words,
+                // then zeros) before each copy reads them.
+                let set: [PinnedHostSlice<u64>; 3] = [
+                    unsafe { d.ctx.alloc_pinned::<u64>(cw) }.map_err(e)?,
+                    unsafe { d.ctx.alloc_pinned::<u64>(cw) }.map_err(e)?,
+                    unsafe { d.ctx.alloc_pinned::<u64>(cw) }.map_err(e)?,
+                ];
+                pinned.push(set);
+            }
+            for c in 0..chunks {
+                let (lo, hi) = (c * cw, ((c + 1) * cw).min(words));
+                let [h0, h1, h2] = &mut pinned[c % 2];
+                {
+                    // Each waits for the copy that last read its buffer.
+                    let (s0, s1, s2) = (
+                        h0.as_mut_slice().map_err(e)?,
+                        h1.as_mut_slice().map_err(e)?,
+                        h2.as_mut_slice().map_err(e)?,
+                    );
+                    let n = hi - lo;
+                    let gathered = kernel::gather_range(
+                        reader,
+                        (lo / per_block) as u64,
+                        block_bases,
+                        stream_len,
+                        [&mut s0[..n], &mut s1[..n], &mut s2[..n]],
+                    );
+                    match gathered {
+                        Err(err) => return Ok(Err(err)),
+                        Ok(Some(pos)) => return Ok(Err(super::reference_escape_error(reader, pos))),
+                        Ok(None) => {}
+                    }
+                    for s in [s0, s1, s2] {
+                        s[n..].fill(0);
+                    }
+                }
+                for (dst, src) in planes.iter_mut().zip([&*h0, &*h1, &*h2]) {
+                    stream.memcpy_htod(src, &mut dst.slice_mut(lo..lo + cw)).map_err(e)?;
+                }
+            }
+            let starts_dev = stream.clone_htod(&starts).map_err(e)?;
+            stream.synchronize().map_err(e)?;
+            Ok(Ok(GpuPlanes {
+                d,
+                planes,
+                starts: starts_dev,
+                words: words as u64,
+                stream_len,
+                nseq: starts.len() - 1,
+                upload_seconds: 0.0,
+            }))
+        })
+        .map_err(gpu_error)??;
+        resident.upload_seconds = t.elapsed().as_secs_f64();
+        Ok(resident)
+    }
+
+    /// Seconds the upload took (checks and copies included).
+    pub fn upload_seconds(&self) -> f64 {
+        self.upload_seconds
+    }
+
+    /// The device, as [`super::gpu_available`] names it.
+    pub fn device(&self) -> String {
+        probe().unwrap_or_default()
+    }
+
+    /// Counts `queries` over the resident planes (SPEC §14): one launch.
+    pub fn count(&self, queries: &[Query], options: &ScanOptions) -> Result<Counts> {
+        super::check_queries(queries)?;
+        let pats = Patterns::new(queries, options.both_strands);
+        let patterns = kernel::encode_patterns(&pats);
+        let f = kernel(self.d).map_err(gpu_error)?;
+        let np = pats.codes.len();
+        let per_sequence = options.per_sequence;
+        let len = if per_sequence { self.nseq * np } else { np };
+        let raw = guarded("CUDA", || {
+            let stream = self.d.ctx.default_stream();
+            let e = |e: cudarc::driver::DriverError| format!("CUDA: {e}");
+            let pats_dev = stream.clone_htod(&patterns).map_err(e)?;
+            let mut counts = stream.alloc_zeros::<u64>(len.max(1)).map_err(e)?;
+            let (words, stream_len) = (self.words, self.stream_len);
+            let (npat, nseq, per) = (np as u32, self.nseq as u64, per_sequence as u32);
+            let cfg = LaunchConfig {
+                grid_dim: (kernel::grid(words), 1, 1),
+                block_dim: (BLOCK_THREADS, 1, 1),
+                shared_mem_bytes: 0,
+            };
+            let mut launch = stream.launch_builder(f);
+            launch
+                .arg(&self.planes[0])
+                .arg(&self.planes[1])
+                .arg(&self.planes[2])
+                .arg(&words)
+                .arg(&stream_len)
+                .arg(&pats_dev)
+                .arg(&npat)
+                .arg(&self.starts)
+                .arg(&nseq)
+                .arg(&per)
+                .arg(&mut counts);
+            // SAFETY: the arguments match the kernel's signature in
+            // kernel.cu one for one (three plane pointers, u64 words, u64
+            // stream_len, pattern pointer, u32 npat, starts pointer, u64
+            // nseq, u32 per_seq, counts pointer); each plane holds at least
+            // words + PAD_WORDS u64, zero past the stream, so the kernel's
+            // reads up to word w + 8 stay inside; patterns holds npat × 17
+            // words, starts nseq + 1, counts nseq × npat per sequence, else
+            // npat.
+            unsafe { launch.launch(cfg) }.map_err(e)?;
+            // The kernel has finished before its counts are read.
+            stream.synchronize().map_err(e)?;
+            let mut raw = stream.clone_dtoh(&counts).map_err(e)?;
+            raw.truncate(len);
+            Ok(raw)
+        })
+        .map_err(gpu_error)?;
+        Ok(kernel::counts_from_raw(
+            &pats,
+            queries,
+            &raw,
+            per_sequence,
+            self.nseq,
+            ScanPath::Gpu,
+            self.stream_len,
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -306,12 +448,15 @@ mod tests {
             .unwrap();
         w.add_sequence(b"s", b"ACGTACGTNACGT", 60).unwrap();
         let r = crate::Reader::from_bytes(w.finish().unwrap().into_inner()).unwrap();
-        let q = [super::super::Query::new("ACG").unwrap()];
-        let input = KernelInput::new(&r, &q, &super::super::ScanOptions::default()).unwrap();
-        assert_eq!(run(&input).unwrap(), [3]);
+        let q = [Query::new("ACG").unwrap()];
+        let planes = GpuPlanes::upload(&r).unwrap();
+        let count = |p: &GpuPlanes| p.count(&q, &ScanOptions::default()).unwrap().kmers[0].forward;
+        assert_eq!(count(&planes), 3);
         let (built, compiled) = (BUILDS.load(Ordering::Relaxed), COMPILES.load(Ordering::Relaxed));
         assert_eq!(built, 1);
-        assert_eq!(run(&input).unwrap(), [3]);
+        // A second count on the resident planes, and a second upload.
+        assert_eq!(count(&planes), 3);
+        assert_eq!(count(&GpuPlanes::upload(&r).unwrap()), 3);
         assert_eq!(BUILDS.load(Ordering::Relaxed), 1);
         assert_eq!(COMPILES.load(Ordering::Relaxed), compiled);
     }

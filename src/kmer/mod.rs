@@ -50,6 +50,8 @@ pub mod kernel;
 pub mod naive;
 #[cfg(feature = "cuda")]
 mod nvrtc;
+#[cfg(feature = "cuda")]
+pub use gpu::GpuPlanes;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -527,49 +529,94 @@ pub(crate) const LOCATE_BATCH_POSITIONS: u64 = 1 << 20;
 /// On the CPU, blocks are scanned in parallel and matches that cross a
 /// block boundary are found exactly; the counts do not depend on the thread
 /// count or the path. On the GPU (`cuda` feature), the same planes are
-/// copied to the device and the answer is the same.
+/// uploaded to the device and the answer is the same; a [`Counter`] keeps
+/// them there for many counts.
 pub fn count(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Result<Counts> {
     check_queries(queries)?;
-    let positions = reader.index_header().map_or(0, |h| h.stream_len);
-    match options.device {
-        Device::Gpu => gpu_count(reader, queries, options),
-        Device::Cpu => {
-            let pats = Patterns::new(queries, options.both_strands);
-            let plan = cpu::Plan::new(reader, &pats.codes, options)?;
-            let starts = if options.per_sequence {
-                Some(sequence_starts(reader)?)
-            } else {
-                None
-            };
-            let pool = Pool::new(options.threads)?;
-            let (totals, per_seq) = pool.install(|| plan.count(reader, starts.as_deref()))?;
-            let nseq = starts.as_ref().map_or(0, |s| s.len() - 1);
-            let kmers = pats.counts(queries, &totals, per_seq.as_deref().map(|v| (v, nseq)));
-            Ok(Counts {
-                kmers,
-                path: ScanPath::Cpu(plan.path()),
-                specialized: plan.specialized(),
-                positions,
-            })
+    Counter::new(reader, options)?.count(queries, options)
+}
+
+/// Counts over one file, prepared once for many: on the GPU the file's
+/// planes are uploaded once ([`GpuPlanes`], feature `cuda`) and each count
+/// is one launch over them; on the CPU nothing needs preparing.
+pub struct Counter<'r> {
+    reader: &'r Reader,
+    #[cfg(feature = "cuda")]
+    gpu: Option<GpuPlanes>,
+    prepare_seconds: f64,
+}
+
+impl<'r> Counter<'r> {
+    /// Prepares `reader` for counts on `options`' device.
+    pub fn new(reader: &'r Reader, options: &ScanOptions) -> Result<Counter<'r>> {
+        let t = std::time::Instant::now();
+        #[cfg(feature = "cuda")]
+        let gpu = match options.device {
+            Device::Gpu => Some(gpu_upload(reader)?),
+            Device::Cpu => None,
+        };
+        #[cfg(not(feature = "cuda"))]
+        if options.device == Device::Gpu {
+            return Err(no_cuda());
         }
+        Ok(Counter {
+            reader,
+            #[cfg(feature = "cuda")]
+            gpu,
+            prepare_seconds: t.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Seconds [`Counter::new`] took: the upload of the planes on the GPU
+    /// (device set-up, block checks and copies), about nothing on the CPU.
+    pub fn prepare_seconds(&self) -> f64 {
+        self.prepare_seconds
+    }
+
+    /// Counts every query over every sequence (SPEC §14), on the device
+    /// the counter was prepared for (`options.device` is not looked at
+    /// again).
+    pub fn count(&self, queries: &[Query], options: &ScanOptions) -> Result<Counts> {
+        check_queries(queries)?;
+        #[cfg(feature = "cuda")]
+        if let Some(g) = &self.gpu {
+            return g.count(queries, options);
+        }
+        let reader = self.reader;
+        let positions = reader.index_header().map_or(0, |h| h.stream_len);
+        let pats = Patterns::new(queries, options.both_strands);
+        let plan = cpu::Plan::new(reader, &pats.codes, options)?;
+        let starts = if options.per_sequence {
+            Some(sequence_starts(reader)?)
+        } else {
+            None
+        };
+        let pool = Pool::new(options.threads)?;
+        let (totals, per_seq) = pool.install(|| plan.count(reader, starts.as_deref()))?;
+        let nseq = starts.as_ref().map_or(0, |s| s.len() - 1);
+        let kmers = pats.counts(queries, &totals, per_seq.as_deref().map(|v| (v, nseq)));
+        Ok(Counts {
+            kmers,
+            path: ScanPath::Cpu(plan.path()),
+            specialized: plan.specialized(),
+            positions,
+        })
     }
 }
 
 #[cfg(feature = "cuda")]
-fn gpu_count(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Result<Counts> {
-    // Probe before gathering the planes, so a missing GPU fails fast.
+fn gpu_upload(reader: &Reader) -> Result<GpuPlanes> {
+    // Probe before reading the planes, so a missing GPU fails fast.
     gpu::probe().map_err(|e| Error::new(ErrorKind::Unsupported, format!("--device gpu: {e}")))?;
-    let input = kernel::KernelInput::new(reader, queries, options)?;
-    let raw = gpu::run(&input)?;
-    Ok(input.counts(&raw, ScanPath::Gpu))
+    GpuPlanes::upload(reader)
 }
 
 #[cfg(not(feature = "cuda"))]
-fn gpu_count(_: &Reader, _: &[Query], _: &ScanOptions) -> Result<Counts> {
-    Err(Error::new(
+fn no_cuda() -> Error {
+    Error::new(
         ErrorKind::Unsupported,
         "--device gpu: this tribit was built without GPU support (rebuild with `--features cuda`)",
-    ))
+    )
 }
 
 /// Whether a GPU scan can run here, or why not: the `cuda` feature, the
