@@ -202,6 +202,7 @@ pub(crate) fn grid(words: u64) -> u32 {
 
 /// Words per upload chunk: whole blocks of `per_block` words, about
 /// `target` words, never more than the stream rounded up to a block.
+#[cfg(any(feature = "cuda", test))]
 pub(crate) fn chunk_words(per_block: usize, target: usize, words: usize) -> usize {
     let per_block = per_block.max(1);
     let whole = words.div_ceil(per_block).max(1) * per_block;
