@@ -45,6 +45,12 @@ struct Common {
     /// Count the reverse complement too (a palindrome once per position).
     #[arg(long)]
     both_strands: bool,
+    /// Let a window differ from the k-mer in up to M positions (Hamming
+    /// distance, 0 to 3; a window with N or an IUPAC code in the genome
+    /// still never matches). Runs on the CPU's portable path.
+    #[arg(short = 'm', long, value_name = "M", default_value_t = 0,
+          value_parser = clap::value_parser!(u8).range(0..=3))]
+    mismatches: u8,
     /// Worker threads (default: one per core).
     #[arg(short = 't', long, value_name = "N")]
     threads: Option<usize>,
@@ -69,7 +75,9 @@ struct Common {
 pub struct CountArgs {
     /// The tribit file to scan.
     input: PathBuf,
-    /// The k-mers: letters A, C, G, T (either case), 1 to 512 of them.
+    /// The k-mers: 1 to 512 letters A, C, G, T, or IUPAC codes that stand
+    /// for several bases (R Y S W K M B D H V N: `TATAWAW`, `GGNCC`),
+    /// either case.
     #[arg(required_unless_present = "patterns")]
     kmers: Vec<String>,
     /// Read k-mers from FILE as well, one per line: `KMER`, or `NAME` and
@@ -120,7 +128,8 @@ pub struct CountArgs {
 pub struct LocateArgs {
     /// The tribit file to scan.
     input: PathBuf,
-    /// The k-mer: letters A, C, G, T (either case).
+    /// The k-mer: letters A, C, G, T, or IUPAC codes (R Y S W K M B D H V
+    /// N), either case.
     kmer: String,
     #[command(flatten)]
     common: Common,
@@ -144,7 +153,8 @@ fn options(c: &Common) -> Result<ScanOptions> {
         .set_both_strands(c.both_strands)
         .set_threads(c.threads)
         .set_cpu_path(path)
-        .set_use_summary(!c.no_summary))
+        .set_use_summary(!c.no_summary)
+        .set_mismatches(c.mismatches))
 }
 
 #[derive(Serialize)]
@@ -175,6 +185,7 @@ struct CountJson<'a> {
     specialized_k: bool,
     threads: usize,
     both_strands: bool,
+    mismatches: u8,
     verified: bool,
     positions: u64,
     prepare_seconds: f64,
@@ -254,6 +265,7 @@ fn count(ctx: &Ctx, a: CountArgs) -> Result<ExitCode> {
             specialized_k: counts.specialized,
             threads: if device == Device::Gpu { 1 } else { threads },
             both_strands: a.common.both_strands,
+            mismatches: a.common.mismatches,
             verified: !a.common.no_verify,
             positions: counts.positions,
             prepare_seconds: counter.prepare_seconds(),

@@ -363,7 +363,8 @@ impl GpuPlanes {
 
     /// Counts `queries` over the resident planes (SPEC §14): one launch.
     pub fn count(&self, queries: &[Query], options: &ScanOptions) -> Result<Counts> {
-        super::check_queries(queries)?;
+        super::check_queries(queries, options)?;
+        super::exact_only(queries, options)?;
         let pats = Patterns::new(queries, options.both_strands);
         let patterns = kernel::encode_patterns(&pats);
         let f = kernel(self.d).map_err(gpu_error)?;

@@ -68,7 +68,8 @@ impl KernelInput {
     /// are allocated fallibly: a file too large for memory is an error, not
     /// an abort.
     pub fn new(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Result<KernelInput> {
-        super::check_queries(queries)?;
+        super::check_queries(queries, options)?;
+        super::exact_only(queries, options)?;
         let pats = Patterns::new(queries, options.both_strands);
         let (stream_len, block_bases, block_count) = reader
             .index_header()
