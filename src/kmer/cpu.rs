@@ -744,24 +744,21 @@ mod scalar {
         }
     }
 
-    /// The windows (bits) whose base, planes 0 and 1 giving bits 0 and 1
-    /// of its code, is in `set` (bit c for code c).
+    /// A base set (bit c for code c) as four all-ones-or-zero words, one
+    /// per code, for [`in_set`].
     #[inline(always)]
-    fn in_set(set: u8, p0: u64, p1: u64) -> u64 {
-        let mut m = 0;
-        if set & 1 != 0 {
-            m |= !p0 & !p1;
-        }
-        if set & 2 != 0 {
-            m |= p0 & !p1;
-        }
-        if set & 4 != 0 {
-            m |= !p0 & p1;
-        }
-        if set & 8 != 0 {
-            m |= p0 & p1;
-        }
-        m
+    fn set_words(set: u8) -> [u64; 4] {
+        std::array::from_fn(|c| ((set as u64 >> c) & 1).wrapping_neg())
+    }
+
+    /// The windows (bits) whose base, planes 0 and 1 giving bits 0 and 1
+    /// of its code, is in the set given by [`set_words`]: a two-level
+    /// multiplexer, without a branch.
+    #[inline(always)]
+    fn in_set([a, c, g, t]: [u64; 4], p0: u64, p1: u64) -> u64 {
+        let lo = (p0 & c) | (!p0 & a);
+        let hi = (p0 & t) | (!p0 & g);
+        (p1 & hi) | (!p1 & lo)
     }
 
     /// The windows whose mismatch count, kept bit-sliced as `2 c1 + c0`
@@ -785,13 +782,14 @@ mod scalar {
         let k = g.k;
         let m = g.mismatches;
         let Some(sets) = &g.sets else { return };
+        let words: Vec<Vec<[u64; 4]>> = sets.iter().map(|p| p.iter().map(|&s| set_words(s)).collect()).collect();
         for l in 0..v.lines {
             let gl = v.first_line + l as u64;
             let w0 = words16(v.line(0, l), v.next_line(0, l));
             let w1 = words16(v.line(1, l), v.next_line(1, l));
             let mut w2: Option<[u64; 16]> = None;
             for (n, &p) in g.pats.iter().enumerate() {
-                let set = &sets[n];
+                let set = &words[n];
                 let mut acc = [0u64; 8];
                 let mut any = 0;
                 for (i, a) in acc.iter_mut().enumerate() {
