@@ -107,10 +107,21 @@ fn sample_queries(r: &Reader, ks: &[usize], rng: &mut Rng) -> Vec<Query> {
 #[test]
 fn queries_are_checked() {
     assert_eq!(Query::new("").unwrap_err().kind(), ErrorKind::Input);
-    let e = Query::new("ACGN").unwrap_err();
+    let e = Query::new("ACGX").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Input);
-    assert!(e.to_string().contains("'N' at position 4"), "{e}");
+    assert!(e.to_string().contains("'X' at position 4"), "{e}");
     assert!(Query::new("ACGU").is_err());
+    // IUPAC letters: their reverse complement, and palindromes among them.
+    let q = Query::new("acgn").unwrap();
+    assert!(q.is_degenerate() && !Query::new("ACGT").unwrap().is_degenerate());
+    assert_eq!(q.reverse_complement().as_str(), "NCGT");
+    assert_eq!(
+        Query::new("RYSWKMBDHV").unwrap().reverse_complement().as_str(),
+        "BDHVKMWSRY"
+    );
+    assert!(Query::new("WW").unwrap().is_palindrome());
+    assert!(Query::new("RY").unwrap().is_palindrome());
+    assert!(!Query::new("RR").unwrap().is_palindrome());
     assert!(Query::new("AC-G").is_err());
     assert!(Query::new(&"A".repeat(kmer::MAX_K)).is_ok());
     assert!(Query::new(&"A".repeat(kmer::MAX_K + 1)).is_err());
@@ -403,6 +414,154 @@ fn cli_count_prints_counts_json_and_per_sequence() {
 }
 
 #[test]
+fn cli_counts_a_patterns_file_with_names_in_one_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = imported(dir.path(), "lambda_virus.fa");
+    let r = Reader::open(&f).unwrap();
+    let pats = dir.path().join("pats.txt");
+    std::fs::write(&pats, "# motifs\nsite1\tGATC\n\nACGTT\r\nlong\tAAAAAAAAAAAAAAAAAAAAG\n").unwrap();
+    let p = pats.to_str().unwrap();
+    let q = queries(&["CCGG", "GATC", "ACGTT", "AAAAAAAAAAAAAAAAAAAAG"]);
+    let want = naive::count(&r, &q, false).unwrap();
+    // Named output: the name first (the k-mer where there is none); the
+    // command line's k-mers come before the file's.
+    let text = ok(&["kmer", "count", &f, "CCGG", "--patterns", p]);
+    let expect: Vec<String> = ["CCGG", "site1", "ACGTT", "long"]
+        .iter()
+        .zip(&want)
+        .map(|(label, c)| format!("{label}\t{}\t{}", c.query, c.total()))
+        .collect();
+    assert_eq!(text.lines().collect::<Vec<_>>(), expect);
+    let json: serde_json::Value = serde_json::from_str(&ok(&["kmer", "count", &f, "--patterns", p, "--json"])).unwrap();
+    assert_eq!(json["kmers"][0]["name"], "site1");
+    assert!(json["kmers"][1].get("name").is_none());
+    assert_eq!(json["kmers"][2]["count"], want[3].total());
+    assert_eq!(json["prepare_seconds"].as_f64().map(|s| s >= 0.0), Some(true));
+    // Unnamed files print as the command line does.
+    std::fs::write(&pats, "GATC\nCCGG\n").unwrap();
+    assert_eq!(
+        ok(&["kmer", "count", &f, "--patterns", p]),
+        ok(&["kmer", "count", &f, "GATC", "CCGG"])
+    );
+    // A bad line names the file and the line.
+    std::fs::write(&pats, "GATC\nx\tGAUC\n").unwrap();
+    let o = tribit(&["kmer", "count", &f, "--patterns", p]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("pats.txt") && err.contains("line 2"), "{err}");
+    std::fs::write(&pats, "# nothing\n").unwrap();
+    let err = String::from_utf8_lossy(&tribit(&["kmer", "count", &f, "--patterns", p]).stderr).to_string();
+    assert!(err.contains("no k-mer"), "{err}");
+}
+
+/// A random pattern of length k: mostly A C G T, with IUPAC letters.
+fn fuzzy_pattern(rng: &mut Rng, k: usize) -> String {
+    (0..k)
+        .map(|_| {
+            let letters = if rng.below(4) == 0 { "RYSWKMBDHVN" } else { "ACGT" };
+            letters.as_bytes()[rng.below(letters.len() as u64) as usize] as char
+        })
+        .collect()
+}
+
+#[test]
+fn iupac_and_mismatches_equal_the_naive_scan() {
+    // Real genomes and generated ones with N runs and IUPAC letters; k
+    // across words and lines; count (per sequence) and locate; both
+    // strands; 0 to 3 mismatches.
+    let mut rng = Rng(2024);
+    let mut readers: Vec<(String, Reader)> = Vec::new();
+    for name in ["lambda_virus.fa", "shorties.fa"] {
+        readers.push((
+            name.into(),
+            common::import(&std::fs::read(testdata(name)).unwrap(), ByteOrder::Little, 512),
+        ));
+    }
+    for seed in 0..3u64 {
+        let mut w = WriterBuilder::default()
+            .set_block_bases(512)
+            .build(Cursor::new(Vec::new()))
+            .unwrap();
+        let mut g = Rng(seed + 10);
+        for i in 0..3 {
+            let s: Vec<u8> = (0..300 + g.below(1500))
+                .map(|_| b"ACGTACGTACGTacgtNRY"[g.below(19) as usize])
+                .collect();
+            w.add_sequence(format!("g{i}").as_bytes(), &s, 60).unwrap();
+        }
+        readers.push((
+            format!("generated {seed}"),
+            Reader::from_bytes(w.finish().unwrap().into_inner()).unwrap(),
+        ));
+    }
+    for (name, r) in &readers {
+        for m in 0..=3u8 {
+            let q: Vec<Query> = [1, 4, 7, 12, 21, 33, 65]
+                .iter()
+                .map(|&k| Query::new(&fuzzy_pattern(&mut rng, k)).unwrap())
+                .chain([Query::new("TATAWAW").unwrap(), Query::new("GGNCC").unwrap()])
+                .collect();
+            for both in [false, true] {
+                let opts = ScanOptions::default()
+                    .set_both_strands(both)
+                    .set_per_sequence(true)
+                    .set_mismatches(m);
+                let got = kmer::count(r, &q, &opts).unwrap();
+                let want = naive::count_with_mismatches(r, &q, both, m as usize).unwrap();
+                assert_eq!(got.kmers, want, "{name}: {m} mismatches, both strands {both}");
+                let found = locate(r, &q, &opts);
+                assert_eq!(
+                    found,
+                    naive::locate_with_mismatches(r, &q, both, m as usize).unwrap(),
+                    "{name} locate"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn degenerate_letters_are_the_sum_of_their_bases() {
+    // N counts every ACGT window; W = A or T.
+    let r = common::import(b">s\nAATTNACGTtw\n", ByteOrder::Little, 512);
+    let n = |q: &str, m: u8| {
+        let opts = ScanOptions::default().set_mismatches(m);
+        kmer::count(&r, &[Query::new(q).unwrap()], &opts).unwrap().kmers[0].forward
+    };
+    assert_eq!(n("N", 0), 9);
+    assert_eq!(n("W", 0), n("A", 0) + n("T", 0));
+    assert_eq!(n("NN", 0), 7);
+    // AA, AT, AC are at most one substitution from AA; with two, every
+    // pair of ACGT letters matches.
+    assert_eq!(n("AA", 0), 1);
+    assert_eq!(n("AA", 1), 3);
+    assert_eq!(n("AA", 2), 7);
+    // The GPU kernel matches exact k-mers only: a clear error elsewhere.
+    let gpu = ScanOptions::default().set_device(kmer::Device::Gpu);
+    let e = kmer::count(&r, &[Query::new("AW").unwrap()], &gpu).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert!(e.to_string().contains("CPU only"), "{e}");
+}
+
+#[test]
+fn cli_counts_iupac_and_mismatches() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = imported(dir.path(), "lambda_virus.fa");
+    let r = Reader::open(&f).unwrap();
+    let q = queries(&["GGNCC", "TATAWAW"]);
+    let want = naive::count_with_mismatches(&r, &q, true, 1).unwrap();
+    let text = ok(&["kmer", "count", &f, "ggncc", "TATAWAW", "--both-strands", "-m", "1"]);
+    assert_eq!(
+        text,
+        format!("GGNCC\t{}\nTATAWAW\t{}\n", want[0].total(), want[1].total())
+    );
+    let bed = ok(&["kmer", "locate", &f, "TATAWAW", "--mismatches", "1"]);
+    let hits = naive::locate_with_mismatches(&r, &q[1..], false, 1).unwrap();
+    assert_eq!(bed.lines().count(), hits.len());
+    assert!(!hits.is_empty());
+}
+
+#[test]
 fn cli_locate_prints_bed() {
     let dir = tempfile::tempdir().unwrap();
     let f = imported(dir.path(), "pseudocat.fa");
@@ -435,13 +594,15 @@ fn cli_repeat_must_be_at_least_1() {
 fn cli_errors_are_clear() {
     let dir = tempfile::tempdir().unwrap();
     let f = imported(dir.path(), "lambda_virus.fa");
-    let o = tribit(&["kmer", "count", &f, "ACNT"]);
+    let o = tribit(&["kmer", "count", &f, "ACUT"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.starts_with("tribit: error: ") && err.contains("'N' at position 3"),
+        err.starts_with("tribit: error: ") && err.contains("'U' at position 3"),
         "{err}"
     );
+    let o = tribit(&["kmer", "count", &f, "ACGT", "--mismatches", "4"]);
+    assert_eq!(o.status.code(), Some(2));
     let o = tribit(&["kmer", "count", &f, "ACGT", "--cpu-path", "neon"]);
     assert_eq!(o.status.code(), Some(2));
     // Without a GPU (or without the cuda feature): a clear error, not a panic.

@@ -146,14 +146,19 @@ fn emulated_kernel_equals_the_cpu_scan() {
     let mut rng = Rng(99);
     for (name, r) in &readers {
         let q = some_queries(r, &mut rng);
-        for both in [false, true] {
-            let opts = ScanOptions::default().set_both_strands(both).set_per_sequence(true);
+        for (both, per) in [(false, false), (false, true), (true, false), (true, true)] {
+            let opts = ScanOptions::default().set_both_strands(both).set_per_sequence(per);
             let input = KernelInput::new(r, &q, &opts).unwrap();
-            let got = input.counts(&emulate(&exe, dir.path(), &input), ScanPath::Gpu);
+            let raw = emulate(&exe, dir.path(), &input);
+            // Totals only: one count per pattern, whatever the sequence count.
+            assert_eq!(raw.len(), if per { r.len() } else { 1 } * input.pattern_count());
+            let got = input.counts(&raw, ScanPath::Gpu);
             let want = kmer::count(r, &q, &opts).unwrap();
-            assert_eq!(got.kmers, want.kmers, "{name}, both strands {both}");
-            let oracle = naive::count(r, &q, both).unwrap();
-            assert_eq!(got.kmers, oracle, "{name}, both strands {both}: naive");
+            assert_eq!(got.kmers, want.kmers, "{name}, both strands {both}, per sequence {per}");
+            if per {
+                let oracle = naive::count(r, &q, both).unwrap();
+                assert_eq!(got.kmers, oracle, "{name}, both strands {both}: naive");
+            }
         }
     }
 }
@@ -290,7 +295,7 @@ fn nvrtc_compiles_the_kernel() {
             assert!(ptx.contains(".entry tribit_kmer_count"), "{ptx}");
             println!("NVRTC compiled the kernel: {} bytes of PTX", ptx.len());
         }
-        Err(why) if why.contains("cannot be loaded") => println!("skipped: {why}"),
+        Err(why) if why.contains("cannot be loaded") => kmer::skip_unless_gpu_required(&why),
         Err(why) => panic!("{why}"),
     }
 }
@@ -298,22 +303,64 @@ fn nvrtc_compiles_the_kernel() {
 #[test]
 fn gpu_counts_equal_the_cpu_scan() {
     if let Err(why) = kmer::gpu_available() {
-        println!("skipped: no GPU: {why}");
-        return;
+        return kmer::skip_unless_gpu_required(&format!("no GPU: {why}"));
     }
     let mut rng = Rng(5);
     for name in REAL {
         let text = std::fs::read(testdata(name)).unwrap();
         let r = common::import(&text, ByteOrder::Little, 1 << 14);
         let q = some_queries(&r, &mut rng);
-        for both in [false, true] {
-            let cpu = ScanOptions::default().set_both_strands(both).set_per_sequence(true);
+        for (both, per) in [(false, false), (false, true), (true, false), (true, true)] {
+            let cpu = ScanOptions::default().set_both_strands(both).set_per_sequence(per);
             let gpu = cpu.clone().set_device(kmer::Device::Gpu);
             let want = kmer::count(&r, &q, &cpu).unwrap();
             let got = kmer::count(&r, &q, &gpu).unwrap();
             assert_eq!(got.path, ScanPath::Gpu);
-            assert_eq!(got.kmers, want.kmers, "{name}, both strands {both}");
+            assert_eq!(got.kmers, want.kmers, "{name}, both strands {both}, per sequence {per}");
         }
     }
     println!("GPU counts equal the CPU's on every real genome");
+}
+
+/// `TRIBIT_REQUIRE_GPU=1` turns the GPU test's skip into a failure that
+/// says why; without it the same test skips and says why. (Runs this test
+/// binary's own GPU test in a child process.)
+#[test]
+fn require_gpu_turns_a_skip_into_a_failure() {
+    let exe = std::env::current_exe().unwrap();
+    let run = |require: bool| {
+        let mut c = Command::new(&exe);
+        c.args([
+            "--exact",
+            "gpu_counts_equal_the_cpu_scan",
+            "--nocapture",
+            "--test-threads=1",
+        ]);
+        if require {
+            c.env("TRIBIT_REQUIRE_GPU", "1");
+        } else {
+            c.env_remove("TRIBIT_REQUIRE_GPU");
+        }
+        let out = c.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, text) = run(true);
+    match kmer::gpu_available() {
+        Ok(device) => assert!(ok, "GPU {device} present, the test must pass: {text}"),
+        Err(why) => {
+            assert!(!ok, "no GPU ({why}), yet the required GPU test passed: {text}");
+            assert!(
+                text.contains("TRIBIT_REQUIRE_GPU is set") && text.contains("no GPU"),
+                "{text}"
+            );
+            let (ok, text) = run(false);
+            assert!(ok, "{text}");
+            assert!(text.contains("skipped: no GPU"), "{text}");
+        }
+    }
 }

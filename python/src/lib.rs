@@ -424,7 +424,8 @@ impl PyFile {
     /// Occurrences of each k-mer (A, C, G, T and IUPAC codes) over every
     /// sequence: a uint64 array with one count per k-mer, or with
     /// `per_sequence` one row per k-mer and one column per sequence.
-    #[pyo3(signature = (kmers, both_strands = false, per_sequence = false, threads = None))]
+    /// `mismatches` (0 to 3) lets a window differ in that many positions.
+    #[pyo3(signature = (kmers, both_strands = false, per_sequence = false, threads = None, mismatches = 0))]
     fn kmer_count<'py>(
         &self,
         py: Python<'py>,
@@ -432,9 +433,12 @@ impl PyFile {
         both_strands: bool,
         per_sequence: bool,
         threads: Option<usize>,
+        mismatches: u8,
     ) -> PyResult<Bound<'py, PyAny>> {
         let queries = queries(kmers)?;
-        let opts = scan_options(both_strands, threads).set_per_sequence(per_sequence);
+        let opts = scan_options(both_strands, threads)
+            .set_per_sequence(per_sequence)
+            .set_mismatches(mismatches);
         let counts = py
             .detach(|| tribit::kmer::count(self.file.sequences(), &queries, &opts))
             .map_err(err)?;
@@ -456,16 +460,18 @@ impl PyFile {
     /// Every occurrence of the k-mers, as numpy arrays in a dict:
     /// `sequence` (index), `start` (0-based), `query` (index into `kmers`)
     /// and `strand` (+1 forward, -1 reverse complement), in file order.
-    #[pyo3(signature = (kmers, both_strands = false, threads = None))]
+    /// `mismatches` (0 to 3) lets a window differ in that many positions.
+    #[pyo3(signature = (kmers, both_strands = false, threads = None, mismatches = 0))]
     fn kmer_locate<'py>(
         &self,
         py: Python<'py>,
         kmers: &Bound<'py, PyAny>,
         both_strands: bool,
         threads: Option<usize>,
+        mismatches: u8,
     ) -> PyResult<Bound<'py, PyDict>> {
         let queries = queries(kmers)?;
-        let opts = scan_options(both_strands, threads);
+        let opts = scan_options(both_strands, threads).set_mismatches(mismatches);
         let (mut seq, mut start, mut query, mut strand) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         py.detach(|| {
             tribit::kmer::locate(self.file.sequences(), &queries, &opts, |m| {

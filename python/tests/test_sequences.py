@@ -132,6 +132,12 @@ def test_kmer_counts_and_locations_equal_the_cli(genomes, cli):
         _, start, _, _, q, strand = line.split("\t")
         assert (int(start), int(q), strand) == (loc["start"][i], loc["query"][i], "+" if loc["strand"][i] > 0 else "-")
     assert f.kmer_count("ACGT").tolist() == [f.kmer_count(["ACGT"])[0]]
+    # IUPAC letters and mismatches, as the CLI counts them.
+    fuzzy = ["GGNCC", "TATAWAW"]
+    out = cli("kmer", "count", tb, *fuzzy, "--both-strands", "--mismatches", "1").stdout.splitlines()
+    assert f.kmer_count(fuzzy, both_strands=True, mismatches=1).tolist() == [int(line.split("\t")[1]) for line in out]
+    forward = int(cli("kmer", "count", tb, "TATAWAW", "--mismatches", "1").stdout.split("\t")[1])
+    assert len(f.kmer_locate(["TATAWAW"], mismatches=1)["start"]) == forward > 0
 
 
 def test_bad_input_raises_clear_errors(genomes, tmp_path):

@@ -45,6 +45,12 @@ struct Common {
     /// Count the reverse complement too (a palindrome once per position).
     #[arg(long)]
     both_strands: bool,
+    /// Let a window differ from the k-mer in up to M positions (Hamming
+    /// distance, 0 to 3; a window with N or an IUPAC code in the genome
+    /// still never matches). Runs on the CPU's portable path.
+    #[arg(short = 'm', long, value_name = "M", default_value_t = 0,
+          value_parser = clap::value_parser!(u8).range(0..=3))]
+    mismatches: u8,
     /// Worker threads (default: one per core).
     #[arg(short = 't', long, value_name = "N")]
     threads: Option<usize>,
@@ -69,16 +75,30 @@ struct Common {
 pub struct CountArgs {
     /// The tribit file to scan.
     input: PathBuf,
-    /// The k-mers: letters A, C, G, T (either case), 1 to 512 of them.
-    #[arg(required = true)]
+    /// The k-mers: 1 to 512 letters A, C, G, T, or IUPAC codes that stand
+    /// for several bases (R Y S W K M B D H V N: `TATAWAW`, `GGNCC`),
+    /// either case.
+    #[arg(required_unless_present = "patterns")]
     kmers: Vec<String>,
+    /// Read k-mers from FILE as well, one per line: `KMER`, or `NAME` and
+    /// `KMER` separated by a tab; blank lines and lines starting with `#`
+    /// are skipped. All are counted in one pass (on the GPU, one upload
+    /// and one launch). When any has a name, each output line starts with
+    /// the name (the k-mer itself where there is none).
+    #[arg(long, value_name = "FILE")]
+    patterns: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
     /// Where to count: cpu, or gpu (needs a build with the `cuda` feature,
-    /// an NVIDIA driver and NVRTC).
+    /// an NVIDIA driver and NVRTC). On the GPU the planes are uploaded once
+    /// per process, then each count (each --repeat) is one launch.
     #[arg(long, value_enum, default_value = "cpu")]
     device: DeviceArg,
-    /// Print JSON: counts per strand, the code path that ran and timings.
+    /// Print JSON: counts per strand, the code path that ran and timings
+    /// (`prepare_seconds`: on the GPU the device set-up, block checks and
+    /// upload of the planes; `first_seconds`: the first count after it,
+    /// which on the GPU includes building the kernel; `seconds`: the
+    /// fastest count).
     /// `path` is `gpu`, or on the CPU the narrowest path any k-mer length
     /// ran on: `scalar`, `avx2` or `avx512` (k > 64 always runs `scalar`,
     /// so a `--cpu-path avx2` scan of a 100-mer reports `scalar`).
@@ -108,7 +128,8 @@ pub struct CountArgs {
 pub struct LocateArgs {
     /// The tribit file to scan.
     input: PathBuf,
-    /// The k-mer: letters A, C, G, T (either case).
+    /// The k-mer: letters A, C, G, T, or IUPAC codes (R Y S W K M B D H V
+    /// N), either case.
     kmer: String,
     #[command(flatten)]
     common: Common,
@@ -132,7 +153,8 @@ fn options(c: &Common) -> Result<ScanOptions> {
         .set_both_strands(c.both_strands)
         .set_threads(c.threads)
         .set_cpu_path(path)
-        .set_use_summary(!c.no_summary))
+        .set_use_summary(!c.no_summary)
+        .set_mismatches(c.mismatches))
 }
 
 #[derive(Serialize)]
@@ -145,6 +167,8 @@ struct SequenceCount<'a> {
 
 #[derive(Serialize)]
 struct KmerJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
     kmer: &'a str,
     count: u64,
     forward: u64,
@@ -161,8 +185,10 @@ struct CountJson<'a> {
     specialized_k: bool,
     threads: usize,
     both_strands: bool,
+    mismatches: u8,
     verified: bool,
     positions: u64,
+    prepare_seconds: f64,
     seconds: f64,
     first_seconds: f64,
     kmers: Vec<KmerJson<'a>>,
@@ -176,16 +202,26 @@ pub fn run(ctx: &Ctx, k: Kmer) -> Result<ExitCode> {
 }
 
 fn count(ctx: &Ctx, a: CountArgs) -> Result<ExitCode> {
-    let queries = a.kmers.iter().map(|q| Query::new(q)).collect::<Result<Vec<_>>>()?;
+    let mut queries = a.kmers.iter().map(|q| Query::new(q)).collect::<Result<Vec<_>>>()?;
+    let mut labels: Vec<Option<String>> = vec![None; queries.len()];
+    if let Some(path) = &a.patterns {
+        for (name, q) in read_patterns(path)? {
+            labels.push(name);
+            queries.push(q);
+        }
+    }
+    let named = labels.iter().any(Option::is_some);
+    let label = |i: usize, q: &Query| labels[i].clone().unwrap_or_else(|| q.as_str().to_string());
     let reader = open(&a.input, &a.common)?;
     let device = match a.device {
         DeviceArg::Cpu => Device::Cpu,
         DeviceArg::Gpu => Device::Gpu,
     };
     let opts = options(&a.common)?.set_device(device).set_per_sequence(a.per_sequence);
+    let counter = kmer::Counter::new(&reader, &opts).map_err(|e| e.in_file(&a.input))?;
     let timed = || -> Result<(kmer::Counts, f64)> {
         let t = Instant::now();
-        let c = kmer::count(&reader, &queries, &opts).map_err(|e| e.in_file(&a.input))?;
+        let c = counter.count(&queries, &opts).map_err(|e| e.in_file(&a.input))?;
         Ok((c, t.elapsed().as_secs_f64()))
     };
     // clap has checked --repeat >= 1: the first scan always runs.
@@ -229,14 +265,18 @@ fn count(ctx: &Ctx, a: CountArgs) -> Result<ExitCode> {
             specialized_k: counts.specialized,
             threads: if device == Device::Gpu { 1 } else { threads },
             both_strands: a.common.both_strands,
+            mismatches: a.common.mismatches,
             verified: !a.common.no_verify,
             positions: counts.positions,
+            prepare_seconds: counter.prepare_seconds(),
             seconds,
             first_seconds,
             kmers: counts
                 .kmers
                 .iter()
-                .map(|c| KmerJson {
+                .enumerate()
+                .map(|(i, c)| KmerJson {
+                    name: labels[i].clone(),
                     kmer: c.query.as_str(),
                     count: c.total(),
                     forward: c.forward,
@@ -261,17 +301,48 @@ fn count(ctx: &Ctx, a: CountArgs) -> Result<ExitCode> {
         out.write_all(b"\n").map_err(write_err)?;
     } else if a.per_sequence {
         for (s, name) in names.iter().enumerate() {
-            for c in &counts.kmers {
+            for (i, c) in counts.kmers.iter().enumerate() {
+                if named {
+                    write!(out, "{}\t", label(i, &c.query)).map_err(write_err)?;
+                }
                 writeln!(out, "{name}\t{}\t{}", c.query, c.per_sequence[s].total()).map_err(write_err)?;
             }
         }
     } else {
-        for c in &counts.kmers {
+        for (i, c) in counts.kmers.iter().enumerate() {
+            if named {
+                write!(out, "{}\t", label(i, &c.query)).map_err(write_err)?;
+            }
             writeln!(out, "{}\t{}", c.query, c.total()).map_err(write_err)?;
         }
     }
     out.flush().map_err(write_err)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The k-mers of a `--patterns` file, each with its name if it has one.
+fn read_patterns(path: &Path) -> Result<Vec<(Option<String>, Query)>> {
+    let text = std::fs::read(path).map_err(|e| Error::io("cannot read the patterns", e).in_file(path))?;
+    let mut out = Vec::new();
+    for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+        let at = |what: String| Error::input(what).at_line(n as u64 + 1, 1).in_file(path);
+        let line = std::str::from_utf8(line).map_err(|_| at("not UTF-8".into()))?;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, kmer) = match line.split_once('\t') {
+            Some((name, kmer)) if !kmer.contains('\t') => (Some(name.to_string()), kmer),
+            Some(_) => return Err(at("expected KMER, or NAME and KMER separated by one tab".into())),
+            None => (None, line),
+        };
+        let q = Query::new(kmer.trim()).map_err(|e| at(e.message().to_string()))?;
+        out.push((name, q));
+    }
+    if out.is_empty() {
+        return Err(Error::input("no k-mer in the patterns file").in_file(path));
+    }
+    Ok(out)
 }
 
 fn locate(a: LocateArgs) -> Result<ExitCode> {

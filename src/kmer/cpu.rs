@@ -25,7 +25,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{par_chunks, ScanOptions, MAX_K};
+use super::{par_chunks, Patterns, ScanOptions, MAX_K};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sequence::Reader;
 
@@ -110,6 +110,12 @@ pub(crate) struct Group {
     /// Per pattern and plane, for the wide paths (k ≤ 64): all ones where
     /// the pattern's bit j is 1, zero where it is 0.
     masks: Vec<[[u64; 64]; 2]>,
+    /// For a group that allows IUPAC letters or mismatches (SPEC §14),
+    /// which then runs [`scalar::fuzzy`]: per pattern, the base set of
+    /// each position (bit c for code c).
+    sets: Option<Vec<Vec<u8>>>,
+    /// Mismatches allowed.
+    mismatches: u8,
 }
 
 /// Matches found in one block: (pattern, stream line, bit i of word w = the
@@ -178,7 +184,8 @@ impl<'a> BlockView<'a> {
 }
 
 impl<'r> Plan<'r> {
-    pub fn new(reader: &'r Reader, patterns: &[Vec<u8>], options: &ScanOptions) -> Result<Plan<'r>> {
+    pub fn new(reader: &'r Reader, pats: &Patterns, options: &ScanOptions) -> Result<Plan<'r>> {
+        let patterns = &pats.codes;
         let path = match options.cpu_path {
             Some(p) if !p.is_available() => {
                 return Err(Error::new(
@@ -194,19 +201,24 @@ impl<'r> Plan<'r> {
             .map_or((0, 512, 0), |h| (h.stream_len, h.block_bases as u64, h.block_count));
         // Open checked B is a positive multiple of 512.
         let lines_per_block = (block_bases / 512).max(1);
-        // Group patterns by length, two at a time.
+        // Group patterns by kind (exact, or IUPAC / mismatches) and length,
+        // two at a time.
+        let mismatches = options.mismatches();
+        let fuzzy = |p: usize| mismatches > 0 || pats.sets[p].iter().any(|s| s.count_ones() > 1);
         let mut order: Vec<usize> = (0..patterns.len()).collect();
-        order.sort_by_key(|&p| (patterns[p].len(), p));
+        order.sort_by_key(|&p| (fuzzy(p), patterns[p].len(), p));
         let mut groups: Vec<Group> = Vec::new();
         for p in order {
             let k = patterns[p].len();
             match groups.last_mut() {
-                Some(g) if g.k == k && g.pats.len() < 2 => g.pats.push(p),
+                Some(g) if g.k == k && g.pats.len() < 2 && g.sets.is_some() == fuzzy(p) => g.pats.push(p),
                 _ => groups.push(Group {
                     k,
                     pats: vec![p],
                     bits: Vec::new(),
                     masks: Vec::new(),
+                    sets: fuzzy(p).then(Vec::new),
+                    mismatches,
                 }),
             }
         }
@@ -225,6 +237,9 @@ impl<'r> Plan<'r> {
                 }
                 g.bits.push(bits);
                 g.masks.push(masks);
+                if let Some(sets) = &mut g.sets {
+                    sets.push(pats.sets[p].clone());
+                }
             }
         }
         let kernels = groups.iter().map(|g| kernel_for(path, g)).collect();
@@ -272,6 +287,34 @@ impl<'r> Plan<'r> {
     #[inline(always)]
     fn dirty(&self, l: u64, k: usize) -> bool {
         self.line_dirty(l) || (k > 1 && self.line_dirty(l + 1))
+    }
+
+    /// Clears from `acc` (the windows starting in line `l` of the view,
+    /// stream line `gl`) every window whose k positions hold a code other
+    /// than A, C, G, T: plane 2 is read only where the summary says the
+    /// lines hold one, and then once per line (`w2`).
+    #[inline(always)]
+    fn drop_non_acgt(
+        &self,
+        v: &BlockView<'_>,
+        l: usize,
+        gl: u64,
+        k: usize,
+        w2: &mut Option<[u64; 16]>,
+        acc: &mut [u64; 8],
+    ) {
+        if self.dirty(gl, k) {
+            let w2 = w2.get_or_insert_with(|| words16(v.line(2, l), v.next_line(2, l)));
+            for (i, a) in acc.iter_mut().enumerate() {
+                if *a != 0 {
+                    let mut bad = 0;
+                    for j in 0..k {
+                        bad |= funnel(w2, i, j);
+                    }
+                    *a &= !bad;
+                }
+            }
+        }
     }
 
     /// Records the matches of pattern `p` in line `l`, dropping windows that
@@ -599,6 +642,9 @@ fn funnel(w: &[u64; 16], i: usize, j: usize) -> u64 {
 /// checked before) and k ≤ 64, else the scalar kernel, which runs anywhere.
 /// The third field says which path the kernel runs on.
 fn kernel_for(path: CpuPath, g: &Group) -> Chosen {
+    if g.sets.is_some() {
+        return (scalar::fuzzy, false, CpuPath::Scalar);
+    }
     #[cfg(target_arch = "x86_64")]
     if let Some((kernel, specialized)) = x86::kernel_for(path, g) {
         return (kernel, specialized, path);
@@ -692,18 +738,79 @@ mod scalar {
                 if any == 0 {
                     continue;
                 }
-                if plan.dirty(gl, k) {
-                    let w2 = w2.get_or_insert_with(|| words16(v.line(2, l), v.next_line(2, l)));
-                    for (i, a) in acc.iter_mut().enumerate() {
-                        if *a != 0 {
-                            let mut bad = 0;
-                            for j in 0..k {
-                                bad |= funnel(w2, i, j);
-                            }
-                            *a &= !bad;
+                plan.drop_non_acgt(v, l, gl, k, &mut w2, &mut acc);
+                plan.emit(hits, p, gl, acc);
+            }
+        }
+    }
+
+    /// A base set (bit c for code c) as four all-ones-or-zero words, one
+    /// per code, for [`in_set`].
+    #[inline(always)]
+    fn set_words(set: u8) -> [u64; 4] {
+        std::array::from_fn(|c| ((set as u64 >> c) & 1).wrapping_neg())
+    }
+
+    /// The windows (bits) whose base, planes 0 and 1 giving bits 0 and 1
+    /// of its code, is in the set given by [`set_words`]: a two-level
+    /// multiplexer, without a branch.
+    #[inline(always)]
+    fn in_set([a, c, g, t]: [u64; 4], p0: u64, p1: u64) -> u64 {
+        let lo = (p0 & c) | (!p0 & a);
+        let hi = (p0 & t) | (!p0 & g);
+        (p1 & hi) | (!p1 & lo)
+    }
+
+    /// The windows whose mismatch count, kept bit-sliced as `2 c1 + c0`
+    /// with `over` set past 3, exceeds `m`.
+    #[inline(always)]
+    fn exceeds(c0: u64, c1: u64, over: u64, m: u8) -> u64 {
+        over | match m {
+            0 => c0 | c1,
+            1 => c1,
+            2 => c0 & c1,
+            _ => 0,
+        }
+    }
+
+    /// IUPAC letters and mismatches (SPEC §14), 64 windows per word: at each
+    /// position j, the windows whose base is not in the pattern's set there
+    /// add one to a bit-sliced counter (two bits and an overflow bit per
+    /// window); a word stops as soon as every window is past the allowed
+    /// mismatches.
+    pub(super) fn fuzzy(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
+        let k = g.k;
+        let m = g.mismatches;
+        let Some(sets) = &g.sets else { return };
+        let words: Vec<Vec<[u64; 4]>> = sets.iter().map(|p| p.iter().map(|&s| set_words(s)).collect()).collect();
+        for l in 0..v.lines {
+            let gl = v.first_line + l as u64;
+            let w0 = words16(v.line(0, l), v.next_line(0, l));
+            let w1 = words16(v.line(1, l), v.next_line(1, l));
+            let mut w2: Option<[u64; 16]> = None;
+            for (n, &p) in g.pats.iter().enumerate() {
+                let set = &words[n];
+                let mut acc = [0u64; 8];
+                let mut any = 0;
+                for (i, a) in acc.iter_mut().enumerate() {
+                    let (mut c0, mut c1, mut over) = (0u64, 0u64, 0u64);
+                    for (j, &s) in set.iter().enumerate() {
+                        let miss = !in_set(s, funnel(&w0, i, j), funnel(&w1, i, j));
+                        let carry = c0 & miss;
+                        c0 ^= miss;
+                        over |= c1 & carry;
+                        c1 ^= carry;
+                        if exceeds(c0, c1, over, m) == !0 {
+                            break;
                         }
                     }
+                    *a = !exceeds(c0, c1, over, m);
+                    any |= *a;
                 }
+                if any == 0 {
+                    continue;
+                }
+                plan.drop_non_acgt(v, l, gl, k, &mut w2, &mut acc);
                 plan.emit(hits, p, gl, acc);
             }
         }
@@ -1089,6 +1196,8 @@ mod tests {
                         pats: (0..np).collect(),
                         bits: vec![[[0; MAX_K / 64]; 2]; np],
                         masks: vec![[[0; 64]; 2]; np],
+                        sets: None,
+                        mismatches: 0,
                     };
                     let (_, specialized, ran) = kernel_for(path, &g);
                     assert_eq!(ran, path, "{path:?} k={k}");
@@ -1104,6 +1213,8 @@ mod tests {
             pats: vec![0],
             bits: vec![[[0; MAX_K / 64]; 2]],
             masks: vec![[[0; 64]; 2]],
+            sets: None,
+            mismatches: 0,
         }
     }
 
@@ -1136,7 +1247,8 @@ mod tests {
         // at most VIEW_LINES lines, so the hits held at once stay bounded,
         // and the views tile any line range exactly.
         let r = one_block(&vec![b'A'; (1 << 20) - 1], 1 << 20);
-        let plan = Plan::new(&r, &[vec![0]], &ScanOptions::default()).unwrap();
+        let pats = Patterns::new(&[super::super::Query::new("A").unwrap()], false);
+        let plan = Plan::new(&r, &pats, &ScanOptions::default()).unwrap();
         assert_eq!(plan.line_count(), 2048);
         for range in [0..2048, 7..2048, 100..1300, 2047..4000] {
             let mut seen = Vec::new();

@@ -12,8 +12,12 @@
 // and plane 1 agree with the pattern's bits at s .. s + k - 1 and plane 2 is
 // clear there (no N, END, reference escape or exception); windows must end
 // inside the stream. One thread per word of 64 windows (grid-stride loop).
-// Matches are added to counts[sequence * npat + pattern], the sequence found
-// by binary search over starts[0 .. nseq] (starts[nseq] = stream_len).
+//
+// With per_seq = 0 the output is counts[pattern]: each thread sums its
+// matches in registers, TRIBIT_GROUP patterns at a time over all its words,
+// and adds each sum once. With per_seq = 1 it is counts[sequence * npat +
+// pattern], the sequence found by binary search over starts[0 .. nseq]
+// (starts[nseq] = stream_len), one add per word, pattern and sequence piece.
 
 typedef unsigned long long tribit_u64;
 
@@ -21,6 +25,8 @@ typedef unsigned long long tribit_u64;
 // (bit j of the pattern at bit j % 64 of word j / 64; k <= 512).
 #define TRIBIT_PATTERN_WORDS 17
 #define TRIBIT_PAD_WORDS 9
+// Patterns whose sums a thread keeps in registers at once (per_seq = 0).
+#define TRIBIT_GROUP 8
 
 // Bits j .. j + 63 of a plane, from word w on.
 __device__ __forceinline__ tribit_u64 tribit_funnel(const tribit_u64* plane, tribit_u64 w, unsigned j)
@@ -43,34 +49,66 @@ __device__ __forceinline__ tribit_u64 tribit_plane(const tribit_u64* plane, trib
     return acc;
 }
 
+// The windows starting at 64 w .. 64 w + 63 that match the pattern `pat`
+// (k, plane-0 bits, plane-1 bits), as a mask.
+__device__ __forceinline__ tribit_u64 tribit_match(const tribit_u64* p0, const tribit_u64* p1, const tribit_u64* p2,
+                                                   tribit_u64 w, tribit_u64 stream_len, const tribit_u64* pat)
+{
+    unsigned k = (unsigned)pat[0];
+    tribit_u64 base = w * 64ull;
+    tribit_u64 acc = tribit_plane(p0, w, pat + 1, k, ~0ull);
+    acc = tribit_plane(p1, w, pat + 9, k, acc);
+    if (acc != 0) {
+        tribit_u64 bad = 0;
+        for (unsigned j = 0; j < k; ++j) {
+            bad |= tribit_funnel(p2, w, j);
+        }
+        acc &= ~bad;
+    }
+    if (acc != 0) {
+        // Starts s with s + k <= stream_len.
+        tribit_u64 valid = stream_len + 1ull >= base + k ? stream_len + 1ull - k - base : 0ull;
+        if (valid < 64ull) {
+            acc &= (1ull << valid) - 1ull;
+        }
+    }
+    return acc;
+}
+
 extern "C" __global__ void tribit_kmer_count(const tribit_u64* __restrict__ p0, const tribit_u64* __restrict__ p1,
                                              const tribit_u64* __restrict__ p2, tribit_u64 words,
                                              tribit_u64 stream_len, const tribit_u64* __restrict__ patterns,
                                              unsigned npat, const tribit_u64* __restrict__ starts, tribit_u64 nseq,
-                                             tribit_u64* counts)
+                                             unsigned per_seq, tribit_u64* counts)
 {
     tribit_u64 stride = (tribit_u64)gridDim.x * blockDim.x;
-    for (tribit_u64 w = (tribit_u64)blockIdx.x * blockDim.x + threadIdx.x; w < words; w += stride) {
+    tribit_u64 first = (tribit_u64)blockIdx.x * blockDim.x + threadIdx.x;
+    if (!per_seq) {
+        for (unsigned g = 0; g < npat; g += TRIBIT_GROUP) {
+            unsigned n = npat - g < TRIBIT_GROUP ? npat - g : TRIBIT_GROUP;
+            tribit_u64 sum[TRIBIT_GROUP];
+            for (unsigned i = 0; i < TRIBIT_GROUP; ++i) {
+                sum[i] = 0;
+            }
+            for (tribit_u64 w = first; w < words; w += stride) {
+                for (unsigned i = 0; i < n; ++i) {
+                    const tribit_u64* pat = patterns + (tribit_u64)(g + i) * TRIBIT_PATTERN_WORDS;
+                    sum[i] += (tribit_u64)__popcll(tribit_match(p0, p1, p2, w, stream_len, pat));
+                }
+            }
+            for (unsigned i = 0; i < n; ++i) {
+                if (sum[i] != 0) {
+                    atomicAdd(&counts[g + i], sum[i]);
+                }
+            }
+        }
+        return;
+    }
+    for (tribit_u64 w = first; w < words; w += stride) {
         tribit_u64 base = w * 64ull;
         for (unsigned p = 0; p < npat; ++p) {
             const tribit_u64* pat = patterns + (tribit_u64)p * TRIBIT_PATTERN_WORDS;
-            unsigned k = (unsigned)pat[0];
-            tribit_u64 acc = tribit_plane(p0, w, pat + 1, k, ~0ull);
-            acc = tribit_plane(p1, w, pat + 9, k, acc);
-            if (acc != 0) {
-                tribit_u64 bad = 0;
-                for (unsigned j = 0; j < k; ++j) {
-                    bad |= tribit_funnel(p2, w, j);
-                }
-                acc &= ~bad;
-            }
-            if (acc != 0) {
-                // Starts s with s + k <= stream_len.
-                tribit_u64 valid = stream_len + 1ull >= base + k ? stream_len + 1ull - k - base : 0ull;
-                if (valid < 64ull) {
-                    acc &= (1ull << valid) - 1ull;
-                }
-            }
+            tribit_u64 acc = tribit_match(p0, p1, p2, w, stream_len, pat);
             while (acc != 0) {
                 tribit_u64 pos = base + (tribit_u64)(__ffsll((long long)acc) - 1);
                 tribit_u64 lo = 0, hi = nseq;

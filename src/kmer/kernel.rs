@@ -1,9 +1,11 @@
 //! The GPU kernel's source and its input, built on the host.
 //!
-//! The same [`KernelInput`] feeds the CUDA path (feature `cuda`, which
-//! copies it to the device) and the CPU emulation of the kernel in the tests
+//! [`KernelInput`] feeds the CPU emulation of the kernel in the tests
 //! (`kernel_shim.cpp` compiles [`SOURCE`] as C++ and reads
-//! [`KernelInput::to_bytes`]), so both check the same host code.
+//! [`KernelInput::to_bytes`]); the CUDA path (feature `cuda`) builds the
+//! same words with the same functions ([`gather_range`],
+//! [`encode_patterns`], [`counts_from_raw`], [`grid`]), chunk by chunk
+//! straight into pinned upload buffers, so both check the same host code.
 //!
 //! The planes are gathered from the blocks (each block's checksum checked
 //! after it is copied, [`Reader::recheck_block`], when the reader verifies)
@@ -66,19 +68,13 @@ impl KernelInput {
     /// are allocated fallibly: a file too large for memory is an error, not
     /// an abort.
     pub fn new(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Result<KernelInput> {
-        super::check_queries(queries)?;
+        super::check_queries(queries, options)?;
+        super::exact_only(queries, options)?;
         let pats = Patterns::new(queries, options.both_strands);
         let (stream_len, block_bases, block_count) = reader
             .index_header()
             .map_or((0, 512, 0), |h| (h.stream_len, h.block_bases as u64, h.block_count));
-        // The first bad block in order, so the error does not depend on the
-        // thread count.
-        if let Some(e) = (0..block_count)
-            .into_par_iter()
-            .find_map_first(|b| reader.block_planes_unchecked(b).err())
-        {
-            return Err(e);
-        }
+        check_blocks(reader, block_count)?;
         let starts = super::sequence_starts(reader)?;
         let words = stream_len.div_ceil(64);
         let padded = usize::try_from(words)
@@ -90,55 +86,18 @@ impl KernelInput {
             zeroed(padded, stream_len)?,
             zeroed(padded, stream_len)?,
         ];
-        // Block b's planes are words [b B/64, (b + 1) B/64) of the stream's.
-        let per_block = (block_bases / 64).max(1) as usize;
         let [q0, q1, q2] = &mut planes;
-        let escapes: Vec<Option<u64>> = q0[..words as usize]
-            .par_chunks_mut(per_block)
-            .zip(q1[..words as usize].par_chunks_mut(per_block))
-            .zip(q2[..words as usize].par_chunks_mut(per_block))
-            .enumerate()
-            .map(|(b, ((d0, d1), d2))| -> Result<Option<u64>> {
-                let src = reader.block_planes_unchecked(b as u64)?;
-                for (dst, src) in [&mut *d0, &mut *d1, &mut *d2].into_iter().zip(src) {
-                    for (d, s) in dst.iter_mut().zip(src.chunks_exact(8)) {
-                        *d = u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
-                    }
-                }
-                // Checked after the copy: what was copied is what the
-                // checksum covered, even if the file changes meanwhile.
-                reader.recheck_block(b as u64)?;
-                // SPEC §4: code 6 is p2 p1 p0 = 110. Positions past the end
-                // of the stream are padding (SPEC §5 [B1]), not codes.
-                let first = b as u64 * block_bases;
-                Ok(d0
-                    .iter()
-                    .zip(d1.iter())
-                    .zip(d2.iter())
-                    .enumerate()
-                    .find_map(|(i, ((&x0, &x1), &x2))| {
-                        let at = first + 64 * i as u64;
-                        let e = x2 & x1 & !x0 & in_stream(at, stream_len);
-                        (e != 0).then(|| at + e.trailing_zeros() as u64)
-                    }))
-            })
-            .collect::<Vec<Result<Option<u64>>>>()
-            .into_iter()
-            // The first bad block in order, whatever the thread count.
-            .collect::<Result<_>>()?;
-        if let Some(pos) = escapes.into_iter().flatten().next() {
+        let w = words as usize;
+        if let Some(pos) = gather_range(
+            reader,
+            0,
+            block_bases,
+            stream_len,
+            [&mut q0[..w], &mut q1[..w], &mut q2[..w]],
+        )? {
             return Err(super::reference_escape_error(reader, pos));
         }
-        let mut patterns = Vec::with_capacity(pats.codes.len() * PATTERN_WORDS);
-        for codes in &pats.codes {
-            let mut w = [0u64; PATTERN_WORDS];
-            w[0] = codes.len() as u64;
-            for (j, &c) in codes.iter().enumerate() {
-                w[1 + j / 64] |= (c as u64 & 1) << (j % 64);
-                w[9 + j / 64] |= ((c as u64 >> 1) & 1) << (j % 64);
-            }
-            patterns.extend_from_slice(&w);
-        }
+        let patterns = encode_patterns(&pats);
         Ok(KernelInput {
             planes,
             words,
@@ -161,15 +120,26 @@ impl KernelInput {
         self.starts.len() - 1
     }
 
-    /// Length of the kernel's output: sequences × patterns.
+    /// Whether the kernel counts per sequence (sequences × patterns) or
+    /// only per pattern.
+    pub fn per_sequence(&self) -> bool {
+        self.per_sequence
+    }
+
+    /// Length of the kernel's output: sequences × patterns when counting
+    /// per sequence, else patterns.
     pub fn counts_len(&self) -> usize {
-        self.sequence_count() * self.pattern_count()
+        if self.per_sequence {
+            self.sequence_count() * self.pattern_count()
+        } else {
+            self.pattern_count()
+        }
     }
 
     /// The launch grid (blocks of [`BLOCK_THREADS`]), enough for one word
     /// per thread up to a cap; the kernel loops over the rest.
     pub fn grid(&self) -> u32 {
-        self.words.div_ceil(BLOCK_THREADS as u64).clamp(1, 1 << 20) as u32
+        grid(self.words)
     }
 
     /// The input as `kernel_shim.cpp` reads it, with the launch geometry
@@ -183,6 +153,7 @@ impl KernelInput {
             self.sequence_count() as u64,
             grid as u64,
             block as u64,
+            self.per_sequence as u64,
         ];
         let all = head
             .iter()
@@ -197,18 +168,149 @@ impl KernelInput {
 
     /// Turns the kernel's output (`counts_len()` words) into [`Counts`].
     pub fn counts(&self, raw: &[u64], path: ScanPath) -> Counts {
-        let (np, nseq) = (self.pattern_count(), self.sequence_count());
-        let mut totals = vec![0u64; np];
-        for (i, &c) in raw.iter().enumerate().take(nseq * np) {
-            totals[i % np] += c;
-        }
-        let per = self.per_sequence.then_some((raw, nseq));
-        Counts {
-            kmers: self.pats.counts(&self.queries, &totals, per),
+        counts_from_raw(
+            &self.pats,
+            &self.queries,
+            raw,
+            self.per_sequence,
+            self.sequence_count(),
             path,
-            specialized: false,
-            positions: self.stream_len,
+            self.stream_len,
+        )
+    }
+}
+
+/// Every block's planes readable (checked before anything is allocated,
+/// so that the planes' size, taken from the header's stream_len, is one
+/// the blocks bear out); the first bad block in order, so the error does
+/// not depend on the thread count.
+pub(crate) fn check_blocks(reader: &Reader, block_count: u64) -> Result<()> {
+    match (0..block_count)
+        .into_par_iter()
+        .find_map_first(|b| reader.block_planes_unchecked(b).err())
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// The launch grid for `words` words of stream (blocks of
+/// [`BLOCK_THREADS`]): one word per thread up to a cap; the kernel's
+/// grid-stride loop covers the rest.
+pub(crate) fn grid(words: u64) -> u32 {
+    words.div_ceil(BLOCK_THREADS as u64).clamp(1, 1 << 20) as u32
+}
+
+/// Words per upload chunk: whole blocks of `per_block` words, about
+/// `target` words, never more than the stream rounded up to a block.
+#[cfg(any(feature = "cuda", test))]
+pub(crate) fn chunk_words(per_block: usize, target: usize, words: usize) -> usize {
+    let per_block = per_block.max(1);
+    let whole = words.div_ceil(per_block).max(1) * per_block;
+    (target.div_ceil(per_block).max(1) * per_block).min(whole)
+}
+
+/// Gathers the blocks from `first_block` on into `dst` (one slice per
+/// plane, as many words as the range holds: whole blocks, the last one
+/// possibly cut at the end of the stream), in parallel, with
+/// [`gather_block`]'s checks; returns the first reference-escaped position
+/// in stream order, and the first failing block's error in block order
+/// (whatever the thread count).
+pub(crate) fn gather_range(
+    reader: &Reader,
+    first_block: u64,
+    block_bases: u64,
+    stream_len: u64,
+    dst: [&mut [u64]; 3],
+) -> Result<Option<u64>> {
+    // Block b's planes are words [b B/64, (b + 1) B/64) of the stream's.
+    let per_block = (block_bases / 64).max(1) as usize;
+    let [q0, q1, q2] = dst;
+    let escapes: Vec<Option<u64>> = q0
+        .par_chunks_mut(per_block)
+        .zip(q1.par_chunks_mut(per_block))
+        .zip(q2.par_chunks_mut(per_block))
+        .enumerate()
+        .map(|(i, ((d0, d1), d2))| gather_block(reader, first_block + i as u64, block_bases, stream_len, [d0, d1, d2]))
+        .collect::<Vec<Result<Option<u64>>>>()
+        .into_iter()
+        .collect::<Result<_>>()?;
+    Ok(escapes.into_iter().flatten().next())
+}
+
+/// Copies block `b`'s three planes into `dst` (the stream's words from the
+/// block's first on, one slice per plane), checks the block's checksum
+/// after the copy (when the reader verifies: what was copied is what the
+/// checksum covered, even if the file changes meanwhile), and returns the
+/// first reference-escaped stream position in the block, if any.
+pub(crate) fn gather_block(
+    reader: &Reader,
+    b: u64,
+    block_bases: u64,
+    stream_len: u64,
+    dst: [&mut [u64]; 3],
+) -> Result<Option<u64>> {
+    let src = reader.block_planes_unchecked(b)?;
+    let [d0, d1, d2] = dst;
+    for (dst, src) in [&mut *d0, &mut *d1, &mut *d2].into_iter().zip(src) {
+        for (d, s) in dst.iter_mut().zip(src.chunks_exact(8)) {
+            *d = u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
         }
+    }
+    reader.recheck_block(b)?;
+    // SPEC §4: code 6 is p2 p1 p0 = 110. Positions past the end of the
+    // stream are padding (SPEC §5 [B1]), not codes.
+    let first = b * block_bases;
+    Ok(d0
+        .iter()
+        .zip(d1.iter())
+        .zip(d2.iter())
+        .enumerate()
+        .find_map(|(i, ((&x0, &x1), &x2))| {
+            let at = first + 64 * i as u64;
+            let e = x2 & x1 & !x0 & in_stream(at, stream_len);
+            (e != 0).then(|| at + e.trailing_zeros() as u64)
+        }))
+}
+
+/// The patterns as the kernel reads them, [`PATTERN_WORDS`] each.
+pub(crate) fn encode_patterns(pats: &Patterns) -> Vec<u64> {
+    let mut patterns = Vec::with_capacity(pats.codes.len() * PATTERN_WORDS);
+    for codes in &pats.codes {
+        let mut w = [0u64; PATTERN_WORDS];
+        w[0] = codes.len() as u64;
+        for (j, &c) in codes.iter().enumerate() {
+            w[1 + j / 64] |= (c as u64 & 1) << (j % 64);
+            w[9 + j / 64] |= ((c as u64 >> 1) & 1) << (j % 64);
+        }
+        patterns.extend_from_slice(&w);
+    }
+    patterns
+}
+
+/// Turns a kernel's output (per pattern, or per sequence and pattern)
+/// into [`Counts`].
+pub(crate) fn counts_from_raw(
+    pats: &Patterns,
+    queries: &[Query],
+    raw: &[u64],
+    per_sequence: bool,
+    nseq: usize,
+    path: ScanPath,
+    stream_len: u64,
+) -> Counts {
+    let np = pats.codes.len();
+    let mut totals = vec![0u64; np];
+    let len = if per_sequence { nseq * np } else { np };
+    for (i, &c) in raw.iter().enumerate().take(len) {
+        totals[i % np] += c;
+    }
+    let per = per_sequence.then_some((raw, nseq));
+    Counts {
+        kmers: pats.counts(queries, &totals, per),
+        path,
+        specialized: false,
+        positions: stream_len,
     }
 }
 
@@ -237,8 +339,69 @@ fn in_stream(at: u64, stream_len: u64) -> u64 {
     }
 }
 
-/// Compiles [`SOURCE`] to PTX with NVRTC (feature `cuda`; needs libnvrtc).
+/// Compiles [`SOURCE`] to PTX with NVRTC for the highest architecture it
+/// supports (feature `cuda`; needs libnvrtc of CUDA 12 or 13).
 #[cfg(feature = "cuda")]
 pub fn compile_ptx() -> std::result::Result<String, String> {
-    super::gpu::compile(None)
+    super::gpu::compile()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_chunks_are_whole_blocks_and_never_longer_than_the_stream() {
+        assert_eq!(chunk_words(16, 100, 1000), 112);
+        assert_eq!(chunk_words(16, 100, 50), 64);
+        assert_eq!(chunk_words(16, 1, 1000), 16);
+        assert_eq!(chunk_words(16, 100, 0), 16);
+        assert_eq!(chunk_words(0, 5, 3), 3);
+    }
+
+    /// Gathering in chunks of any whole number of blocks gives the words
+    /// of one whole gather: the upload's chunking cannot change the planes.
+    #[test]
+    fn a_chunked_gather_equals_the_whole_one() {
+        let mut w = crate::WriterBuilder::default()
+            .set_block_bases(512)
+            .build(std::io::Cursor::new(Vec::new()))
+            .unwrap();
+        let mut rng = 7u64;
+        for i in 0..4 {
+            let s: Vec<u8> = (0..700 + 900 * i)
+                .map(|_| {
+                    rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    b"ACGTNacgtRY"[(rng >> 33) as usize % 11]
+                })
+                .collect();
+            w.add_sequence(format!("s{i}").as_bytes(), &s, 60).unwrap();
+        }
+        let r = Reader::from_bytes(w.finish().unwrap().into_inner()).unwrap();
+        let q = [Query::new("ACG").unwrap()];
+        let whole = KernelInput::new(&r, &q, &ScanOptions::default()).unwrap();
+        let h = r.index_header().unwrap();
+        let words = whole.words as usize;
+        let per_block = (h.block_bases / 64) as usize;
+        for target in [1, 8, 17, 1000] {
+            let cw = chunk_words(per_block, target, words);
+            let mut got = [vec![0u64; words], vec![0u64; words], vec![0u64; words]];
+            for lo in (0..words).step_by(cw) {
+                let hi = (lo + cw).min(words);
+                let [a, b, c] = &mut got;
+                let e = gather_range(
+                    &r,
+                    (lo / per_block) as u64,
+                    h.block_bases as u64,
+                    h.stream_len,
+                    [&mut a[lo..hi], &mut b[lo..hi], &mut c[lo..hi]],
+                )
+                .unwrap();
+                assert_eq!(e, None);
+            }
+            for (p, (got, want)) in got.iter().zip(&whole.planes).enumerate() {
+                assert_eq!(got[..], want[..words], "plane {p}, chunk {cw} words");
+            }
+        }
+    }
 }

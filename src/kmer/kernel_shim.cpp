@@ -6,9 +6,9 @@
 //   kernel_shim INPUT OUTPUT
 //
 // INPUT is KernelInput::to_bytes() (src/kmer/kernel.rs): magic "TBKERNEL",
-// then little-endian u64 words, stream_len, npat, nseq, grid, block, the
-// three padded planes, the patterns and the sequence starts. OUTPUT gets the
-// nseq * npat counts as little-endian u64.
+// then little-endian u64 words, stream_len, npat, nseq, grid, block, per_seq,
+// the three padded planes, the patterns and the sequence starts. OUTPUT gets
+// the nseq * npat counts (npat when per_seq is 0) as little-endian u64.
 
 #include <cstdint>
 #include <cstdio>
@@ -66,12 +66,12 @@ int main(int argc, char** argv)
     }
     char magic[8];
     std::vector<tribit_u64> head, p0, p1, p2, pats, starts;
-    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, "TBKERNEL", 8) != 0 || !read_words(f, head, 6)) {
+    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, "TBKERNEL", 8) != 0 || !read_words(f, head, 7)) {
         fprintf(stderr, "%s: not a kernel input\n", argv[1]);
         return 2;
     }
     tribit_u64 words = head[0], stream_len = head[1], npat = head[2], nseq = head[3];
-    unsigned grid = (unsigned)head[4], block = (unsigned)head[5];
+    unsigned grid = (unsigned)head[4], block = (unsigned)head[5], per_seq = (unsigned)head[6];
     size_t padded = (size_t)words + TRIBIT_PAD_WORDS;
     if (!read_words(f, p0, padded) || !read_words(f, p1, padded) || !read_words(f, p2, padded) ||
         !read_words(f, pats, (size_t)npat * TRIBIT_PATTERN_WORDS) || !read_words(f, starts, (size_t)nseq + 1)) {
@@ -79,7 +79,7 @@ int main(int argc, char** argv)
         return 2;
     }
     fclose(f);
-    std::vector<tribit_u64> counts((size_t)(nseq * npat), 0);
+    std::vector<tribit_u64> counts((size_t)(per_seq ? nseq * npat : npat), 0);
     gridDim.x = grid;
     blockDim.x = block;
     for (unsigned b = 0; b < grid; ++b) {
@@ -87,7 +87,7 @@ int main(int argc, char** argv)
             blockIdx.x = b;
             threadIdx.x = t;
             tribit_kmer_count(p0.data(), p1.data(), p2.data(), words, stream_len, pats.data(), (unsigned)npat,
-                              starts.data(), nseq, counts.data());
+                              starts.data(), nseq, per_seq, counts.data());
         }
     }
     FILE* o = fopen(argv[2], "wb");

@@ -48,6 +48,10 @@ mod cpu;
 mod gpu;
 pub mod kernel;
 pub mod naive;
+#[cfg(feature = "cuda")]
+mod nvrtc;
+#[cfg(feature = "cuda")]
+pub use gpu::GpuPlanes;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -63,53 +67,96 @@ pub use cpu::{CpuPath, SPECIALIZED_K};
 /// bit-parallel scan; k ≤ 64 also has wide-register paths.
 pub const MAX_K: usize = 512;
 
-/// A k-mer to look for: 1 to [`MAX_K`] letters `A C G T`, either case.
+/// The largest number of mismatches a scan accepts (SPEC §14).
+pub const MAX_MISMATCHES: u8 = 3;
+
+/// The bases a pattern letter stands for, as a mask (bit c for code c:
+/// A 1, C 2, G 4, T 8): `A C G T` and the IUPAC codes (SPEC §14).
+fn letter_set(ch: char) -> Option<u8> {
+    Some(match ch.to_ascii_uppercase() {
+        'A' => 0b0001,
+        'C' => 0b0010,
+        'G' => 0b0100,
+        'T' => 0b1000,
+        'M' => 0b0011,
+        'R' => 0b0101,
+        'W' => 0b1001,
+        'S' => 0b0110,
+        'Y' => 0b1010,
+        'K' => 0b1100,
+        'V' => 0b0111,
+        'H' => 0b1011,
+        'D' => 0b1101,
+        'B' => 0b1110,
+        'N' => 0b1111,
+        _ => return None,
+    })
+}
+
+/// The letter of a base set (the inverse of `letter_set`).
+fn set_letter(set: u8) -> char {
+    b"?ACMGRSVTWYHKDBN"[set as usize & 15] as char
+}
+
+/// The set of the complements: A↔T, C↔G (code XOR 3) reverses the mask's
+/// four bits.
+fn complement_set(set: u8) -> u8 {
+    ((set & 1) << 3) | ((set & 2) << 1) | ((set & 4) >> 1) | ((set & 8) >> 3)
+}
+
+/// A k-mer to look for: 1 to [`MAX_K`] letters `A C G T`, or IUPAC codes
+/// that stand for several bases (`R Y S W K M B D H V N`), either case.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Query {
     text: String,
     codes: Vec<u8>,
+    sets: Vec<u8>,
 }
 
 impl Query {
-    /// Checks and stores a k-mer. Letters other than `A C G T` (in either
-    /// case) are an [`ErrorKind::Input`] error naming the letter.
+    /// Checks and stores a k-mer. Letters other than `A C G T` and the
+    /// IUPAC codes (in either case) are an [`ErrorKind::Input`] error
+    /// naming the letter.
     ///
     /// ```
     /// use tribit::kmer::Query;
     /// assert_eq!(Query::new("acgT").unwrap().as_str(), "ACGT");
-    /// assert!(Query::new("ACNT").is_err());
+    /// assert!(Query::new("TATAWAW").unwrap().is_degenerate());
+    /// assert!(Query::new("ACUT").is_err());
     /// ```
     pub fn new(kmer: &str) -> Result<Query> {
         if kmer.is_empty() {
             return Err(Error::input("empty k-mer: give 1 or more letters A, C, G, T"));
         }
-        let mut codes = Vec::with_capacity(kmer.len());
+        let mut sets = Vec::with_capacity(kmer.len());
         for (i, ch) in kmer.chars().enumerate() {
-            let c = match ch.to_ascii_uppercase() {
-                'A' => 0,
-                'C' => 1,
-                'G' => 2,
-                'T' => 3,
-                _ => {
+            match letter_set(ch) {
+                Some(s) => sets.push(s),
+                None => {
                     return Err(Error::input(format!(
-                        "k-mer '{kmer}': letter {:?} at position {} is not A, C, G or T",
+                        "k-mer '{kmer}': letter {:?} at position {} is not A, C, G, T or an IUPAC code \
+                         (R Y S W K M B D H V N)",
                         ch,
                         i + 1
                     )))
                 }
-            };
-            codes.push(c);
+            }
         }
-        if codes.len() > MAX_K {
+        if sets.len() > MAX_K {
             return Err(Error::input(format!(
                 "k-mer of length {} is longer than the maximum {MAX_K}",
-                codes.len()
+                sets.len()
             )));
         }
-        Ok(Query {
-            text: kmer.to_ascii_uppercase(),
-            codes,
-        })
+        Ok(Query::from_sets(sets))
+    }
+
+    fn from_sets(sets: Vec<u8>) -> Query {
+        Query {
+            text: sets.iter().map(|&s| set_letter(s)).collect(),
+            codes: sets.iter().map(|&s| s.trailing_zeros() as u8).collect(),
+            sets,
+        }
     }
 
     /// The k-mer in uppercase.
@@ -119,12 +166,23 @@ impl Query {
 
     /// Its length k.
     pub fn k(&self) -> usize {
-        self.codes.len()
+        self.sets.len()
     }
 
-    /// Its codes (SPEC §4: A 0, C 1, G 2, T 3).
+    /// Its codes (SPEC §4: A 0, C 1, G 2, T 3); at a degenerate position,
+    /// the lowest code the letter stands for.
     pub fn codes(&self) -> &[u8] {
         &self.codes
+    }
+
+    /// The bases each position stands for, as masks (bit c for code c).
+    pub fn sets(&self) -> &[u8] {
+        &self.sets
+    }
+
+    /// Whether a letter stands for more than one base.
+    pub fn is_degenerate(&self) -> bool {
+        self.sets.iter().any(|s| s.count_ones() > 1)
     }
 
     /// The reverse complement.
@@ -132,18 +190,20 @@ impl Query {
     /// ```
     /// use tribit::kmer::Query;
     /// assert_eq!(Query::new("AACG").unwrap().reverse_complement().as_str(), "CGTT");
+    /// assert_eq!(Query::new("GRN").unwrap().reverse_complement().as_str(), "NYC");
     /// ```
     pub fn reverse_complement(&self) -> Query {
         // SPEC §4: the complement of an A, C, G or T code is code XOR 3.
-        let codes: Vec<u8> = self.codes.iter().rev().map(|c| c ^ 3).collect();
-        let text = codes.iter().map(|&c| b"ACGT"[c as usize] as char).collect();
-        Query { text, codes }
+        Query::from_sets(self.sets.iter().rev().map(|&s| complement_set(s)).collect())
     }
 
     /// Whether the k-mer equals its reverse complement (then both strands
     /// count it once per position).
     pub fn is_palindrome(&self) -> bool {
-        self.codes.iter().zip(self.codes.iter().rev()).all(|(a, b)| *a == b ^ 3)
+        self.sets
+            .iter()
+            .zip(self.sets.iter().rev())
+            .all(|(&a, &b)| a == complement_set(b))
     }
 }
 
@@ -199,6 +259,7 @@ pub struct ScanOptions {
     per_sequence: bool,
     use_summary: bool,
     cpu_path: Option<CpuPath>,
+    mismatches: u8,
 }
 
 impl Default for ScanOptions {
@@ -210,6 +271,7 @@ impl Default for ScanOptions {
             per_sequence: false,
             use_summary: true,
             cpu_path: None,
+            mismatches: 0,
         }
     }
 }
@@ -225,6 +287,19 @@ impl ScanOptions {
     pub fn set_threads(mut self, n: Option<usize>) -> Self {
         self.threads = n;
         self
+    }
+
+    /// Windows with up to `m` positions that differ from the pattern match
+    /// too (Hamming distance, SPEC §14); at most [`MAX_MISMATCHES`], which
+    /// the scan checks.
+    pub fn set_mismatches(mut self, m: u8) -> Self {
+        self.mismatches = m;
+        self
+    }
+
+    /// The mismatches allowed.
+    pub fn mismatches(&self) -> u8 {
+        self.mismatches
     }
 
     /// CPU or GPU.
@@ -354,8 +429,10 @@ pub struct Match {
 
 /// The distinct code strings to scan for, and which query strand each is.
 pub(crate) struct Patterns {
-    /// Distinct patterns (codes).
+    /// Distinct patterns (codes; see [`Query::codes`]).
     pub codes: Vec<Vec<u8>>,
+    /// Their base sets (see [`Query::sets`]), which tell them apart.
+    pub sets: Vec<Vec<u8>>,
     /// Per query: its forward pattern and, with both strands (not a
     /// palindrome), its reverse-complement pattern.
     pub of_query: Vec<(usize, Option<usize>)>,
@@ -364,20 +441,21 @@ pub(crate) struct Patterns {
 impl Patterns {
     pub fn new(queries: &[Query], both_strands: bool) -> Patterns {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut codes: Vec<Vec<u8>> = Vec::new();
-        let mut add = |c: Vec<u8>| {
-            *index.entry(c.clone()).or_insert_with(|| {
-                codes.push(c);
+        let (mut codes, mut sets): (Vec<Vec<u8>>, Vec<Vec<u8>>) = (Vec::new(), Vec::new());
+        let mut add = |q: Query| {
+            *index.entry(q.sets.clone()).or_insert_with(|| {
+                codes.push(q.codes);
+                sets.push(q.sets);
                 codes.len() - 1
             })
         };
         let mut of_query = Vec::with_capacity(queries.len());
         for q in queries {
-            let f = add(q.codes.clone());
-            let r = (both_strands && !q.is_palindrome()).then(|| add(q.reverse_complement().codes));
+            let f = add(q.clone());
+            let r = (both_strands && !q.is_palindrome()).then(|| add(q.reverse_complement()));
             of_query.push((f, r));
         }
-        Patterns { codes, of_query }
+        Patterns { codes, sets, of_query }
     }
 
     /// Turns per-pattern totals (and per-pattern-per-sequence counts,
@@ -471,9 +549,30 @@ pub(crate) fn reference_escape_error(reader: &Reader, pos: u64) -> Error {
     )
 }
 
-fn check_queries(queries: &[Query]) -> Result<()> {
+fn check_queries(queries: &[Query], options: &ScanOptions) -> Result<()> {
     if queries.is_empty() {
         return Err(Error::input("no k-mer given"));
+    }
+    if options.mismatches > MAX_MISMATCHES {
+        return Err(Error::input(format!(
+            "--mismatches {}: at most {MAX_MISMATCHES} are supported",
+            options.mismatches
+        )));
+    }
+    if options.device == Device::Gpu {
+        exact_only(queries, options)?;
+    }
+    Ok(())
+}
+
+/// The GPU kernel matches exact k-mers only: IUPAC letters and mismatches
+/// are *unsupported* there.
+pub(crate) fn exact_only(queries: &[Query], options: &ScanOptions) -> Result<()> {
+    if options.mismatches > 0 || queries.iter().any(Query::is_degenerate) {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            "--device gpu: IUPAC letters and --mismatches run on the CPU only (use --device cpu)",
+        ));
     }
     Ok(())
 }
@@ -525,49 +624,94 @@ pub(crate) const LOCATE_BATCH_POSITIONS: u64 = 1 << 20;
 /// On the CPU, blocks are scanned in parallel and matches that cross a
 /// block boundary are found exactly; the counts do not depend on the thread
 /// count or the path. On the GPU (`cuda` feature), the same planes are
-/// copied to the device and the answer is the same.
+/// uploaded to the device and the answer is the same; a [`Counter`] keeps
+/// them there for many counts.
 pub fn count(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Result<Counts> {
-    check_queries(queries)?;
-    let positions = reader.index_header().map_or(0, |h| h.stream_len);
-    match options.device {
-        Device::Gpu => gpu_count(reader, queries, options),
-        Device::Cpu => {
-            let pats = Patterns::new(queries, options.both_strands);
-            let plan = cpu::Plan::new(reader, &pats.codes, options)?;
-            let starts = if options.per_sequence {
-                Some(sequence_starts(reader)?)
-            } else {
-                None
-            };
-            let pool = Pool::new(options.threads)?;
-            let (totals, per_seq) = pool.install(|| plan.count(reader, starts.as_deref()))?;
-            let nseq = starts.as_ref().map_or(0, |s| s.len() - 1);
-            let kmers = pats.counts(queries, &totals, per_seq.as_deref().map(|v| (v, nseq)));
-            Ok(Counts {
-                kmers,
-                path: ScanPath::Cpu(plan.path()),
-                specialized: plan.specialized(),
-                positions,
-            })
+    check_queries(queries, options)?;
+    Counter::new(reader, options)?.count(queries, options)
+}
+
+/// Counts over one file, prepared once for many: on the GPU the file's
+/// planes are uploaded once ([`GpuPlanes`], feature `cuda`) and each count
+/// is one launch over them; on the CPU nothing needs preparing.
+pub struct Counter<'r> {
+    reader: &'r Reader,
+    #[cfg(feature = "cuda")]
+    gpu: Option<GpuPlanes>,
+    prepare_seconds: f64,
+}
+
+impl<'r> Counter<'r> {
+    /// Prepares `reader` for counts on `options`' device.
+    pub fn new(reader: &'r Reader, options: &ScanOptions) -> Result<Counter<'r>> {
+        let t = std::time::Instant::now();
+        #[cfg(feature = "cuda")]
+        let gpu = match options.device {
+            Device::Gpu => Some(gpu_upload(reader)?),
+            Device::Cpu => None,
+        };
+        #[cfg(not(feature = "cuda"))]
+        if options.device == Device::Gpu {
+            return Err(no_cuda());
         }
+        Ok(Counter {
+            reader,
+            #[cfg(feature = "cuda")]
+            gpu,
+            prepare_seconds: t.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Seconds [`Counter::new`] took: the upload of the planes on the GPU
+    /// (device set-up, block checks and copies), about nothing on the CPU.
+    pub fn prepare_seconds(&self) -> f64 {
+        self.prepare_seconds
+    }
+
+    /// Counts every query over every sequence (SPEC §14), on the device
+    /// the counter was prepared for (`options.device` is not looked at
+    /// again).
+    pub fn count(&self, queries: &[Query], options: &ScanOptions) -> Result<Counts> {
+        check_queries(queries, options)?;
+        #[cfg(feature = "cuda")]
+        if let Some(g) = &self.gpu {
+            return g.count(queries, options);
+        }
+        let reader = self.reader;
+        let positions = reader.index_header().map_or(0, |h| h.stream_len);
+        let pats = Patterns::new(queries, options.both_strands);
+        let plan = cpu::Plan::new(reader, &pats, options)?;
+        let starts = if options.per_sequence {
+            Some(sequence_starts(reader)?)
+        } else {
+            None
+        };
+        let pool = Pool::new(options.threads)?;
+        let (totals, per_seq) = pool.install(|| plan.count(reader, starts.as_deref()))?;
+        let nseq = starts.as_ref().map_or(0, |s| s.len() - 1);
+        let kmers = pats.counts(queries, &totals, per_seq.as_deref().map(|v| (v, nseq)));
+        Ok(Counts {
+            kmers,
+            path: ScanPath::Cpu(plan.path()),
+            specialized: plan.specialized(),
+            positions,
+        })
     }
 }
 
 #[cfg(feature = "cuda")]
-fn gpu_count(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Result<Counts> {
-    // Probe before gathering the planes, so a missing GPU fails fast.
+fn gpu_upload(reader: &Reader) -> Result<GpuPlanes> {
+    // Probe before reading the planes, so a missing GPU fails fast.
     gpu::probe().map_err(|e| Error::new(ErrorKind::Unsupported, format!("--device gpu: {e}")))?;
-    let input = kernel::KernelInput::new(reader, queries, options)?;
-    let raw = gpu::run(&input)?;
-    Ok(input.counts(&raw, ScanPath::Gpu))
+    GpuPlanes::upload(reader)
 }
 
 #[cfg(not(feature = "cuda"))]
-fn gpu_count(_: &Reader, _: &[Query], _: &ScanOptions) -> Result<Counts> {
-    Err(Error::new(
+fn no_cuda() -> Error {
+    Error::new(
         ErrorKind::Unsupported,
         "--device gpu: this tribit was built without GPU support (rebuild with `--features cuda`)",
-    ))
+    )
 }
 
 /// Whether a GPU scan can run here, or why not: the `cuda` feature, the
@@ -581,6 +725,23 @@ pub fn gpu_available() -> std::result::Result<String, String> {
     {
         Err("this tribit was built without the `cuda` feature".to_string())
     }
+}
+
+/// Whether `TRIBIT_REQUIRE_GPU` asks that GPU tests run rather than skip
+/// (set and neither empty nor `0`).
+pub fn gpu_required() -> bool {
+    std::env::var_os("TRIBIT_REQUIRE_GPU").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// For GPU tests that cannot run here: prints why and returns, or, when
+/// [`gpu_required`], panics with the reason, so a test run that was meant
+/// to use the GPU can never pass without it.
+#[doc(hidden)]
+pub fn skip_unless_gpu_required(why: &str) {
+    if gpu_required() {
+        panic!("TRIBIT_REQUIRE_GPU is set, but this GPU test cannot run: {why}");
+    }
+    println!("skipped: {why}");
 }
 
 /// Reports every occurrence of the queries, in stream order (sequence,
@@ -602,7 +763,7 @@ pub fn locate(
     options: &ScanOptions,
     mut on_match: impl FnMut(Match) -> Result<()>,
 ) -> Result<ScanPath> {
-    check_queries(queries)?;
+    check_queries(queries, options)?;
     if options.device == Device::Gpu {
         return Err(Error::new(
             ErrorKind::Unsupported,
@@ -610,7 +771,7 @@ pub fn locate(
         ));
     }
     let pats = Patterns::new(queries, options.both_strands);
-    let plan = cpu::Plan::new(reader, &pats.codes, options)?;
+    let plan = cpu::Plan::new(reader, &pats, options)?;
     let starts = sequence_starts(reader)?;
     let pool = Pool::new(options.threads)?;
     pool.install(|| plan.check_reference_escapes(reader))?;

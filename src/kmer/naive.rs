@@ -1,7 +1,8 @@
 //! The naive twin of the k-mer scan, for tests: every window of every
 //! sequence's decoded letters (as [`Reader::fetch`] returns them), compared
 //! letter by letter with the query after uppercasing. It shares nothing with
-//! the fast paths but the [`Query`] type.
+//! the fast paths but the [`Query`] type. IUPAC letters and mismatches
+//! (SPEC §14) are written out here on letters, from the SPEC's table.
 
 use super::{KmerCount, Match, Query, Strand, StrandCounts};
 use crate::error::Result;
@@ -34,6 +35,17 @@ fn each_sequence(reader: &Reader, mut f: impl FnMut(usize, &[u8])) -> Result<()>
 /// assert_eq!((c[0].forward, c[0].reverse), (4, 0));
 /// ```
 pub fn count(reader: &Reader, queries: &[Query], both_strands: bool) -> Result<Vec<KmerCount>> {
+    count_with_mismatches(reader, queries, both_strands, 0)
+}
+
+/// [`count`] where a window may differ from the query in up to
+/// `mismatches` positions.
+pub fn count_with_mismatches(
+    reader: &Reader,
+    queries: &[Query],
+    both_strands: bool,
+    mismatches: usize,
+) -> Result<Vec<KmerCount>> {
     let mut out: Vec<KmerCount> = queries
         .iter()
         .map(|q| KmerCount {
@@ -43,7 +55,7 @@ pub fn count(reader: &Reader, queries: &[Query], both_strands: bool) -> Result<V
             per_sequence: vec![StrandCounts::default(); reader.len()],
         })
         .collect();
-    locate_each(reader, queries, both_strands, |m| {
+    locate_each(reader, queries, both_strands, mismatches, |m| {
         let c = &mut out[m.query];
         match m.strand {
             Strand::Forward => {
@@ -61,13 +73,58 @@ pub fn count(reader: &Reader, queries: &[Query], both_strands: bool) -> Result<V
 
 /// Every match, in the order [`super::locate`] reports them.
 pub fn locate(reader: &Reader, queries: &[Query], both_strands: bool) -> Result<Vec<Match>> {
+    locate_with_mismatches(reader, queries, both_strands, 0)
+}
+
+/// [`locate`] where a window may differ from the query in up to
+/// `mismatches` positions.
+pub fn locate_with_mismatches(
+    reader: &Reader,
+    queries: &[Query],
+    both_strands: bool,
+    mismatches: usize,
+) -> Result<Vec<Match>> {
     let mut out = Vec::new();
-    locate_each(reader, queries, both_strands, |m| out.push(m))?;
+    locate_each(reader, queries, both_strands, mismatches, |m| out.push(m))?;
     out.sort();
     Ok(out)
 }
 
-fn locate_each(reader: &Reader, queries: &[Query], both_strands: bool, mut f: impl FnMut(Match)) -> Result<()> {
+/// The genome letters an IUPAC pattern letter accepts (SPEC §14).
+fn accepts(pattern: u8, base: u8) -> bool {
+    let bases: &[u8] = match pattern {
+        b'R' => b"AG",
+        b'Y' => b"CT",
+        b'S' => b"CG",
+        b'W' => b"AT",
+        b'K' => b"GT",
+        b'M' => b"AC",
+        b'B' => b"CGT",
+        b'D' => b"AGT",
+        b'H' => b"ACT",
+        b'V' => b"ACG",
+        b'N' => b"ACGT",
+        _ => return pattern == base,
+    };
+    bases.contains(&base)
+}
+
+/// Whether `window` (uppercase genome letters) reads as `pattern` with at
+/// most `mismatches` differences: every letter must be A, C, G or T.
+fn window_matches(window: &[u8], pattern: &[u8], mismatches: usize) -> bool {
+    if !window.iter().all(|b| b"ACGT".contains(b)) {
+        return false;
+    }
+    window.iter().zip(pattern).filter(|&(&b, &p)| !accepts(p, b)).count() <= mismatches
+}
+
+fn locate_each(
+    reader: &Reader,
+    queries: &[Query],
+    both_strands: bool,
+    mismatches: usize,
+    mut f: impl FnMut(Match),
+) -> Result<()> {
     let texts: Vec<(Vec<u8>, Option<Vec<u8>>)> = queries
         .iter()
         .map(|q| {
@@ -84,7 +141,7 @@ fn locate_each(reader: &Reader, queries: &[Query], both_strands: bool, mut f: im
             }
             for s in 0..=letters.len() - k {
                 let w = &letters[s..s + k];
-                if w == &fwd[..] {
+                if window_matches(w, fwd, mismatches) {
                     f(Match {
                         sequence: i,
                         start: s as u64,
@@ -92,7 +149,7 @@ fn locate_each(reader: &Reader, queries: &[Query], both_strands: bool, mut f: im
                         strand: Strand::Forward,
                     });
                 }
-                if rev.as_deref() == Some(w) {
+                if rev.as_deref().is_some_and(|r| window_matches(w, r, mismatches)) {
                     f(Match {
                         sequence: i,
                         start: s as u64,

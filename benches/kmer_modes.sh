@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# k-mer modes side by side in one run: exact, IUPAC and mismatches (SPEC
+# §14), and many patterns in one pass, over one seeded genome.
+#
+#   benches/kmer_modes.sh [--scale F] [--runs N] [--no-build]
+#
+#   --scale F   genome size, F x 3,088,269,832 bases (default 0.05)
+#   --runs N    scans per process; the fastest is reported (default 3)
+#
+# Each row is `tribit kmer count FILE ... --json --repeat N` with 2
+# threads and a warm page cache: "best" is the fastest scan in the process,
+# and the ratio is against the exact scan of the same k in the same run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SCALE=0.05
+RUNS=3
+BUILD=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --scale) SCALE="$2"; shift 2 ;;
+    --runs) RUNS="$2"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "kmer_modes: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+cd "$ROOT"
+[ "$BUILD" = 0 ] || cargo build --release --quiet --bin tribit --example gen_genome
+TRIBIT="$ROOT/target/release/tribit"
+DATA="$ROOT/bench-data"
+mkdir -p "$DATA"
+FA="$DATA/modes-$SCALE.fa"
+TB="$DATA/modes-$SCALE.tbit"
+[ -s "$FA" ] || "$ROOT/target/release/examples/gen_genome" --scale "$SCALE" -q -o "$FA"
+[ -s "$TB" ] || "$TRIBIT" import fasta "$FA" -o "$TB" -q -f
+PATS="$(mktemp)"
+trap 'rm -f "$PATS"' EXIT
+
+best() {
+  "$TRIBIT" kmer count "$TB" "$@" -t 2 --json --repeat "$RUNS" |
+    python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["seconds"], sum(k["count"] for k in d["kmers"]))'
+}
+row() {
+  local label="$1" base="$2"; shift 2
+  read -r s n < <(best "$@")
+  python3 -c "import sys; s, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{sys.argv[3]:<42} {s:9.4f} s  {s / b:7.2f}x  {sys.argv[4]:>12} matches')" "$s" "$base" "$label" "$n"
+}
+echo "genome: $("$TRIBIT" export sizes "$TB" | awk '{s += $2} END {print s}') bases (scale $SCALE), best of $RUNS per process, 2 threads"
+printf '%-42s %11s  %8s  %20s\n' "query" "best" "ratio" ""
+# The exact scans are the bases of the ratios: best of two processes.
+e7="$( (best ACGTACG; best ACGTACG) | sort -g | head -1 | cut -d' ' -f1)"
+row "7-mer exact ACGTACG" "$e7" ACGTACG
+row "7-mer, 2 degenerate ACNTASG" "$e7" ACNTASG
+row "7-mer, 2 degenerate TATAWAW" "$e7" TATAWAW
+e21="$( (best AAAGAATTAGCAAAGTTTGAT; best AAAGAATTAGCAAAGTTTGAT) | sort -g | head -1 | cut -d' ' -f1)"
+row "21-mer exact" "$e21" AAAGAATTAGCAAAGTTTGAT
+row "21-mer, 1 mismatch" "$e21" AAAGAATTAGCAAAGTTTGAT -m 1
+row "21-mer, 2 mismatches" "$e21" AAAGAATTAGCAAAGTTTGAT -m 2
+row "21-mer, 3 mismatches" "$e21" AAAGAATTAGCAAAGTTTGAT -m 3
+for n in 10 100; do
+  "$TRIBIT" get "$TB" -r <(python3 -c "
+import random, sys
+random.seed($n)
+for _ in range($n):
+    s = random.randrange(1, 12_000_000)
+    print(f'chr1:{s}-{s + 20}')
+") -n 0 | grep -v '^>' | tr 'acgtn' 'ACGTA' | tr -c 'ACGT\n' 'A' > "$PATS"
+  row "$n 21-mers (--patterns), one pass" "$e21" --patterns "$PATS"
+done
