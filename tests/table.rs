@@ -419,6 +419,44 @@ fn file_of(sections: &[(u32, bool, u32, &[u8])]) -> Vec<u8> {
     c.finish().unwrap().into_inner()
 }
 
+/// SPEC [HI6]: an index whose entries are out of hash order (resealed, so
+/// the checksums hold) is refused where it is parsed, and its conditions
+/// are scanned: every key still gives its rows, never too few.
+#[test]
+fn an_index_out_of_order_is_refused_not_answered_short() {
+    use tribit::spec::kind;
+    use tribit::validate::validate;
+    let good = keyed(ByteOrder::Little, None);
+    let (ix0, _) = nth_section(&good, kind::HASH_INDEX, 0); // on PATIENT
+    let bits = u32::from_le_bytes(good[ix0 + 4..ix0 + 8].try_into().unwrap());
+    let entry_count = le64(&good, ix0 + 8) as usize;
+    assert!(entry_count >= 2);
+    let entries = ix0 + 72 + 8 * ((1usize << bits) + 1);
+    // Swap the first two entries of the first bucket holding two, else the
+    // first two entries.
+    let dir = |b: usize| le64(&good, ix0 + 72 + 8 * b) as usize;
+    let e = (0..1usize << bits).find(|&b| dir(b + 1) - dir(b) >= 2).map_or(0, dir);
+    let mut b = good.clone();
+    let (x, y) = (entries + 16 * e, entries + 16 * (e + 1));
+    let first: Vec<u8> = b[x..x + 16].to_vec();
+    b.copy_within(y..y + 16, x);
+    b[y..y + 16].copy_from_slice(&first);
+    reseal(&mut b);
+    let f = tribit::File::from_bytes(b.clone()).unwrap();
+    let t = f.table("expr").unwrap();
+    let u = t.unusable_indexes();
+    assert_eq!(u.len(), 1, "{u:?}");
+    assert_eq!(u[0].section_offset, ix0 as u64);
+    assert!(u[0].message.ends_with("[HI6]"), "{}", u[0]);
+    for p in 0..40u64 {
+        let (got, plan) = t.select(&[("PATIENT", vec![Value::UInt(p)])]).unwrap();
+        assert_eq!(plan, vec![tribit::table::Plan::Scan("PATIENT".into())]);
+        assert_eq!(got, naive(t, &[(0, vec![Value::UInt(p)])]), "patient {p}");
+    }
+    let r = validate(&b);
+    assert!(r.has("HI6"), "{:?}", r.problems);
+}
+
 /// SPEC [HI1]: an index with another hash function, or a bad checksum, is
 /// skipped, not the table: its conditions are scanned and give the same rows.
 #[test]

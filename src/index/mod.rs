@@ -439,7 +439,7 @@ impl<'a> HashIndex<'a> {
         }
         let entries_at = dir_at + ((1u64 << bits) + 1) * 8;
         let words_at = entries_at + entry_count * 16;
-        Ok(HashIndex {
+        let ix = HashIndex {
             bytes,
             order,
             offset,
@@ -451,7 +451,55 @@ impl<'a> HashIndex<'a> {
             entries_at: entries_at as usize,
             words_at: words_at as usize,
             origin: None,
-        })
+        };
+        ix.check_order()?;
+        Ok(ix)
+    }
+
+    /// [HI6]: the bucket directory starts at 0, never decreases and ends at
+    /// entry_count; every entry lies in the bucket of its hash's top bits;
+    /// entry hashes never decrease. A lookup reads one bucket and relies on
+    /// all three (SPEC §8.4), so an index that breaks them is refused here,
+    /// once, rather than answering a lookup with too few rows: its table is
+    /// then scanned. One pass over the directory and the entries.
+    pub fn check_order(&self) -> Result<()> {
+        let n = 1u64 << self.bits;
+        let bad = |at: usize, m: String| Err(Error::format(Some(kind::HASH_INDEX), self.offset + at as u64, m));
+        if self.bucket(0) != 0 || self.bucket(n) != self.entry_count {
+            return bad(
+                self.dir_at,
+                format!(
+                    "bucket directory runs {}..{}, not 0..{} [HI6]",
+                    self.bucket(0),
+                    self.bucket(n),
+                    self.entry_count
+                ),
+            );
+        }
+        let mut prev = 0;
+        for b in 0..n {
+            let (lo, hi) = (self.bucket(b), self.bucket(b + 1));
+            if lo > hi || hi > self.entry_count {
+                return bad(
+                    self.dir_at + 8 * b as usize,
+                    format!(
+                        "bucket {b} spans entries {lo}..{hi}, outside 0..{} [HI6]",
+                        self.entry_count
+                    ),
+                );
+            }
+            for e in lo..hi {
+                let h = self.entry_hash(e);
+                if bucket_of(h, self.bits) != b || h < prev {
+                    return bad(
+                        self.entries_at + 16 * e as usize,
+                        format!("entry {e} is out of hash order or outside its bucket {b} [HI6]"),
+                    );
+                }
+                prev = h;
+            }
+        }
+        Ok(())
     }
 
     /// The index file this index was read from (SPEC §8.8), or `None` when
