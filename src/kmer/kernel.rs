@@ -100,7 +100,7 @@ impl KernelInput {
             .enumerate()
             .map(|(b, ((d0, d1), d2))| -> Result<Option<u64>> {
                 let src = reader.block_planes_unchecked(b as u64)?;
-                for (dst, src) in [&mut *d0, &mut *d1, &mut *d2].into_iter().zip(src) {
+                for (dst, src) in [&mut *d0, &mut *d1, &mut *d2].into_iter().zip(src.planes()) {
                     for (d, s) in dst.iter_mut().zip(src.chunks_exact(8)) {
                         *d = u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
                     }
