@@ -55,8 +55,24 @@ impl std::fmt::Display for Compression {
 /// zstd frame that records its content size; None when the frame would not
 /// be smaller than the raw bytes, so the block is better stored raw.
 pub(crate) fn compress(raw: &[u8], level: i32) -> Result<Option<Vec<u8>>> {
-    let frame = zstd::bulk::compress(raw, level).map_err(|e| Error::io("zstd compression failed", e))?;
-    Ok((frame.len() < raw.len()).then_some(frame))
+    thread_local! {
+        // A compression context costs hundreds of KiB to set up: one per
+        // thread, reused block after block.
+        static CCTX: std::cell::RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let fail = |e| Error::io("zstd compression failed", e);
+    CCTX.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.as_ref().is_none_or(|(l, _)| *l != level) {
+            *c = Some((level, zstd::bulk::Compressor::new(level).map_err(fail)?));
+        }
+        let Some((_, cctx)) = c.as_mut() else {
+            return Ok(None);
+        };
+        let frame = cctx.compress(raw).map_err(fail)?;
+        Ok((frame.len() < raw.len()).then_some(frame))
+    })
 }
 
 /// Decompresses a stored zstd block (SPEC §5.3): exactly one frame, whose
@@ -72,8 +88,24 @@ pub(crate) fn decompress(stored: &[u8], raw_len: usize) -> std::result::Result<V
         }
         Err(_) => return Err("the stored block is not a zstd frame".into()),
     }
+    thread_local! {
+        // A decompression context is costly to set up: one per thread.
+        static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
     // One byte more than expected, so that a longer content is seen.
-    let out = zstd::bulk::decompress(stored, raw_len + 1).map_err(|e| format!("zstd frame does not decode: {e}"))?;
+    let out = DCTX
+        .with(|d| {
+            let mut d = d.borrow_mut();
+            if d.is_none() {
+                *d = Some(zstd::bulk::Decompressor::new()?);
+            }
+            match d.as_mut() {
+                Some(d) => d.decompress(stored, raw_len + 1),
+                None => Ok(Vec::new()),
+            }
+        })
+        .map_err(|e| format!("zstd frame does not decode: {e}"))?;
     if out.len() != raw_len {
         return Err(format!(
             "the zstd frame holds {} bytes, expected {raw_len} (3 planes)",
