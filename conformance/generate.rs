@@ -107,6 +107,55 @@ pub fn import(text: &[u8], order: ByteOrder, block_bases: u32, refget: bool) -> 
     w.finish().expect("finish").into_inner()
 }
 
+/// FASTA → tribit bytes with every block the reference writer can shrink
+/// stored as a zstd frame (SPEC §5.3).
+pub fn import_zstd(text: &[u8], order: ByteOrder) -> Vec<u8> {
+    let mut w = WriterBuilder::default()
+        .set_byte_order(order)
+        .set_block_bases(512)
+        .set_compression(tribit::Compression::Zstd(3))
+        .build(Cursor::new(Vec::new()))
+        .expect("writer");
+    fasta::read_fasta(text, &mut w).expect("valid FASTA");
+    w.finish().expect("finish").into_inner()
+}
+
+/// Rewrites the zstd blocks of a little-endian file: block k's stored
+/// bytes become `f(k, raw block)`; BLOCKS and BLOCK_INDEX are rebuilt
+/// around them and every checksum recomputed.
+fn restore_zstd(b: &[u8], f: impl Fn(usize, &[u8]) -> Vec<u8>) -> Vec<u8> {
+    let (bi, _) = section(b, kind::BLOCK_INDEX);
+    let (bl, bl_len) = section(b, kind::BLOCKS);
+    let count = section(b, kind::BLOCK_INDEX).1 / 48;
+    let mut blocks = Vec::new();
+    let mut index = b[bi..bi + 48 * count].to_vec();
+    for k in 0..count {
+        let e = bi + 48 * k;
+        let (off, len) = (u64_at(b, e) as usize, u64_at(b, e + 8) as usize);
+        let stored = &b[bl + off..bl + off + len];
+        let new = if b[e + 28] == 1 {
+            let raw = zstd::bulk::decompress(stored, 3 * 64 * 8).expect("frame");
+            f(k, &raw)
+        } else {
+            while blocks.len() % 64 != 0 {
+                blocks.push(0);
+            }
+            stored.to_vec()
+        };
+        index[48 * k..48 * k + 8].copy_from_slice(&(blocks.len() as u64).to_le_bytes());
+        index[48 * k + 8..48 * k + 16].copy_from_slice(&(new.len() as u64).to_le_bytes());
+        blocks.extend_from_slice(&new);
+    }
+    let _ = bl_len;
+    let mut out = rebuild(b, |k, data| match k {
+        kind::BLOCKS => blocks.clone(),
+        kind::BLOCK_INDEX => index.clone(),
+        _ => data.to_vec(),
+    });
+    reseal(&mut out);
+    out
+}
+
 /// A FASTA whose sequences cross 512-position block boundaries, with masks
 /// and exceptions on both sides of them (deterministic).
 fn boundaries_fasta() -> Vec<u8> {
@@ -412,6 +461,18 @@ pub fn vectors() -> Vec<Vector> {
         "§8.4, §8.8",
         "version 1.3: an index file for the table of 013, with indexes on (CODE) and (U16, ID) tied to it by an INDEX_TARGET",
     );
+    valid(
+        "050_zstd_blocks",
+        import_zstd(&boundaries_fasta(), ByteOrder::Little),
+        "§5.3",
+        "version 1.4: 004's sequences in zstd blocks of 512 positions, stored back to back at offsets that are not multiples of 64",
+    );
+    valid(
+        "051_zstd_blocks_big_endian",
+        import_zstd(&boundaries_fasta(), ByteOrder::Big),
+        "§2.2, §5.3",
+        "050 written big-endian: integer fields swapped, the zstd frames identical",
+    );
     let table = table_file(ByteOrder::Little);
 
     let mut bad = |name, class, label, spec, description, bytes: Vec<u8>| {
@@ -660,10 +721,10 @@ pub fn vectors() -> Vec<Vector> {
         "unsupported",
         "BI10",
         "§2.4 step 23, §5.1",
-        "block encoding 1",
+        "block encoding 2",
         edit(&two, &|b| {
             let (off, _) = section(b, kind::BLOCK_INDEX);
-            b[off + 28] = 1;
+            b[off + 28] = 2;
             reseal(b);
         }),
     );
@@ -721,6 +782,46 @@ pub fn vectors() -> Vec<Vector> {
                 .expect("dict column");
             let at = off + u32_at(b, d + 4) as usize;
             b[at..at + 4].copy_from_slice(&7u32.to_le_bytes());
+            reseal(b);
+        }),
+    );
+    let zstd = import_zstd(&boundaries_fasta(), ByteOrder::Little);
+    bad(
+        "250_zstd_content_short",
+        "format",
+        "Z1",
+        "§5.3",
+        "block 1 is a zstd frame of 191 bytes, one short of its raw block; checksums match",
+        restore_zstd(&zstd, |k, raw| {
+            let n = if k == 1 { raw.len() - 1 } else { raw.len() };
+            zstd::bulk::compress(&raw[..n], 3).expect("compress")
+        }),
+    );
+    bad(
+        "251_zstd_two_frames",
+        "format",
+        "Z1",
+        "§5.3",
+        "block 1 is two zstd frames that together hold its raw block; checksums match",
+        restore_zstd(&zstd, |k, raw| {
+            let mut f = zstd::bulk::compress(&raw[..if k == 1 { 96 } else { raw.len() }], 3).expect("compress");
+            if k == 1 {
+                f.extend(zstd::bulk::compress(&raw[96..], 3).expect("compress"));
+            }
+            f
+        }),
+    );
+    bad(
+        "252_zstd_not_a_frame",
+        "format",
+        "Z1",
+        "§5.3",
+        "the first byte of block 0's frame (the zstd magic) is changed; checksums match",
+        edit(&zstd, &|b| {
+            let (bi, _) = section(b, kind::BLOCK_INDEX);
+            let (bl, _) = section(b, kind::BLOCKS);
+            let at = bl + u64_at(b, bi) as usize;
+            b[at] ^= 0xFF;
             reseal(b);
         }),
     );
@@ -971,7 +1072,7 @@ pub fn manifest(vs: &[Vector]) -> String {
             m
         })
         .collect();
-    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.3", "vectors": items });
+    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.4", "vectors": items });
     serde_json::to_string_pretty(&doc).expect("json") + "\n"
 }
 

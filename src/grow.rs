@@ -371,7 +371,12 @@ fn sync_directory(path: &Path) -> Result<()> {
 }
 
 /// Copies one section, checking that its bytes still have its checksum.
-fn copy_section(c: &mut ContainerWriter<AtomicFile>, bytes: &[u8], e: &DirectoryEntry) -> Result<()> {
+/// Copies section `e` of `bytes` unchanged, checking its checksum on the way.
+pub(crate) fn copy_section<W: std::io::Write + std::io::Seek>(
+    c: &mut ContainerWriter<W>,
+    bytes: &[u8],
+    e: &DirectoryEntry,
+) -> Result<()> {
     let s = &bytes[e.offset as usize..(e.offset + e.length) as usize];
     c.begin_section(e.kind, e.required(), e.group)?;
     for chunk in s.chunks(1 << 22) {

@@ -55,4 +55,4 @@ pub mod validate;
 
 pub use error::{section_name, Error, ErrorKind, Location, Result};
 pub use file::File;
-pub use sequence::{Reader, Region, Sequence, Writer, WriterBuilder};
+pub use sequence::{Compression, Reader, Region, Sequence, Writer, WriterBuilder};

@@ -18,7 +18,7 @@ pub const SIGNATURE: u32 = 0x0A1B_2C3D;
 /// SPEC §2.3 "Versions": the major version this implementation reads and writes.
 pub const VERSION_MAJOR: u16 = 1;
 /// SPEC §2.3 "Versions": the minor version this implementation writes.
-pub const VERSION_MINOR: u16 = 3;
+pub const VERSION_MINOR: u16 = 4;
 /// SPEC §10 rule 6: the minor version a file needs once it holds a TABLE,
 /// DICTIONARY or HASH_INDEX section; files without them are written as 1.0.
 pub const VERSION_MINOR_TABLES: u16 = 1;
@@ -28,6 +28,9 @@ pub const VERSION_MINOR_DENSE: u16 = 2;
 /// SPEC §10 rule 6: the minor version a file needs once it holds an
 /// INDEX_TARGET section (an index file, SPEC §8.8).
 pub const VERSION_MINOR_INDEX_FILE: u16 = 3;
+/// SPEC §5.3, §10 rule 6: the minor version a file needs once a block uses
+/// the zstd encoding.
+pub const VERSION_MINOR_ZSTD: u16 = 4;
 
 /// SPEC §2 "File header": length of the fixed file header in bytes.
 pub const HEADER_LEN: u32 = 64;
@@ -180,6 +183,15 @@ pub const PLANE_LINE_BASES: u64 = 512;
 pub const DEFAULT_BLOCK_BASES: u32 = 1 << 14;
 /// SPEC §5 "Blocks": block encoding of raw bit-planes.
 pub const ENCODING_RAW: u8 = 0;
+/// SPEC §5.3 "zstd blocks": block encoding of the raw block's bytes
+/// compressed as one zstd frame (version 1.4).
+pub const ENCODING_ZSTD: u8 = 1;
+/// SPEC §5.3 (informative): the block size the reference writer uses for
+/// zstd files unless told otherwise: the 48-byte index entry and the frame
+/// header then cost 0.2% of a block's planes.
+pub const DEFAULT_ZSTD_BLOCK_BASES: u32 = 1 << 16;
+/// SPEC §5.3: the zstd level a writer uses when none is given.
+pub const DEFAULT_ZSTD_LEVEL: i32 = 3;
 
 /// SPEC §6 "Sequence index": length of the index header.
 pub const SEQUENCE_INDEX_HEADER_LEN: u64 = 64;
@@ -221,10 +233,11 @@ mod tests {
     fn never_change_these_constants() {
         assert_eq!(&MAGIC, b"\x89TBT\r\n\x1a\n");
         assert_eq!(SIGNATURE.to_le_bytes(), [0x3D, 0x2C, 0x1B, 0x0A]);
-        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 3, 1));
+        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 4, 1));
         assert_eq!((VERSION_MINOR_DENSE, VERSION_MINOR_INDEX_FILE), (2, 3));
         assert_eq!(kind::INDEX_TARGET, 0x204);
         assert_eq!((table::TARGET_HEADER_LEN, table::TARGET_DICTIONARY_LEN), (64, 24));
+        assert_eq!((VERSION_MINOR_ZSTD, ENCODING_RAW, ENCODING_ZSTD), (4, 0, 1));
         assert_eq!((kind::MASK_BITMAP, kind::EXCEPTION_NIBBLES), (0x10A, 0x10B));
         assert_eq!((DENSE_NONE, DENSE_ENTRY_LEN, DENSE_ALIGN), (u64::MAX, 8, 8));
         assert_eq!((HEADER_LEN, DIRECTORY_ENTRY_LEN, SECTION_ALIGN), (64, 48, 64));

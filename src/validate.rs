@@ -1507,7 +1507,8 @@ impl<'a> Seq<'a> {
                 b[at as usize + 29..at as usize + 32].iter().any(|&c| c != 0),
                 "block entry bytes 29-31",
             );
-            if e.encoding != spec::ENCODING_RAW {
+            let zstd = e.encoding == spec::ENCODING_ZSTD;
+            if e.encoding != spec::ENCODING_RAW && !zstd {
                 v.add(
                     "BI10",
                     Class::Unsupported,
@@ -1517,6 +1518,10 @@ impl<'a> Seq<'a> {
                 );
                 ok = false;
                 continue;
+            }
+            if zstd && v.minor < spec::VERSION_MINOR_ZSTD {
+                let msg = format!("block {k} is zstd-compressed in a file of version 1.{}", v.minor);
+                v.format("Z2", s, at + 28, msg);
             }
             if e.bases as u64 != want {
                 v.format(
@@ -1529,17 +1534,21 @@ impl<'a> Seq<'a> {
                 continue;
             }
             let pb = plane_bytes(want);
-            if e.stored_len != 3 * pb {
+            if (zstd && e.stored_len == 0) || (!zstd && e.stored_len != 3 * pb) {
                 v.format(
                     "BI2",
                     s,
                     at + 8,
-                    format!("block {k} stored_len {} is not {}", e.stored_len, 3 * pb),
+                    format!(
+                        "block {k} stored_len {} is not {}",
+                        e.stored_len,
+                        if zstd { "positive".into() } else { (3 * pb).to_string() }
+                    ),
                 );
                 ok = false;
                 continue;
             }
-            if !e.offset.is_multiple_of(64) {
+            if !zstd && !e.offset.is_multiple_of(64) {
                 v.format(
                     "BI1",
                     s,
@@ -1587,6 +1596,24 @@ impl<'a> Seq<'a> {
                 e.checksum,
                 &format!("block {k}"),
             );
+            // SPEC §5.3 [Z1]: a zstd block holds the raw block as one frame.
+            let data = if zstd {
+                match crate::sequence::decompress_block(data, 3 * pb as usize) {
+                    Ok(raw) => std::borrow::Cow::Owned(raw),
+                    Err(m) => {
+                        v.format(
+                            "Z1",
+                            Some(kind::BLOCKS),
+                            self.blocks.offset + e.offset,
+                            format!("block {k}: {m}"),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                }
+            } else {
+                std::borrow::Cow::Borrowed(data)
+            };
             // [B1]: bits of positions past the block's end are zero in every plane.
             if want < pb * 8 {
                 let (fb, bit) = ((want / 8) as usize, want % 8);
@@ -1704,11 +1731,15 @@ impl<'a> Seq<'a> {
             let e = BlockEntry::decode(&b[at as usize..at as usize + 48], o);
             let pb = plane_bytes(e.bases as u64) as usize;
             let base = (self.blocks.offset + e.offset) as usize;
-            let (p0, p1, p2) = (
-                &b[base..base + pb],
-                &b[base + pb..base + 2 * pb],
-                &b[base + 2 * pb..base + 3 * pb],
-            );
+            // block_index checked every block, and a zstd one decodes.
+            let raw = match e.encoding {
+                spec::ENCODING_ZSTD => std::borrow::Cow::Owned(
+                    crate::sequence::decompress_block(&b[base..base + e.stored_len as usize], 3 * pb)
+                        .unwrap_or_else(|_| vec![0; 3 * pb]),
+                ),
+                _ => std::borrow::Cow::Borrowed(&b[base..base + 3 * pb]),
+            };
+            let (p0, p1, p2) = (&raw[..pb], &raw[pb..2 * pb], &raw[2 * pb..3 * pb]);
             if let Some(sm) = summary {
                 for (l, line) in p2.chunks_exact(64).enumerate() {
                     let g = k * bb / 512 + l as u64;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent tribit 1.1 reader, written from SPEC.md alone.
+"""An independent tribit 1.4 reader, written from SPEC.md alone.
 
 It implements the container and sequences of version 1.0 (SPEC §1-§7) and
 the tables, dictionaries and hash indexes that version 1.1 adds (§8). It
@@ -18,6 +18,10 @@ Requirements: Python 3.8+ and the `xxhash` package from PyPI, for xxh3-64
 (SPEC §1 "Checksums and hashes"):
 
     pip install xxhash
+
+and, for files with zstd blocks (§5.3, version 1.4), `zstandard`:
+
+    pip install zstandard
 
 Everything else is the standard library. The reader opens the file through
 a read-only memory map (SPEC §13.1 rule 11), so it only touches the bytes it
@@ -712,17 +716,19 @@ class TribitReader:
         if self._cached_block is not None and self._cached_block[0] == k:
             return self._cached_block[1]            # already checked and decoded
         at, offset, stored_len, checksum, bases, encoding, _fm, _fe = self.block_entry(k)
-        if encoding != 0:
+        if encoding not in (0, 1):                                              # §5.1, §5.3
             raise unsupported_error(self.error_at(at + 28, "block %d uses encoding %d, not implemented"
                                                   % (k, encoding)))
         expected_bases = min(self.block_bases, self.stream_len - k * self.block_bases)
         if bases != expected_bases:                                             # [BI4]
             raise format_error(self.error_at(at + 24, "block %d has %d bases, expected %d" % (k, bases, expected_bases)))
         plane_len = ceil_div(bases, PLANE_LINE) * 64
-        if stored_len != 3 * plane_len:                                         # [BI2]
+        if encoding == 0 and stored_len != 3 * plane_len:                       # [BI2]
             raise format_error(self.error_at(at + 8, "block %d stored_len %d, expected %d"
                                              % (k, stored_len, 3 * plane_len)))
-        if offset % 64 != 0 or offset + stored_len > self.blocks_section.length:  # [BI1], [BI6]
+        if encoding == 1 and stored_len == 0:                                   # [BI2]
+            raise format_error(self.error_at(at + 8, "zstd block %d has stored_len 0" % k))
+        if (encoding == 0 and offset % 64 != 0) or offset + stored_len > self.blocks_section.length:  # [BI1], [BI6]
             raise format_error(self.error_at(at, "block %d (offset %d, %d bytes) outside BLOCKS or misaligned"
                                              % (k, offset, stored_len)))
         stored = self.read(self.blocks_section.offset + offset, stored_len)
@@ -730,12 +736,34 @@ class TribitReader:
             if xxh3_64(stored) != checksum:
                 raise checksum_error(self.error_at(at + 16, "block %d checksum mismatch" % k))
             self._verified_blocks.add(k)
+        if encoding == 1:
+            stored = self.zstd_block(k, at, stored, 3 * plane_len)
         # Raw encoding (§5): bit p mod 8 of byte p div 8 of each plane.
         planes = [int.from_bytes(b"".join(map(SPREAD.__getitem__, stored[i * plane_len:(i + 1) * plane_len])),
                                  "little") for i in range(3)]
         codes = (planes[0] | (planes[1] << 1) | (planes[2] << 2)).to_bytes(plane_len * 8, "little")[:bases]
         self._cached_block = (k, codes)
         return codes
+
+    def zstd_block(self, k, at, stored, raw_len):
+        """§5.3 [Z1]: the stored bytes are exactly one zstd frame holding
+        exactly raw_len bytes, the raw block."""
+        try:
+            import zstandard
+        except ImportError:
+            raise unsupported_error(self.error_at(at + 28, "block %d is zstd-compressed and the zstandard "
+                                                  "package is not installed" % k))
+        d = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            raw = d.decompress(bytes(stored))
+        except zstandard.ZstdError as e:
+            raise format_error(self.error_at(at, "block %d: the zstd frame does not decode: %s" % (k, e)))
+        if not d.eof or d.unused_data:
+            raise format_error(self.error_at(at, "block %d: the stored bytes are not exactly one zstd frame" % k))
+        if len(raw) != raw_len:
+            raise format_error(self.error_at(at, "block %d: the zstd frame holds %d bytes, expected %d"
+                                             % (k, len(raw), raw_len)))
+        return raw
 
     def verify_all_blocks(self):
         """Blocks that no sequence touched (e.g. holding only END codes)."""

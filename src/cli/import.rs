@@ -183,7 +183,8 @@ pub enum Order {
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   tribit import fasta genome.fa.gz -o genome.tbit
-  tribit import fasta chr*.fa unplaced.fa.gz -o assembly.tbit")]
+  tribit import fasta chr*.fa unplaced.fa.gz -o assembly.tbit
+  tribit import fasta genome.fa.gz -o genome.tbit --compress zstd:19")]
 pub struct Fasta {
     /// FASTA files to read (plain or gzip), or '-' for standard input; the
     /// sequences of all of them go into one file, in the order given, and a
@@ -197,13 +198,19 @@ pub struct Fasta {
     #[arg(long, value_enum, default_value = "little")]
     byte_order: Order,
     /// Bases per block (a multiple of 512); smaller blocks cost less to
-    /// verify on random access, larger ones compress better.
-    #[arg(long, default_value_t = crate::spec::DEFAULT_BLOCK_BASES)]
-    block_bases: u32,
+    /// verify (and decompress) on random access, larger ones compress
+    /// better. Default 16384, or 65536 with --compress zstd.
+    #[arg(long)]
+    block_bases: Option<u32>,
     /// Also compute the GA4GH refget digest (SHA-512/24) of each sequence;
     /// the MD5 (SAM M5) is always computed.
     #[arg(long)]
     refget: bool,
+    /// How blocks are stored: none (raw bit-planes, scanned in place) or
+    /// zstd[:LEVEL] (each block a zstd frame, LEVEL 1-22, default 3; the
+    /// file is then version 1.4).
+    #[arg(long, default_value = "none", value_name = "none|zstd[:LEVEL]")]
+    compress: crate::sequence::Compression,
 }
 
 struct Counting<R> {
@@ -245,8 +252,12 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
         crate::output::Output::create_seekable(&a.output, &ctx.output_policy(a.inputs.iter().map(|p| p.as_path())))?;
     let mut w = WriterBuilder::default()
         .set_byte_order(order)
-        .set_block_bases(a.block_bases)
+        .set_block_bases(a.block_bases.unwrap_or(match a.compress {
+            crate::sequence::Compression::None => crate::spec::DEFAULT_BLOCK_BASES,
+            crate::sequence::Compression::Zstd(_) => crate::spec::DEFAULT_ZSTD_BLOCK_BASES,
+        }))
         .set_refget(a.refget)
+        .set_compression(a.compress)
         .build(out)
         .map_err(|e| e.in_file(&a.output))?;
     let mut summary = fasta::ImportSummary::default();

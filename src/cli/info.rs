@@ -53,6 +53,8 @@ struct InfoJson {
     file_bytes: u64,
     block_bases: Option<u32>,
     blocks: Option<u64>,
+    /// Blocks stored as zstd frames (SPEC §5.3); the others are raw.
+    zstd_blocks: Option<u64>,
     total_bases: u64,
     bits_per_base: Option<f64>,
     sections: Vec<SectionJson>,
@@ -222,6 +224,12 @@ fn collect(r: &Reader, path: &std::path::Path) -> Result<InfoJson> {
         file_bytes: c.header.file_len,
         block_bases: r.index_header().map(|h| h.block_bases),
         blocks: r.index_header().map(|h| h.block_count),
+        zstd_blocks: match r.index_header() {
+            Some(h) => Some((0..h.block_count).try_fold(0u64, |n, b| {
+                Ok::<u64, crate::Error>(n + (r.block_entry(b)?.encoding == crate::spec::ENCODING_ZSTD) as u64)
+            })?),
+            None => None,
+        },
         total_bases,
         bits_per_base: (total_bases > 0).then(|| c.header.file_len as f64 * 8.0 / total_bases as f64),
         sections: c
@@ -260,7 +268,11 @@ pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
             info.version, info.byte_order, info.file_bytes
         );
         if let (Some(bb), Some(n)) = (info.block_bases, info.blocks) {
-            let _ = writeln!(text, "blocks      {n} of {bb} positions");
+            let z = match info.zstd_blocks {
+                Some(z) if z > 0 => format!(", {z} zstd-compressed"),
+                _ => String::new(),
+            };
+            let _ = writeln!(text, "blocks      {n} of {bb} positions{z}");
         }
         let bpb = info
             .bits_per_base

@@ -4,6 +4,7 @@
 //! a buffered stdout; diagnostics and progress bars to stderr.
 
 mod completions;
+mod convert;
 mod dump;
 mod export;
 mod get;
@@ -45,6 +46,8 @@ enum Command {
     /// Convert FASTA, CSV or UCSC .2bit into a tribit file.
     #[command(subcommand)]
     Import(import::Import),
+    /// Rewrite a tribit file with raw or zstd-compressed blocks.
+    Convert(convert::Convert),
     /// Convert a tribit file into FASTA, CSV, .fai, chrom.sizes or .2bit.
     #[command(subcommand)]
     Export(export::Export),
@@ -141,6 +144,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Import(c) => import::run(&ctx, c),
         Command::Export(c) => export::run(&ctx, c),
+        Command::Convert(c) => convert::run(&ctx, c),
         Command::Get(c) => get::run(&ctx, c),
         Command::Info(c) => info::run(&ctx, c),
         Command::Validate(c) => validate::run(&ctx, c),

@@ -50,6 +50,9 @@ pub struct ContainerWriter<W: Write + Seek> {
     pos: u64,
     sections: Vec<DirectoryEntry>,
     open: Option<OpenSection>,
+    /// The lowest minor version a feature outside the section kinds needs
+    /// (a block encoding, SPEC §5.3).
+    min_minor: u16,
 }
 
 fn write_err(e: std::io::Error) -> Error {
@@ -67,6 +70,7 @@ impl<W: Write + Seek> ContainerWriter<W> {
             pos: spec::HEADER_LEN as u64,
             sections: Vec::new(),
             open: None,
+            min_minor: 0,
         })
     }
 
@@ -82,6 +86,12 @@ impl<W: Write + Seek> ContainerWriter<W> {
             self.pos += pad;
         }
         Ok(())
+    }
+
+    /// Records that the file uses a feature of minor version `minor` that
+    /// its section kinds do not show (SPEC §10 rule 6).
+    pub fn require_minor(&mut self, minor: u16) {
+        self.min_minor = self.min_minor.max(minor);
     }
 
     /// Starts a section of `kind`; `required` sets flag bit 0 (SPEC §3).
@@ -175,15 +185,17 @@ impl<W: Write + Seek> ContainerWriter<W> {
             signature: spec::SIGNATURE,
             major: spec::VERSION_MAJOR,
             // SPEC §10 rule 6: the lowest minor version whose features the file uses.
-            minor: if self.sections.iter().any(|e| e.kind == spec::kind::INDEX_TARGET) {
-                spec::VERSION_MINOR_INDEX_FILE
-            } else if self.sections.iter().any(|e| is_dense_kind(e.kind)) {
-                spec::VERSION_MINOR_DENSE
-            } else if self.sections.iter().any(|e| is_table_kind(e.kind)) {
-                spec::VERSION_MINOR_TABLES
-            } else {
-                0
-            },
+            minor: self
+                .min_minor
+                .max(if self.sections.iter().any(|e| e.kind == spec::kind::INDEX_TARGET) {
+                    spec::VERSION_MINOR_INDEX_FILE
+                } else if self.sections.iter().any(|e| is_dense_kind(e.kind)) {
+                    spec::VERSION_MINOR_DENSE
+                } else if self.sections.iter().any(|e| is_table_kind(e.kind)) {
+                    spec::VERSION_MINOR_TABLES
+                } else {
+                    0
+                }),
             header_len: spec::HEADER_LEN,
             flags: 0,
             file_len: directory_offset + dir.len() as u64,

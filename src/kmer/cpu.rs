@@ -356,13 +356,16 @@ impl<'r> Plan<'r> {
         // Blocks are checksummed after they are read (Reader::recheck_block),
         // not before: a file rewritten in place during the scan fails it
         // rather than being counted.
-        let mut cur = reader.block_planes_unchecked(b)?;
+        // A zstd block (SPEC §5.3) is decompressed here, once per block.
+        let mut cur_block = reader.block_planes_unchecked(b)?;
         loop {
-            let next = if b + 1 < self.block_count {
+            let next_block = if b + 1 < self.block_count {
                 Some(reader.block_planes_unchecked(b + 1)?)
             } else {
                 None
             };
+            let cur = cur_block.planes();
+            let next = next_block.as_ref().map(|n| n.planes());
             let block_first = b * lpb;
             let block_lines = cur[0].len() / LINE;
             let from = (lines.start.max(block_first) - block_first) as usize;
@@ -396,8 +399,8 @@ impl<'r> Plan<'r> {
                 reader.recheck_block(b + 1)?;
             }
             b += 1;
-            match next {
-                Some(n) if b * lpb < lines.end => cur = n,
+            match next_block {
+                Some(n) if b * lpb < lines.end => cur_block = n,
                 _ => return Ok(()),
             }
         }

@@ -252,7 +252,7 @@ pub(crate) fn gather_block(
 ) -> Result<Option<u64>> {
     let src = reader.block_planes_unchecked(b)?;
     let [d0, d1, d2] = dst;
-    for (dst, src) in [&mut *d0, &mut *d1, &mut *d2].into_iter().zip(src) {
+    for (dst, src) in [&mut *d0, &mut *d1, &mut *d2].into_iter().zip(src.planes()) {
         for (d, s) in dst.iter_mut().zip(src.chunks_exact(8)) {
             *d = u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
         }

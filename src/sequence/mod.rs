@@ -1,6 +1,7 @@
 //! SPEC §4–6: 3-bit codes, blocks of bit-planes, the sequence directory,
 //! soft masks and exceptions; the streaming writer and the zero-copy reader.
 
+mod block;
 pub(crate) mod codes;
 mod digest;
 pub mod layout;
@@ -8,6 +9,8 @@ mod reader;
 mod region;
 mod writer;
 
+pub(crate) use block::decompress as decompress_block;
+pub use block::{BlockPlanes, Compression};
 pub use digest::{refget_id, Digests};
 pub use reader::{Reader, Sequence};
 pub use region::Region;

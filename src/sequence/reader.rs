@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::block::{decompress, BlockCache, BlockPlanes};
 use super::codes::{codes8, DECODE, PLACEHOLDER_END, PLACEHOLDER_EXCEPTION, PLACEHOLDER_REFERENCE};
 use super::layout::{plane_bytes, BlockEntry, ExceptionRun, IndexHeader, MaskRun, Record};
 use crate::container::{checksum, from_bytes, ByteOrder, Container, Data, DirectoryEntry};
@@ -86,6 +87,7 @@ pub struct Reader {
     layout: Option<Layout>,
     verify_blocks: bool,
     verified: Vec<AtomicU64>,
+    cache: BlockCache,
     path: Option<PathBuf>,
 }
 
@@ -128,6 +130,7 @@ impl Reader {
             layout,
             verify_blocks: true,
             verified,
+            cache: BlockCache::default(),
             path: None,
         })
     }
@@ -496,12 +499,8 @@ impl Reader {
         ))
     }
 
-    /// The entry and bytes of block `b`, verified on first use.
-    fn block(&self, l: &Layout, b: u64) -> Result<(BlockEntry, &[u8])> {
-        self.block_checked(l, b, if self.verify_blocks { Check::Once } else { Check::Never })
-    }
-
-    /// The entry and bytes of block `b`, its checksum checked as `check` says.
+    /// The entry and stored bytes of block `b`, its checksum checked as
+    /// `check` says (SPEC §2.4 step 23, §5.1, §5.3).
     fn block_checked(&self, l: &Layout, b: u64, check: Check) -> Result<(BlockEntry, &[u8])> {
         let at = l.block_index.start + (b * spec::BLOCK_ENTRY_LEN) as usize;
         let bytes = self.data.bytes();
@@ -515,20 +514,27 @@ impl Reader {
                 format!("block {b}: {msg}"),
             ))
         };
-        if e.encoding != spec::ENCODING_RAW {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "block {b} has encoding {}, which this reader does not implement",
-                    e.encoding
-                ),
-            )
-            .at_byte(Some(kind::BLOCK_INDEX), at as u64));
-        }
+        let zstd = match e.encoding {
+            spec::ENCODING_RAW => false,
+            spec::ENCODING_ZSTD => true,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "block {b} has encoding {}, which this reader does not implement",
+                        e.encoding
+                    ),
+                )
+                .at_byte(Some(kind::BLOCK_INDEX), at as u64))
+            }
+        };
         if e.bases as u64 != want {
             return bad(format!("holds {} positions, expected {want}", e.bases));
         }
-        if e.stored_len != 3 * plane_bytes(want) {
+        if zstd && e.stored_len == 0 {
+            return bad("zstd block has stored length 0".into());
+        }
+        if !zstd && e.stored_len != 3 * plane_bytes(want) {
             return bad(format!(
                 "stored length {} is not 3 planes of {} bytes",
                 e.stored_len,
@@ -536,7 +542,9 @@ impl Reader {
             ));
         }
         let end = e.offset.checked_add(e.stored_len);
-        if !e.offset.is_multiple_of(64) || end.is_none_or(|x| x > l.blocks.len() as u64) {
+        // SPEC §5.1 [BI1]: raw blocks start at a multiple of 64; zstd
+        // blocks (SPEC §5.3) anywhere.
+        if (!zstd && !e.offset.is_multiple_of(64)) || end.is_none_or(|x| x > l.blocks.len() as u64) {
             return bad(format!(
                 "bytes [{}, +{}) are unaligned or outside the {}-byte BLOCKS section",
                 e.offset,
@@ -566,16 +574,20 @@ impl Reader {
         Ok((e, data))
     }
 
-    /// The three planes of block `b` (for scanners): plane k is bit k of each code.
-    pub fn block_planes(&self, b: u64) -> Result<[&[u8]; 3]> {
-        self.planes_checked(b, if self.verify_blocks { Check::Once } else { Check::Never })
+    /// The three planes of block `b` (for scanners): plane k is bit k of
+    /// each code. A zstd block is decompressed (SPEC §5.3), without the
+    /// cache that region fetches use.
+    pub fn block_planes(&self, b: u64) -> Result<BlockPlanes<'_>> {
+        self.planes_checked(b, if self.verify_blocks { Check::Once } else { Check::Never }, false)
     }
 
     /// The three planes of block `b`, bounds checked but not checksummed:
     /// for scanners that call [`Reader::recheck_block`] once they have read
-    /// them, so that what they read is what the checksum covered.
-    pub fn block_planes_unchecked(&self, b: u64) -> Result<[&[u8]; 3]> {
-        self.planes_checked(b, Check::Never)
+    /// them, so that what they read is what the checksum covered. A zstd
+    /// block is checksummed before it is decompressed all the same: its
+    /// planes are a copy, which a later change of the file cannot alter.
+    pub fn block_planes_unchecked(&self, b: u64) -> Result<BlockPlanes<'_>> {
+        self.planes_checked(b, Check::Never, false)
     }
 
     /// Checks the checksum of block `b` now, even if it was checked before,
@@ -585,7 +597,11 @@ impl Reader {
     /// program may do) then fails the scan instead of being counted.
     pub fn recheck_block(&self, b: u64) -> Result<()> {
         if self.verify_blocks {
-            self.planes_checked(b, Check::Always)?;
+            let l = self.lay()?;
+            if b >= l.header.block_count {
+                return Err(Error::new(ErrorKind::Range, format!("block {b} is out of range")));
+            }
+            self.block_checked(l, b, Check::Always)?;
         }
         Ok(())
     }
@@ -595,14 +611,62 @@ impl Reader {
         self.verify_blocks
     }
 
-    fn planes_checked(&self, b: u64, check: Check) -> Result<[&[u8]; 3]> {
+    /// The block index entry of block `b` (SPEC §5.1), unchecked: its
+    /// encoding, stored length and checksum as the file says.
+    pub fn block_entry(&self, b: u64) -> Result<BlockEntry> {
         let l = self.lay()?;
         if b >= l.header.block_count {
             return Err(Error::new(ErrorKind::Range, format!("block {b} is out of range")));
         }
+        let at = l.block_index.start + (b * spec::BLOCK_ENTRY_LEN) as usize;
+        let e = &self.data.bytes()[at..at + spec::BLOCK_ENTRY_LEN as usize];
+        Ok(BlockEntry::decode(e, self.container.order))
+    }
+
+    /// Number of zstd blocks this reader has decompressed (SPEC §5.3):
+    /// region fetches decompress only the blocks they touch, once while
+    /// a block stays in the reader's small cache.
+    pub fn decompressions(&self) -> u64 {
+        self.cache.decompressions()
+    }
+
+    fn planes_checked(&self, b: u64, check: Check, cached: bool) -> Result<BlockPlanes<'_>> {
+        let l = self.lay()?;
+        if b >= l.header.block_count {
+            return Err(Error::new(ErrorKind::Range, format!("block {b} is out of range")));
+        }
+        self.planes_in(l, b, check, cached)
+    }
+
+    fn planes_in(&self, l: &Layout, b: u64, check: Check, cached: bool) -> Result<BlockPlanes<'_>> {
+        let zstd_check = if self.verify_blocks { Check::Once } else { Check::Never };
+        if cached {
+            if let Some(hit) = self.cache.get(b) {
+                let pb = hit.len() / 3;
+                return Ok(BlockPlanes::owned(hit, pb));
+            }
+        }
         let (e, data) = self.block_checked(l, b, check)?;
         let pb = plane_bytes(e.bases as u64) as usize;
-        Ok([&data[..pb], &data[pb..2 * pb], &data[2 * pb..3 * pb]])
+        if e.encoding == spec::ENCODING_RAW {
+            return Ok(BlockPlanes::mapped(data, pb));
+        }
+        if check == Check::Never && zstd_check != Check::Never {
+            self.block_checked(l, b, zstd_check)?;
+        }
+        let raw = decompress(data, 3 * pb).map_err(|m| {
+            Error::format(
+                Some(kind::BLOCKS),
+                l.blocks_offset + e.offset,
+                format!("block {b}: {m}"),
+            )
+        })?;
+        self.cache.count();
+        let raw = Arc::new(raw);
+        if cached {
+            self.cache.put(b, raw.clone());
+        }
+        Ok(BlockPlanes::owned(raw, pb))
     }
 
     /// The NONACGT summary bitmap (SPEC §5.2), if stored.
@@ -761,12 +825,12 @@ impl Reader {
         let mut p = from;
         while p < to {
             let b = p / bb;
-            let (e, data) = self.block(l, b)?;
-            let pb = plane_bytes(e.bases as u64) as usize;
-            let (p0, rest) = data.split_at(pb);
-            let (p1, p2) = rest.split_at(pb);
+            let check = if self.verify_blocks { Check::Once } else { Check::Never };
+            let planes = self.planes_in(l, b, check, true)?;
+            let [p0, p1, p2] = planes.planes();
+            let bases = bb.min(l.header.stream_len - b * bb);
             let lo = p - b * bb;
-            let hi = (to - b * bb).min(e.bases as u64);
+            let hi = (to - b * bb).min(bases);
             decode_planes(p0, p1, p2, lo, hi, out);
             p = b * bb + hi;
         }

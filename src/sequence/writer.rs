@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::digest::{Pool, CHUNK};
 
+use super::block::{compress, Compression};
 use super::codes::{gather, ENCODE, INVALID, LOWER, SPECIAL};
 use super::layout::{plane_bytes, BlockEntry, ExceptionRun, IndexHeader, MaskRun, Record};
 use crate::container::{checksum, to_bytes, AtomicFile, ByteOrder, ContainerWriter};
@@ -67,6 +68,7 @@ pub struct WriterBuilder {
     block_bases: u32,
     refget: bool,
     dense: bool,
+    compression: Compression,
 }
 
 impl Default for WriterBuilder {
@@ -76,6 +78,7 @@ impl Default for WriterBuilder {
             block_bases: spec::DEFAULT_BLOCK_BASES,
             refget: false,
             dense: true,
+            compression: Compression::None,
         }
     }
 }
@@ -109,6 +112,14 @@ impl WriterBuilder {
         self
     }
 
+    /// How blocks are stored (SPEC §5.3): raw bit-planes by default, or
+    /// each block as a zstd frame (a block that does not shrink stays raw).
+    /// A file with a zstd block is version 1.4.
+    pub fn set_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
     /// Starts writing to `out`.
     pub fn build<W: Write + Seek>(self, out: W) -> Result<Writer<W>> {
         let c = ContainerWriter::new(out, self.order)?;
@@ -133,6 +144,8 @@ impl WriterBuilder {
             order: self.order,
             refget: self.refget,
             dense: self.dense,
+            compression: self.compression,
+            frame: Vec::new(),
             block_bases: self.block_bases,
             stage: vec![0; b],
             fill: 0,
@@ -318,6 +331,9 @@ pub struct Writer<W: Write + Seek> {
     order: ByteOrder,
     refget: bool,
     dense: bool,
+    compression: Compression,
+    /// Scratch for a raw block's bytes before zstd compression.
+    frame: Vec<u8>,
     block_bases: u32,
     /// Codes of the current block, one per byte.
     stage: Vec<u8>,
@@ -711,18 +727,45 @@ impl<W: Write + Seek> Writer<W> {
                 self.summary[byte] |= 1 << (bit % 8);
             }
         }
-        let offset = self.c.section_position();
-        let mut h = xxhash_rust::xxh3::Xxh3::with_seed(spec::XXH3_SEED);
-        for p in [&p0[..pb], &p1[..pb], &p2[..pb]] {
-            h.update(p);
-            self.c.write(p)?;
-        }
+        let planes = [&p0[..pb], &p1[..pb], &p2[..pb]];
+        // SPEC §5.3: the raw block's bytes as one zstd frame, stored right
+        // after the previous block, when that is smaller.
+        let frame = match self.compression {
+            Compression::None => None,
+            Compression::Zstd(level) => {
+                self.frame.clear();
+                for p in planes {
+                    self.frame.extend_from_slice(p);
+                }
+                compress(&self.frame, level)?
+            }
+        };
+        let (offset, stored_len, sum, encoding) = match frame {
+            Some(f) => {
+                self.c.require_minor(spec::VERSION_MINOR_ZSTD);
+                let offset = self.c.section_position();
+                self.c.write(&f)?;
+                (offset, f.len() as u64, checksum(&f), spec::ENCODING_ZSTD)
+            }
+            None => {
+                // SPEC §5.1 [BI1]: a raw block starts at a multiple of 64.
+                let pad = self.c.section_position().next_multiple_of(64) - self.c.section_position();
+                self.c.write(&[0u8; 64][..pad as usize])?;
+                let offset = self.c.section_position();
+                let mut h = xxhash_rust::xxh3::Xxh3::with_seed(spec::XXH3_SEED);
+                for p in planes {
+                    h.update(p);
+                    self.c.write(p)?;
+                }
+                (offset, 3 * pb as u64, h.digest(), spec::ENCODING_RAW)
+            }
+        };
         self.block_index.push(BlockEntry {
             offset,
-            stored_len: 3 * pb as u64,
-            checksum: h.digest(),
+            stored_len,
+            checksum: sum,
             bases: bases as u32,
-            encoding: spec::ENCODING_RAW,
+            encoding,
             first_mask: 0,
             first_exception: 0,
         });
