@@ -37,7 +37,14 @@ pub fn known_kind(kind: u32) -> bool {
     spec::SEQUENCE_SET.contains(&kind)
         || matches!(
             kind,
-            k::NONACGT_SUMMARY | k::MASK_BITMAP | k::EXCEPTION_NIBBLES | k::TABLE | k::DICTIONARY | k::HASH_INDEX
+            k::NONACGT_SUMMARY
+                | k::MASK_BITMAP
+                | k::EXCEPTION_NIBBLES
+                | k::TABLE
+                | k::DICTIONARY
+                | k::HASH_INDEX
+                | k::MATRIX
+                | k::MATRIX_TILES
         )
 }
 

@@ -7,4 +7,5 @@ pub mod canonical;
 pub mod csv;
 pub mod fai;
 pub mod fasta;
+pub mod matrix;
 pub mod twobit;
