@@ -31,6 +31,7 @@ from ._tribit import (
     reverse_complement,
     validate,
 )
+from .matrix import Matrix
 
 __all__ = [
     "ArrowStream",
@@ -39,6 +40,7 @@ __all__ = [
     "File",
     "FormatError",
     "InputError",
+    "Matrix",
     "IoError",
     "NotFoundError",
     "RangeError",
