@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
@@ -146,13 +147,19 @@ impl RawMatrix {
 
     /// The cells of rows × cols (positions), row-major, native byte order,
     /// written straight into a new bytes object (numpy views it).
-    fn read<'py>(&self, py: Python<'py>, rows: Vec<u64>, cols: Vec<u64>) -> PyResult<Bound<'py, PyBytes>> {
+    fn read<'py>(
+        &self,
+        py: Python<'py>,
+        rows: PyReadonlyArray1<'py, u64>,
+        cols: PyReadonlyArray1<'py, u64>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let (rows, cols) = (rows.as_slice()?, cols.as_slice()?);
         let m = self.file.matrix(&self.name).map_err(err)?;
         let w = m.cell_type().width() as usize;
         let len = rows.len() * cols.len() * w;
         let mut failed = None;
         let b = PyBytes::new_with(py, len, |buf| {
-            if let Err(e) = m.read_bytes(&rows, &cols, buf) {
+            if let Err(e) = m.read_bytes(rows, cols, buf) {
                 failed = Some(e);
             }
             Ok(())

@@ -24,15 +24,15 @@ def _positions(key, n, lookup, by_name):
             start = 0 if key.start is None else lookup([key.start])[0]
             stop = n if key.stop is None else lookup([key.stop])[0] + 1   # label slices include the end
             return list(range(start, stop, key.step or 1))
-        return list(range(n))[key]
+        return np.arange(n, dtype=np.uint64)[key]
     if by_name:
         if isinstance(key, str):
             return lookup([key])
         return lookup([str(k) for k in key])
     if isinstance(key, (int, np.integer)):
         return [int(key) + n if key < 0 else int(key)]
-    out = [int(k) for k in np.asarray(key).ravel()]
-    return [k + n if k < 0 else k for k in out]
+    out = np.asarray(key, dtype=np.int64).ravel()
+    return np.where(out < 0, out + n, out)
 
 
 class _Indexer:
@@ -102,7 +102,8 @@ class Matrix:
 
     def read(self, rows, cols):
         """Cells of positions ``rows`` x ``cols`` as a 2-D numpy array."""
-        rows, cols = [int(x) for x in rows], [int(x) for x in cols]
+        rows = np.ascontiguousarray(rows, dtype=np.uint64).ravel()
+        cols = np.ascontiguousarray(cols, dtype=np.uint64).ravel()
         buf = self._raw.read(rows, cols)
         return np.frombuffer(buf, dtype=self.dtype).reshape(len(rows), len(cols))
 

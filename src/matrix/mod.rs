@@ -308,9 +308,9 @@ fn open_matrix<'a>(
         "column names table name",
     )?;
     let width = ty.width() as u64;
-    let want = hd
-        .row_count
-        .checked_mul(tcols * hd.tile_cols as u64)
+    let want = tcols
+        .checked_mul(hd.tile_cols as u64)
+        .and_then(|p| p.checked_mul(hd.row_count))
         .and_then(|x| x.checked_mul(width));
     if want != Some(t.length) {
         return Err(broken(
