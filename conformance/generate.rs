@@ -473,6 +473,18 @@ pub fn vectors() -> Vec<Vector> {
         "§2.2, §5.3",
         "050 written big-endian: integer fields swapped, the zstd frames identical",
     );
+    valid(
+        "070_matrix",
+        matrix_file(ByteOrder::Little),
+        "§8.9",
+        "version 1.5: an f32 matrix of 5 x 7 in tiles of 2 x 3 (a short last band, two padding columns) with null cells, and a u16 matrix, each with its name tables",
+    );
+    valid(
+        "071_matrix_big_endian",
+        matrix_file(ByteOrder::Big),
+        "§2.2, §8.9",
+        "070 written big-endian: header, checksums and cells swapped",
+    );
     let table = table_file(ByteOrder::Little);
 
     let mut bad = |name, class, label, spec, description, bytes: Vec<u8>| {
@@ -900,6 +912,19 @@ pub fn vectors() -> Vec<Vector> {
             reseal(b);
         }),
     );
+    let matrix = matrix_file(ByteOrder::Little);
+    bad(
+        "270_matrix_tile_checksum",
+        "checksum",
+        "MX7",
+        "§8.9",
+        "one cell of the first matrix's tile 0 changed; the section checksums resealed, the tile checksum not",
+        edit(&matrix, &|b| {
+            let (off, _) = section(b, kind::MATRIX_TILES);
+            b[off] ^= 0x40;
+            reseal(b);
+        }),
+    );
     bad(
         "241_index_without_target",
         "format",
@@ -909,6 +934,33 @@ pub fn vectors() -> Vec<Vector> {
         edit(&index_file, &|b| {
             let e = entry(b, kind::HASH_INDEX);
             b[e + 32..e + 36].copy_from_slice(&7u32.to_le_bytes());
+            reseal(b);
+        }),
+    );
+    bad(
+        "271_matrix_tile_count",
+        "format",
+        "MX2",
+        "§8.9",
+        "tile_rows 3 where the tiles were written with 2: tile_count no longer matches",
+        edit(&matrix, &|b| {
+            let (off, _) = section(b, kind::MATRIX);
+            b[off + 16..off + 20].copy_from_slice(&3u32.to_le_bytes());
+            reseal(b);
+        }),
+    );
+    bad(
+        "272_matrix_names_table_missing",
+        "format",
+        "MX6",
+        "§8.9",
+        "the row names table renamed from 'expr:rows' to 'expr:rowz': the matrix names a table the file lacks",
+        edit(&matrix, &|b| {
+            let (t, len) = section(b, kind::TABLE);
+            let at = (t..t + len - 8)
+                .find(|&i| &b[i..i + 9] == b"expr:rows")
+                .expect("table name");
+            b[at + 8] = b'z';
             reseal(b);
         }),
     );
@@ -941,6 +993,43 @@ fn index_file(data: &[u8]) -> Vec<u8> {
         }
         b.write_section(&mut w, 1, t.row_count()).expect("index");
     }
+    w.finish().expect("finish").into_inner()
+}
+
+/// Two matrices (SPEC §8.9), written by the reference writer in `order`:
+/// `expr`, f32, 5 x 7 in tiles of 2 x 3 with null cells, and `counts`,
+/// u16, 3 x 2 in the writer's default tiles.
+fn matrix_file(order: ByteOrder) -> Vec<u8> {
+    use tribit::matrix::MatrixOptions;
+    use tribit::table::{ColumnType, TablesWriter, Value};
+    let mut w = TablesWriter::new(Cursor::new(Vec::new()), order).expect("writer");
+    let cols: Vec<String> = ["TP53", "BRCA1", "EGFR", "MYC", "KRAS", "ÅÄÖ", "PTEN"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut o = MatrixOptions::new(ColumnType::F32);
+    o.tile_rows = Some(2);
+    o.tile_cols = Some(3);
+    let mut m = w.matrix("expr", &cols, &o).expect("matrix");
+    for r in 0..5 {
+        let row: Vec<Value> = (0..7)
+            .map(|c| match (r * 7 + c) % 11 {
+                0 => Value::Null,
+                k => Value::F64(k as f64 * 0.25 - 1.0),
+            })
+            .collect();
+        m.push_row(&format!("SRR{}", 100 + r), &row).expect("row");
+    }
+    m.finish().expect("finish matrix");
+    let cols = vec!["a".to_string(), "b".to_string()];
+    let mut m = w
+        .matrix("counts", &cols, &MatrixOptions::new(ColumnType::U16))
+        .expect("matrix");
+    for r in 0..3u64 {
+        m.push_row(&format!("run{r}"), &[Value::UInt(r * 1000), Value::UInt(65534 - r)])
+            .expect("row");
+    }
+    m.finish().expect("finish matrix");
     w.finish().expect("finish").into_inner()
 }
 
@@ -1072,7 +1161,7 @@ pub fn manifest(vs: &[Vector]) -> String {
             m
         })
         .collect();
-    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.4", "vectors": items });
+    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.5", "vectors": items });
     serde_json::to_string_pretty(&doc).expect("json") + "\n"
 }
 

@@ -158,6 +158,8 @@ pub fn section_name(kind: u32) -> String {
         k::DICTIONARY => "DICTIONARY",
         k::HASH_INDEX => "HASH_INDEX",
         k::INDEX_TARGET => "INDEX_TARGET",
+        k::MATRIX => "MATRIX",
+        k::MATRIX_TILES => "MATRIX_TILES",
         _ if kind >= k::PRIVATE_FIRST => return format!("private section 0x{kind:08x}"),
         _ => return format!("unknown section 0x{kind:04x}"),
     };

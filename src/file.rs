@@ -33,6 +33,7 @@ use std::sync::{Arc, OnceLock};
 use crate::container::{Container, Data};
 use crate::error::{Error, ErrorKind, Result};
 use crate::index::IndexFile;
+use crate::matrix::{Matrix, MatrixSet};
 use crate::sequence::Reader;
 use crate::table::{Table, TableSet};
 
@@ -61,6 +62,15 @@ impl Clone for IndexFileData {
 }
 
 self_cell::self_cell!(
+    /// The matrices of a file, borrowing the bytes they share with the reader.
+    struct Matrices {
+        owner: Arc<Data>,
+        #[covariant]
+        dependent: MatrixSet,
+    }
+);
+
+self_cell::self_cell!(
     /// The tables of a file, borrowing the bytes they share with the reader.
     struct Tables {
         owner: Owner,
@@ -74,6 +84,7 @@ pub struct File {
     reader: Reader,
     index_files: Vec<IndexFileData>,
     tables: OnceLock<Tables>,
+    matrices: OnceLock<Matrices>,
 }
 
 impl std::fmt::Debug for File {
@@ -103,6 +114,7 @@ impl File {
             reader,
             index_files: Vec::new(),
             tables: OnceLock::new(),
+            matrices: OnceLock::new(),
         }
     }
 
@@ -184,6 +196,52 @@ impl File {
         };
         // Two threads may both open the tables; the first one kept wins.
         Ok(self.tables.get_or_init(|| opened).borrow_dependent())
+    }
+
+    /// Every matrix (SPEC §8.9), opened on the first call (the MATRIX
+    /// sections verified; each tile is verified when first read).
+    pub fn matrices(&self) -> Result<&MatrixSet<'_>> {
+        if let Some(m) = self.matrices.get() {
+            return Ok(m.borrow_dependent());
+        }
+        let container = self.reader.container();
+        let opened = Matrices::try_new(Arc::clone(self.reader.data()), |d| {
+            MatrixSet::new(d.bytes(), container, true).map_err(Error::from)
+        });
+        let opened = match (opened, self.path()) {
+            (Ok(m), _) => m,
+            (Err(e), Some(p)) => return Err(e.in_file(p)),
+            (Err(e), None) => return Err(e),
+        };
+        Ok(self.matrices.get_or_init(|| opened).borrow_dependent())
+    }
+
+    /// The names of the matrices, in directory order.
+    pub fn matrix_names(&self) -> Result<Vec<&str>> {
+        Ok(self.matrices()?.matrices().iter().map(|m| m.name()).collect())
+    }
+
+    /// The matrix called `name` with its row and column names; a
+    /// [`ErrorKind::NotFound`] error names the matrices the file has.
+    pub fn matrix(&self, name: &str) -> Result<Matrix<'_>> {
+        let ms = self.matrices()?;
+        let in_file = |e: Error| match self.path() {
+            Some(p) => e.in_file(p),
+            None => e,
+        };
+        let Some(m) = ms.get(name) else {
+            let names: Vec<&str> = ms.matrices().iter().map(|m| m.name()).collect();
+            let have = if names.is_empty() {
+                "the file has no matrices".to_string()
+            } else {
+                format!("matrices: {}", names.join(", "))
+            };
+            return Err(in_file(Error::new(
+                ErrorKind::NotFound,
+                format!("no matrix '{name}' ({have})"),
+            )));
+        };
+        Matrix::new(m, self.tables()?).map_err(|b| in_file(b.error))
     }
 
     /// The table called `name`; a [`ErrorKind::NotFound`] error names the

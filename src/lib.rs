@@ -47,6 +47,7 @@ mod file;
 pub mod grow;
 pub mod index;
 pub mod kmer;
+pub mod matrix;
 pub mod output;
 pub mod sequence;
 pub mod spec;

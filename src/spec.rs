@@ -17,8 +17,9 @@ pub const SIGNATURE: u32 = 0x0A1B_2C3D;
 
 /// SPEC §2.3 "Versions": the major version this implementation reads and writes.
 pub const VERSION_MAJOR: u16 = 1;
-/// SPEC §2.3 "Versions": the minor version this implementation writes.
-pub const VERSION_MINOR: u16 = 4;
+/// SPEC §2.3 "Versions": the highest minor version this implementation
+/// writes (and whose reserved fields its validator checks as errors).
+pub const VERSION_MINOR: u16 = VERSION_MINOR_MATRIX;
 /// SPEC §10 rule 6: the minor version a file needs once it holds a TABLE,
 /// DICTIONARY or HASH_INDEX section; files without them are written as 1.0.
 pub const VERSION_MINOR_TABLES: u16 = 1;
@@ -31,6 +32,9 @@ pub const VERSION_MINOR_INDEX_FILE: u16 = 3;
 /// SPEC §5.3, §10 rule 6: the minor version a file needs once a block uses
 /// the zstd encoding.
 pub const VERSION_MINOR_ZSTD: u16 = 4;
+/// SPEC §10 rule 6: the minor version a file needs once it holds a MATRIX
+/// or MATRIX_TILES section (SPEC §8.9).
+pub const VERSION_MINOR_MATRIX: u16 = 5;
 
 /// SPEC §2 "File header": length of the fixed file header in bytes.
 pub const HEADER_LEN: u32 = 64;
@@ -80,6 +84,10 @@ pub mod kind {
     /// The table of another file that the HASH_INDEX sections of its group
     /// index (SPEC §8.8), defined in 1.3.
     pub const INDEX_TARGET: u32 = 0x0204;
+    /// A dense matrix's header and tile checksums (SPEC §8.9), defined in 1.5.
+    pub const MATRIX: u32 = 0x0301;
+    /// A dense matrix's cells, in tiles (SPEC §8.9), defined in 1.5.
+    pub const MATRIX_TILES: u32 = 0x0302;
     /// First kind of the private range; kinds from here up are never assigned by SPEC.md.
     pub const PRIVATE_FIRST: u32 = 0x8000_0000;
 }
@@ -151,6 +159,24 @@ pub mod table {
         /// `u32` code into the column's DICTIONARY.
         pub const DICT: u8 = 13;
     }
+}
+
+/// SPEC §8.8 "Matrices": layout of MATRIX and MATRIX_TILES.
+pub mod matrix {
+    /// Length of the fixed MATRIX header.
+    pub const HEADER_LEN: u64 = 64;
+    /// MATRIX flag bit 0: cells equal to `null_value` are null.
+    pub const FLAG_NULL_VALUE: u8 = 1;
+    /// The reference writer's tile row: 256 bytes (64 f32 cells), so a
+    /// row of a tile is four cache lines.
+    pub const TILE_ROW_BYTES: u32 = 256;
+    /// The reference writer's rows per tile: 16, so an f32 tile is 4 KiB.
+    pub const TILE_ROWS: u32 = 16;
+    /// The reference writer's null value of f32 cells: a quiet NaN with
+    /// payload 1, distinct from the NaN that parsing "nan" gives.
+    pub const NULL_F32: u64 = 0x7FC0_0001;
+    /// The reference writer's null value of f64 cells (as for f32).
+    pub const NULL_F64: u64 = 0x7FF8_0000_0000_0001;
 }
 
 /// SPEC §4 "Codes": the 3-bit code of each symbol.
@@ -233,11 +259,18 @@ mod tests {
     fn never_change_these_constants() {
         assert_eq!(&MAGIC, b"\x89TBT\r\n\x1a\n");
         assert_eq!(SIGNATURE.to_le_bytes(), [0x3D, 0x2C, 0x1B, 0x0A]);
-        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 4, 1));
+        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 5, 1));
         assert_eq!((VERSION_MINOR_DENSE, VERSION_MINOR_INDEX_FILE), (2, 3));
         assert_eq!(kind::INDEX_TARGET, 0x204);
         assert_eq!((table::TARGET_HEADER_LEN, table::TARGET_DICTIONARY_LEN), (64, 24));
         assert_eq!((VERSION_MINOR_ZSTD, ENCODING_RAW, ENCODING_ZSTD), (4, 0, 1));
+        assert_eq!(VERSION_MINOR_MATRIX, 5);
+        assert_eq!((kind::MATRIX, kind::MATRIX_TILES), (0x301, 0x302));
+        assert_eq!((matrix::HEADER_LEN, matrix::FLAG_NULL_VALUE), (64, 1));
+        assert_eq!(
+            (matrix::NULL_F32, matrix::NULL_F64),
+            (0x7FC0_0001, 0x7FF8_0000_0000_0001)
+        );
         assert_eq!((kind::MASK_BITMAP, kind::EXCEPTION_NIBBLES), (0x10A, 0x10B));
         assert_eq!((DENSE_NONE, DENSE_ENTRY_LEN, DENSE_ALIGN), (u64::MAX, 8, 8));
         assert_eq!((HEADER_LEN, DIRECTORY_ENTRY_LEN, SECTION_ALIGN), (64, 48, 64));

@@ -130,6 +130,7 @@ pub fn validate(bytes: &[u8]) -> Report {
     if let Some((header, sections)) = v.container() {
         v.sequences(&header, &sections);
         v.tables(&header, &sections);
+        v.matrices(&header, &sections);
     }
     v.r
 }
@@ -262,6 +263,36 @@ impl V<'_> {
                 offset,
                 format!("{what} checksum mismatch: stored {stored:016x}, computed {got:016x}"),
             );
+        }
+    }
+
+    /// SPEC §8.9: matrices ([D15] here, the rest in [`crate::matrix::check`]).
+    fn matrices(&mut self, h: &FileHeader, sections: &[DirectoryEntry]) {
+        let kinds = [kind::MATRIX, kind::MATRIX_TILES];
+        let Some(first) = sections.iter().find(|e| kinds.contains(&e.kind)) else {
+            return;
+        };
+        if h.minor < spec::VERSION_MINOR_MATRIX {
+            let msg = format!(
+                "{} in a file of version {}.{}",
+                section_name(first.kind),
+                h.major,
+                h.minor
+            );
+            self.format("D15", Some(first.kind), first.offset, msg);
+        }
+        let c = crate::container::Container {
+            header: h.clone(),
+            order: self.o,
+            sections: sections.to_vec(),
+        };
+        for f in crate::matrix::check::check(self.b, &c) {
+            if f.reserved {
+                self.reserved(f.label, Some(f.section), f.offset, true, &f.message);
+            } else {
+                let class = if f.checksum { Class::Checksum } else { Class::Format };
+                self.add(f.label, class, Some(f.section), f.offset, f.message);
+            }
         }
     }
 

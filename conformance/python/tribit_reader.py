@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""An independent tribit 1.4 reader, written from SPEC.md alone.
+"""An independent tribit 1.5 reader, written from SPEC.md alone.
 
 It implements the container and sequences of version 1.0 (SPEC §1-§7) and
-the tables, dictionaries and hash indexes that version 1.1 adds (§8). It
+the tables, dictionaries and hash indexes that version 1.1 adds (§8), and
+the matrices that version 1.5 adds (§8.9). It
 reads files of every minor version of major version 1 (§2.3): the canonical
 JSON's "version" is the header's major.minor as stored, e.g. "1.1" for a
 file with tables.
@@ -123,6 +124,9 @@ HASH_INDEX = 0x0203
 INDEX_TARGET = 0x0204
 INDEX_TARGET_HEADER_LEN = 64                      # §8.8
 INDEX_TARGET_DICTIONARY_LEN = 24                  # §8.8
+# Section kinds a 1.5 reader also knows (§3.1: "defined in 1.5", §8.9).
+MATRIX = 0x0301
+MATRIX_TILES = 0x0302
 KIND_NAMES = {
     SEQUENCE_INDEX: "SEQUENCE_INDEX",
     SEQUENCE_NAMES: "SEQUENCE_NAMES",
@@ -138,6 +142,8 @@ KIND_NAMES = {
     DICTIONARY: "DICTIONARY",
     HASH_INDEX: "HASH_INDEX",
     INDEX_TARGET: "INDEX_TARGET",
+    MATRIX: "MATRIX",
+    MATRIX_TILES: "MATRIX_TILES",
 }
 KNOWN_KINDS = frozenset(KIND_NAMES)
 # The seven kinds that must all be present, or all absent (§3.1 [K2], §2.4 step 15).
@@ -1222,6 +1228,108 @@ class TribitReader:
             rows.append(cells)
         return rows
 
+    # ---- §8.9: matrices ---------------------------------------------------
+
+    def open_matrices(self, tables):
+        """Steps M-a to M-d of §8.9 for every MATRIX, in directory order:
+        a list of dicts with the header fields, names and section offsets."""
+        heads = [s for s in self.sections if s.kind == MATRIX]
+        for s in self.sections:                                             # [MX5]
+            if s.kind == MATRIX_TILES and not any(h.group == s.group for h in heads):
+                raise format_error(self.error_at(s.offset, "MATRIX_TILES without a MATRIX in group %d [MX5]"
+                                                 % s.group))
+        matrices, names = [], set()
+        for i, h in enumerate(heads):
+            group = [s for s in self.sections if s.group == h.group]
+            tiles = [s for s in group if s.kind == MATRIX_TILES]
+            if any(x.group == h.group for x in heads[:i]) or len(tiles) != 1 or len(group) != 2:
+                raise format_error(self.error_at(h.offset, "group %d is not one MATRIX and one MATRIX_TILES [MX5]"
+                                                 % h.group))
+            t = tiles[0]
+            self.verify_section(h)                                          # M-b
+            bad = lambda rule, text: format_error(self.error_at(h.offset, "%s [%s]" % (text, rule)))
+            if h.length < 64:
+                raise bad("MX2", "MATRIX shorter than its 64-byte header")
+            (rows, cols, tr, tc, ty, flags, name_len, null_value, rt_len, ct_len,
+             tile_count) = self.unpack("QQIIBB2xIQIIQ", h.offset)
+            if ty not in COLUMN_TYPES or not 2 <= ty <= 11:
+                raise bad("MX1", "cell type %d is not numeric" % ty)
+            if tr == 0 or tc == 0:
+                raise bad("MX2", "empty tile shape")
+            if ceil_div(rows, tr) * ceil_div(cols, tc) != tile_count:
+                raise bad("MX2", "tile_count %d does not match the tile shape" % tile_count)
+            names_end = 64 + name_len + rt_len + ct_len
+            sums_at = ceil_div(names_end, 8) * 8
+            if sums_at + 8 * tile_count != h.length:
+                raise bad("MX2", "MATRIX length %d is not %d + 8 x tile_count" % (h.length, sums_at))
+            raw = self.read(h.offset + 64, name_len + rt_len + ct_len)
+            texts = []
+            for a, n in ((0, name_len), (name_len, rt_len), (name_len + rt_len, ct_len)):
+                try:
+                    text = raw[a:a + n].decode("utf-8")
+                except UnicodeDecodeError:
+                    text = ""
+                if not text:
+                    raise bad("MX3", "a name is empty or not UTF-8")
+                texts.append(text)
+            width = COLUMN_TYPES[ty][1]
+            padded = ceil_div(cols, tc) * tc
+            if rows * padded * width != t.length:
+                raise format_error(self.error_at(t.offset, "MATRIX_TILES length %d is not rows x padded "
+                                                 "columns x width [MX4]" % t.length))
+            if texts[0] in names:
+                raise bad("MX5", "duplicate matrix name '%s'" % texts[0])
+            names.add(texts[0])
+            by_name = {tb.name: tb for tb in tables}                        # M-d [MX6]
+            for tname, n, what in ((texts[1], rows, "row"), (texts[2], cols, "column")):
+                tb = by_name.get(tname)
+                if tb is None:
+                    raise bad("MX6", "no %s names table '%s'" % (what, tname))
+                if tb.row_count != n or not tb.columns or tb.columns[0].nullable \
+                        or tb.columns[0].code not in (TYPE_STRING, TYPE_DICT):
+                    raise bad("MX6", "%s names table '%s' does not fit the matrix" % (what, tname))
+            matrices.append({"name": texts[0], "rows": rows, "cols": cols, "tr": tr, "tc": tc, "type": ty,
+                             "null": null_value if flags & 1 else None, "tiles": t, "sums": h.offset + sums_at,
+                             "row_table": by_name[texts[1]], "col_table": by_name[texts[2]], "width": width,
+                             "padded": padded})
+        return matrices
+
+    def matrix_values(self, m):
+        """Every cell of m, row by row, each tile verified first ([MX7])."""
+        rows, cols, tr, tc, w, padded = m["rows"], m["cols"], m["tr"], m["tc"], m["width"], m["padded"]
+        per_band = ceil_div(cols, tc)
+        cell = struct.Struct(self.order + COLUMN_TYPES[m["type"]][2])
+        bits = struct.Struct(self.order + {1: "B", 2: "H", 4: "I", 8: "Q"}[w])
+        out = []
+        for b in range(ceil_div(rows, tr)):
+            rb = min(tr, rows - b * tr)
+            band_at = m["tiles"].offset + b * tr * padded * w
+            tiles = []
+            for t in range(per_band):
+                at = band_at + t * rb * tc * w
+                data = self.read(at, rb * tc * w)
+                (stored,) = self.unpack("Q", m["sums"] + 8 * (b * per_band + t))
+                if xxh3_64(data) != stored:
+                    raise checksum_error(self.error_at(at, "matrix '%s' tile %d checksum mismatch [MX7]"
+                                                       % (m["name"], b * per_band + t)))
+                tiles.append(data)
+            for i in range(rb):
+                row = []
+                for c in range(cols):
+                    t, j = divmod(c, tc)
+                    raw = tiles[t][(i * tc + j) * w:(i * tc + j + 1) * w]
+                    (pattern,) = bits.unpack(raw)
+                    if m["null"] is not None and pattern == m["null"]:
+                        row.append(None)
+                    elif m["type"] == 10:
+                        row.append("f32:%08x" % pattern)
+                    elif m["type"] == 11:
+                        row.append("f64:%016x" % pattern)
+                    else:
+                        row.append(cell.unpack(raw)[0])
+                out.append(row)
+        return out
+
     # ---- the canonical JSON ----------------------------------------------
 
     def canonical(self):
@@ -1244,6 +1352,17 @@ class TribitReader:
         targets = self.open_targets()
         if targets:
             doc["index_targets"] = targets
+        matrices = self.open_matrices(tables)
+        if matrices:
+            doc["matrices"] = [{
+                "name": m["name"],
+                "type": COLUMN_TYPES[m["type"]][0],
+                "tile_rows": m["tr"],
+                "tile_cols": m["tc"],
+                "row_names": [r[0] for r in self.table_rows(m["row_table"])],
+                "col_names": [r[0] for r in self.table_rows(m["col_table"])],
+                "values": self.matrix_values(m),
+            } for m in matrices]
         return doc
 
     def canonical_sequences(self, doc):

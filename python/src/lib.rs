@@ -22,6 +22,8 @@ use tribit::convert::arrow::{Converter, RowChunks, BATCH_ROWS};
 use tribit::table::{ColumnType, OwnedValue, Table};
 use tribit::{ErrorKind, File};
 
+mod matrix;
+
 // ---------------------------------------------------------------- errors
 
 /// A tribit error as the matching `tribit.Error` subclass.
@@ -502,6 +504,20 @@ impl PyFile {
         Ok(Tables {
             file: Arc::clone(&self.file),
         })
+    }
+
+    /// The matrices of the file, by name (SPEC §8.9).
+    #[getter]
+    fn matrices(&self, py: Python<'_>) -> PyResult<matrix::Matrices> {
+        py.detach(|| self.file.matrices().map(|_| ())).map_err(err)?;
+        Ok(matrix::Matrices {
+            file: Arc::clone(&self.file),
+        })
+    }
+
+    /// The matrix called `name`.
+    fn matrix<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        matrix::wrap(py, &self.file, name)
     }
 
     /// The table called `name`.
@@ -1309,6 +1325,8 @@ fn _tribit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Tables>()?;
     m.add_class::<PyTable>()?;
     m.add_class::<ArrowStream>()?;
+    m.add_class::<matrix::Matrices>()?;
+    m.add_class::<matrix::RawMatrix>()?;
     m.add_function(wrap_pyfunction!(reverse_complement, m)?)?;
     m.add_function(wrap_pyfunction!(import_fasta, m)?)?;
     m.add_function(wrap_pyfunction!(import_csv, m)?)?;

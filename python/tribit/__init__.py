@@ -32,6 +32,7 @@ from ._tribit import (
     reverse_complement,
     validate,
 )
+from .matrix import Matrix
 
 __all__ = [
     "ArrowStream",
@@ -40,6 +41,7 @@ __all__ = [
     "File",
     "FormatError",
     "InputError",
+    "Matrix",
     "IoError",
     "MismatchError",
     "NotFoundError",

@@ -33,6 +33,9 @@ pub enum Import {
     /// runs and soft-masking are kept.
     #[command(name = "2bit")]
     TwoBit(super::twobit::Import2bit),
+    /// Import a dense numeric matrix (TSV, CSV or .npy) with named rows
+    /// and columns (SPEC §8.9), written tile by tile in bounded memory.
+    Matrix(super::matrix::ImportMatrix),
 }
 
 #[derive(Args, Debug)]
@@ -231,6 +234,7 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
         Import::Fasta(a) => a,
         Import::Csv(a) => return run_csv(ctx, a),
         Import::TwoBit(a) => return super::twobit::run_import(ctx, a),
+        Import::Matrix(a) => return super::matrix::run_import(ctx, a),
     };
     if a.inputs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         return Err(Error::input("standard input ('-') can be read only once"));

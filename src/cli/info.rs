@@ -63,6 +63,7 @@ struct InfoJson {
     /// The tables of another file this file holds indexes for (an index
     /// file, SPEC §8.8).
     index_targets: Vec<TargetJson>,
+    matrices: Vec<MatrixJson>,
 }
 
 #[derive(Serialize)]
@@ -111,6 +112,45 @@ fn targets(r: &Reader) -> Result<Vec<TargetJson>> {
                     problem: u.message.clone(),
                 })
                 .collect(),
+        })
+        .collect())
+}
+
+#[derive(Serialize)]
+struct MatrixJson {
+    name: String,
+    rows: u64,
+    columns: u64,
+    r#type: String,
+    tile_rows: u64,
+    tile_cols: u64,
+    tiles: u64,
+    null_value: Option<String>,
+    row_names_table: String,
+    column_names_table: String,
+}
+
+fn matrices(r: &Reader) -> Result<Vec<MatrixJson>> {
+    let ms = crate::matrix::MatrixSet::new(r.bytes(), r.container(), true)?;
+    Ok(ms
+        .matrices()
+        .iter()
+        .map(|m| {
+            let (rows, columns) = m.shape();
+            let (tile_rows, tile_cols) = m.tile_shape();
+            let (rt, ct) = m.name_tables();
+            MatrixJson {
+                name: m.name().to_string(),
+                rows,
+                columns,
+                r#type: m.cell_type().name(),
+                tile_rows,
+                tile_cols,
+                tiles: m.header().tile_count,
+                null_value: m.null_value().map(|v| format!("{v:#x}")),
+                row_names_table: rt.to_string(),
+                column_names_table: ct.to_string(),
+            }
         })
         .collect())
 }
@@ -247,6 +287,7 @@ fn collect(r: &Reader, path: &std::path::Path) -> Result<InfoJson> {
         sequences,
         tables: tables(r)?,
         index_targets: targets(r)?,
+        matrices: matrices(r)?,
     })
 }
 
@@ -350,6 +391,26 @@ pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
             for u in &t.unusable_indexes {
                 let _ = writeln!(text, "  index at byte {} not used: {}", u.offset, u.problem);
             }
+        }
+        for m in &info.matrices {
+            let null = m
+                .null_value
+                .as_deref()
+                .map(|v| format!(", null {v}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                text,
+                "\nmatrix {} ({} x {} {}{null}; {} tiles of {} x {}; names in tables {} and {})",
+                m.name,
+                m.rows,
+                m.columns,
+                m.r#type,
+                m.tiles,
+                m.tile_rows,
+                m.tile_cols,
+                m.row_names_table,
+                m.column_names_table
+            );
         }
         out.write_all(text.as_bytes()).map_err(write_err)?;
     }

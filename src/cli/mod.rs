@@ -12,6 +12,7 @@ mod grow;
 mod import;
 mod info;
 mod kmer;
+mod matrix;
 mod names;
 mod query;
 mod strand;
@@ -43,7 +44,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Convert FASTA, CSV or UCSC .2bit into a tribit file.
+    /// Convert FASTA, CSV, a matrix (TSV, CSV, .npy) or UCSC .2bit into a tribit file.
     #[command(subcommand)]
     Import(import::Import),
     /// Rewrite a tribit file with raw or zstd-compressed blocks.
@@ -64,6 +65,8 @@ enum Command {
     Kmer(kmer::Kmer),
     // The help text is the doc of query::Query.
     Query(query::Query),
+    // The help text is the doc of matrix::QueryMatrix.
+    QueryMatrix(matrix::QueryMatrix),
     /// Add or drop a hash-key index of a table in an existing file.
     #[command(subcommand)]
     Index(grow::Index),
@@ -151,6 +154,7 @@ pub fn run() -> ExitCode {
         Command::Dump(c) => dump::run(&ctx, c),
         Command::Kmer(c) => kmer::run(&ctx, c),
         Command::Query(c) => query::run(&ctx, c),
+        Command::QueryMatrix(c) => matrix::run_query(&ctx, c),
         Command::Index(c) => grow::run_index(&ctx, c),
         Command::Table(c) => grow::run_table(&ctx, c),
         Command::Completions(c) => completions::run_completions(c),

@@ -44,6 +44,8 @@ pub fn known_kind(kind: u32) -> bool {
                 | k::DICTIONARY
                 | k::HASH_INDEX
                 | k::INDEX_TARGET
+                | k::MATRIX
+                | k::MATRIX_TILES
         )
 }
 

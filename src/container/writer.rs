@@ -24,6 +24,10 @@ fn is_dense_kind(kind: u32) -> bool {
     matches!(kind, spec::kind::MASK_BITMAP | spec::kind::EXCEPTION_NIBBLES)
 }
 
+fn is_matrix_kind(kind: u32) -> bool {
+    matches!(kind, spec::kind::MATRIX | spec::kind::MATRIX_TILES)
+}
+
 struct OpenSection {
     kind: u32,
     flags: u32,
@@ -187,7 +191,9 @@ impl<W: Write + Seek> ContainerWriter<W> {
             // SPEC §10 rule 6: the lowest minor version whose features the file uses.
             minor: self
                 .min_minor
-                .max(if self.sections.iter().any(|e| e.kind == spec::kind::INDEX_TARGET) {
+                .max(if self.sections.iter().any(|e| is_matrix_kind(e.kind)) {
+                    spec::VERSION_MINOR_MATRIX
+                } else if self.sections.iter().any(|e| e.kind == spec::kind::INDEX_TARGET) {
                     spec::VERSION_MINOR_INDEX_FILE
                 } else if self.sections.iter().any(|e| is_dense_kind(e.kind)) {
                     spec::VERSION_MINOR_DENSE

@@ -79,6 +79,7 @@ pub fn write_json<W: std::io::Write>(r: &Reader, mut out: W) -> Result<()> {
     out.write_all(b"\n  ],\n").map_err(io)?;
     write_tables(r, &mut out)?;
     write_targets(r, &mut out)?;
+    write_matrices(r, &mut out)?;
     let version = format!("{}.{}", c.header.major, c.header.minor);
     writeln!(out, "  \"version\": \"{version}\"\n}}").map_err(io)?;
     Ok(())
@@ -178,6 +179,71 @@ fn write_tables<W: std::io::Write>(r: &Reader, out: &mut W) -> Result<()> {
                     Cell::Str(s) => json!(s),
                 });
             }
+            out.write_all(if row == 0 { b"\n      " } else { b",\n      " })
+                .map_err(io)?;
+            serde_json::to_writer(&mut *out, &cells).map_err(js)?;
+        }
+        out.write_all(b"\n    ]}").map_err(io)?;
+    }
+    out.write_all(b"\n  ],\n").map_err(io)?;
+    Ok(())
+}
+
+/// SPEC §8.9 matrices in canonical form (conformance/README.md): present
+/// only when the file holds one. Each matrix gives its name, type, tile
+/// shape, row and column names and its cells row by row, each cell as in
+/// a table (floats by bit pattern), null cells as null. Every tile is read,
+/// so every tile checksum is verified.
+fn write_matrices<W: std::io::Write>(r: &Reader, out: &mut W) -> Result<()> {
+    use crate::table::{ColumnType, TableSet};
+    let io = |e: std::io::Error| crate::Error::io("cannot write output", e);
+    let js = |e: serde_json::Error| crate::Error::io("cannot write output", e.into());
+    let ms = crate::matrix::MatrixSet::new(r.bytes(), r.container(), true)?;
+    if ms.matrices().is_empty() {
+        return Ok(());
+    }
+    let ts = TableSet::new(r.bytes(), r.container())?;
+    out.write_all(b"  \"matrices\": [").map_err(io)?;
+    for (k, s) in ms.matrices().iter().enumerate() {
+        let m = crate::matrix::Matrix::new(s, &ts)?;
+        let (nr, nc) = m.shape();
+        let (tr, tc) = s.tile_shape();
+        let head = json!({
+            "name": m.name(),
+            "type": m.cell_type().name(),
+            "tile_rows": tr,
+            "tile_cols": tc,
+            "row_names": m.row_names()?,
+            "col_names": m.col_names()?,
+        });
+        out.write_all(if k == 0 { b"\n    " } else { b",\n    " }).map_err(io)?;
+        let text = serde_json::to_string(&head).map_err(js)?;
+        // The object without its closing brace, then the cells.
+        out.write_all(&text.as_bytes()[..text.len() - 1]).map_err(io)?;
+        out.write_all(b", \"values\": [").map_err(io)?;
+        let ty = m.cell_type();
+        let w = ty.width() as usize;
+        let cols: Vec<u64> = (0..nc).collect();
+        let mut raw = vec![0u8; nc as usize * w];
+        for row in 0..nr {
+            s.read_bytes(&[row], &cols, &mut raw)?;
+            let cells: Vec<Value> = raw
+                .chunks_exact(w)
+                .map(|c| {
+                    let bits = crate::matrix::native_bits(c);
+                    let sx = |n: u32| ((bits << (64 - n)) as i64) >> (64 - n);
+                    match ty {
+                        _ if s.null_value() == Some(bits) => Value::Null,
+                        ColumnType::F32 => json!(format!("f32:{:08x}", bits)),
+                        ColumnType::F64 => json!(format!("f64:{:016x}", bits)),
+                        ColumnType::I8 => json!(sx(8)),
+                        ColumnType::I16 => json!(sx(16)),
+                        ColumnType::I32 => json!(sx(32)),
+                        ColumnType::I64 => json!(bits as i64),
+                        _ => json!(bits),
+                    }
+                })
+                .collect();
             out.write_all(if row == 0 { b"\n      " } else { b",\n      " })
                 .map_err(io)?;
             serde_json::to_writer(&mut *out, &cells).map_err(js)?;

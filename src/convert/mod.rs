@@ -7,5 +7,6 @@ pub mod canonical;
 pub mod csv;
 pub mod fai;
 pub mod fasta;
+pub mod matrix;
 pub mod recode;
 pub mod twobit;

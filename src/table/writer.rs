@@ -10,6 +10,7 @@ use super::{ColumnType, Schema, Value};
 use crate::container::{ByteOrder, ContainerWriter};
 use crate::error::{Error, Result};
 use crate::index::{encode_key_value, IndexBuilder};
+use crate::matrix::{MatrixOptions, MatrixWriter};
 use crate::spec::{kind, table as t};
 
 /// Options of one table.
@@ -23,6 +24,7 @@ pub struct TableOptions {
 pub struct TablesWriter<W: Write + Seek> {
     c: ContainerWriter<W>,
     names: HashSet<String>,
+    matrices: HashSet<String>,
     next_group: u32,
 }
 
@@ -32,6 +34,7 @@ impl<W: Write + Seek> TablesWriter<W> {
         Ok(TablesWriter {
             c: ContainerWriter::new(out, order)?,
             names: HashSet::new(),
+            matrices: HashSet::new(),
             next_group: 1,
         })
     }
@@ -44,6 +47,23 @@ impl<W: Write + Seek> TablesWriter<W> {
         let group = self.next_group;
         self.next_group += 1;
         TableWriter::begin(&mut self.c, group, name, schema, options)
+    }
+
+    /// Starts the matrix `name` (SPEC §8.9) with columns `col_names`; push
+    /// its rows, then call [`MatrixWriter::finish`]. Its name tables are
+    /// the tables `NAME:rows` and `NAME:cols`.
+    pub fn matrix(&mut self, name: &str, col_names: &[String], options: &MatrixOptions) -> Result<MatrixWriter<'_, W>> {
+        for t in [format!("{name}:rows"), format!("{name}:cols")] {
+            if !self.names.insert(t.clone()) {
+                return Err(Error::input(format!("duplicate table name '{t}'")));
+            }
+        }
+        if !self.matrices.insert(name.to_string()) {
+            return Err(Error::input(format!("duplicate matrix name '{name}'")));
+        }
+        let group = self.next_group;
+        self.next_group += 3;
+        MatrixWriter::begin(&mut self.c, group, name, col_names, options)
     }
 
     /// Writes the directory and header; returns the output.

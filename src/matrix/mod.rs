@@ -1,0 +1,743 @@
+//! SPEC §8.9: dense matrices with named rows and columns.
+//!
+//! A matrix is a MATRIX section (header, names of its two name tables, one
+//! checksum per tile) and a MATRIX_TILES section (the cells, in tiles of
+//! `tile_rows` × `tile_cols`) in one group, plus two ordinary tables (§8.1)
+//! holding the row and column names, each with a hash-key index, so that
+//! finding a row or column by name is an index lookup.
+//!
+//! ```text
+//! MATRIX_TILES: band 0 (rows 0..R)       band 1 (rows R..2R)   ...
+//!               [tile 0,0][tile 0,1]...  [tile 1,0]...
+//! tile (b, t):  R_b rows × C cells, row-major; R_b = R except in the last band
+//! ```
+//!
+//! Tiles are verified against their checksum the first time a read touches
+//! them (SPEC §8.9 [MX7]); a bit per tile remembers it.
+//!
+//! ```
+//! use std::io::Cursor;
+//! use tribit::container::ByteOrder;
+//! use tribit::matrix::MatrixOptions;
+//! use tribit::table::{ColumnType, TablesWriter, Value};
+//! use tribit::File;
+//! let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+//! let cols = vec!["TP53".to_string(), "BRCA1".to_string()];
+//! let mut m = w.matrix("expr", &cols, &MatrixOptions::new(ColumnType::F32)).unwrap();
+//! m.push_row("SRR1", &[Value::F64(1.5), Value::F64(2.0)]).unwrap();
+//! m.push_row("SRR2", &[Value::F64(3.0), Value::Null]).unwrap();
+//! m.finish().unwrap();
+//! let f = File::from_bytes(w.finish().unwrap().into_inner()).unwrap();
+//! let m = f.matrix("expr").unwrap();
+//! let rows = m.row_positions(&["SRR2"]).unwrap();
+//! let cols = m.col_positions(&["BRCA1", "TP53"]).unwrap();
+//! let v = m.read_f64(&rows, &cols).unwrap();
+//! assert!(v[0].is_nan()); // the null cell
+//! assert_eq!(v[1], 3.0);
+//! ```
+
+pub mod check;
+mod writer;
+
+pub use writer::{MatrixOptions, MatrixWriter};
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::container::{checksum, checksum_matches, ByteOrder, Container, DirectoryEntry};
+use crate::error::{Error, ErrorKind, Result};
+use crate::spec::{kind, matrix as mx};
+use crate::table::{ColumnType, Table, TableSet, Value};
+
+/// The cell types a matrix may hold (SPEC §8.9 [MX1]): the numeric column
+/// types of §8.2.
+pub fn cell_type(code: u8) -> Option<ColumnType> {
+    let ty = [1, 2, 4, 8].into_iter().find_map(|w| ColumnType::from_code(code, w))?;
+    matches!(
+        ty,
+        ColumnType::I8
+            | ColumnType::I16
+            | ColumnType::I32
+            | ColumnType::I64
+            | ColumnType::U8
+            | ColumnType::U16
+            | ColumnType::U32
+            | ColumnType::U64
+            | ColumnType::F32
+            | ColumnType::F64
+    )
+    .then_some(ty)
+}
+
+/// A broken rule of SPEC §8.9: its label and the error a reader reports.
+#[derive(Debug)]
+pub struct Broken {
+    /// The rule's label, e.g. `MX2`.
+    pub label: &'static str,
+    /// The error, its message ending in the label.
+    pub error: Error,
+}
+
+fn broken(label: &'static str, kind_: u32, offset: u64, msg: String) -> Broken {
+    Broken {
+        label,
+        error: Error::format(Some(kind_), offset, format!("{msg} [{label}]")),
+    }
+}
+
+/// The fixed header of a MATRIX section (SPEC §8.9), as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatrixHeader {
+    /// Rows of the matrix.
+    pub row_count: u64,
+    /// Columns of the matrix.
+    pub col_count: u64,
+    /// Rows per tile (R).
+    pub tile_rows: u32,
+    /// Cells per tile row (C).
+    pub tile_cols: u32,
+    /// Cell type code (§8.2).
+    pub ty: u8,
+    /// Flag bits; bit 0: `null_value` is in use.
+    pub flags: u8,
+    /// Bytes 26-27 and 56-63, reserved (0).
+    pub reserved: [u8; 10],
+    /// Length of the matrix name.
+    pub name_len: u32,
+    /// The bit pattern of a null cell, when flag bit 0 is set.
+    pub null_value: u64,
+    /// Length of the row names table's name.
+    pub row_table_len: u32,
+    /// Length of the column names table's name.
+    pub col_table_len: u32,
+    /// Number of tiles.
+    pub tile_count: u64,
+}
+
+impl MatrixHeader {
+    /// Decodes the 64-byte header; `b` holds at least 64 bytes.
+    pub fn decode(b: &[u8], o: ByteOrder) -> MatrixHeader {
+        let mut reserved = [0u8; 10];
+        reserved[..2].copy_from_slice(&b[26..28]);
+        reserved[2..].copy_from_slice(&b[56..64]);
+        MatrixHeader {
+            row_count: o.u64_at(b, 0),
+            col_count: o.u64_at(b, 8),
+            tile_rows: o.u32_at(b, 16),
+            tile_cols: o.u32_at(b, 20),
+            ty: b[24],
+            flags: b[25],
+            reserved,
+            name_len: o.u32_at(b, 28),
+            null_value: o.u64_at(b, 32),
+            row_table_len: o.u32_at(b, 40),
+            col_table_len: o.u32_at(b, 44),
+            tile_count: o.u64_at(b, 48),
+        }
+    }
+}
+
+/// One matrix's sections, checked (SPEC §2.4 steps M-b to M-d); the cells
+/// are read through [`Matrix`], which adds the name tables.
+#[derive(Debug)]
+pub struct MatrixSection<'a> {
+    header: MatrixHeader,
+    name: String,
+    row_table: String,
+    col_table: String,
+    ty: ColumnType,
+    width: u64,
+    order: ByteOrder,
+    group: u32,
+    offset: u64,
+    tiles_offset: u64,
+    tiles: &'a [u8],
+    sums: &'a [u8],
+    verified: Vec<AtomicU64>,
+    verify: bool,
+}
+
+/// Every matrix of a file, in directory order of their MATRIX sections.
+#[derive(Debug, Default)]
+pub struct MatrixSet<'a> {
+    matrices: Vec<MatrixSection<'a>>,
+}
+
+impl<'a> MatrixSet<'a> {
+    /// Opens every matrix (SPEC §2.4 steps M-a to M-c), verifying the
+    /// MATRIX sections' checksums when `verify` (tiles are verified on
+    /// first use). Returns the first broken rule.
+    pub fn new(bytes: &'a [u8], c: &Container, verify: bool) -> std::result::Result<MatrixSet<'a>, Broken> {
+        let (set, mut errors) = MatrixSet::open(bytes, c, verify, true);
+        match errors.pop() {
+            Some(e) => Err(e),
+            None => Ok(set),
+        }
+    }
+
+    /// As [`MatrixSet::new`], but each matrix on its own: every matrix
+    /// that opens is kept and every broken rule returned (validators).
+    pub fn new_partial(bytes: &'a [u8], c: &Container, verify: bool) -> (MatrixSet<'a>, Vec<Broken>) {
+        MatrixSet::open(bytes, c, verify, false)
+    }
+
+    fn open(bytes: &'a [u8], c: &Container, verify: bool, strict: bool) -> (MatrixSet<'a>, Vec<Broken>) {
+        let mut set = MatrixSet::default();
+        let mut errors = Vec::new();
+        let mut names = HashSet::new();
+        let headers: Vec<&DirectoryEntry> = c.sections.iter().filter(|e| e.kind == kind::MATRIX).collect();
+        // M-a: [MX5] the group rules.
+        for e in c.sections.iter().filter(|e| e.kind == kind::MATRIX_TILES) {
+            if !headers.iter().any(|h| h.group == e.group) {
+                errors.push(broken(
+                    "MX5",
+                    e.kind,
+                    e.offset,
+                    format!("no MATRIX in group {}", e.group),
+                ));
+                if strict {
+                    return (set, errors);
+                }
+            }
+        }
+        for (i, h) in headers.iter().enumerate() {
+            let fail = |msg: String| broken("MX5", kind::MATRIX, h.offset, msg);
+            let in_group: Vec<&DirectoryEntry> = c.sections.iter().filter(|e| e.group == h.group).collect();
+            let tiles: Vec<&&DirectoryEntry> = in_group.iter().filter(|e| e.kind == kind::MATRIX_TILES).collect();
+            let r = if headers[..i].iter().any(|x| x.group == h.group) {
+                Err(fail(format!("two MATRIX sections in group {}", h.group)))
+            } else if tiles.len() != 1 {
+                Err(fail(format!(
+                    "{} MATRIX_TILES sections in group {}, expected 1",
+                    tiles.len(),
+                    h.group
+                )))
+            } else if in_group.len() != 2 {
+                Err(fail(format!(
+                    "group {} holds sections other than the matrix's two",
+                    h.group
+                )))
+            } else {
+                open_matrix(bytes, c, h, tiles[0], verify)
+            };
+            match r {
+                Ok(m) if !names.insert(m.name.clone()) => {
+                    errors.push(fail(format!("duplicate matrix name '{}'", m.name)));
+                }
+                Ok(m) => set.matrices.push(m),
+                Err(e) => errors.push(e),
+            }
+            if strict && !errors.is_empty() {
+                return (set, errors);
+            }
+        }
+        (set, errors)
+    }
+
+    /// The matrices.
+    pub fn matrices(&self) -> &[MatrixSection<'a>] {
+        &self.matrices
+    }
+
+    /// The matrix called `name`.
+    pub fn get(&self, name: &str) -> Option<&MatrixSection<'a>> {
+        self.matrices.iter().find(|m| m.name == name)
+    }
+}
+
+/// SPEC §8.9 steps M-b and M-c for one matrix.
+fn open_matrix<'a>(
+    bytes: &'a [u8],
+    c: &Container,
+    h: &DirectoryEntry,
+    t: &DirectoryEntry,
+    verify: bool,
+) -> std::result::Result<MatrixSection<'a>, Broken> {
+    let o = c.order;
+    let at = h.offset;
+    let b = if verify {
+        c.verified(bytes, h).map_err(|error| Broken { label: "D5", error })?
+    } else {
+        &bytes[h.offset as usize..(h.offset + h.length) as usize]
+    };
+    let fail = |label, msg: String| broken(label, kind::MATRIX, at, msg);
+    if (b.len() as u64) < mx::HEADER_LEN {
+        return Err(fail("MX2", format!("{} bytes cannot hold the 64-byte header", b.len())));
+    }
+    let hd = MatrixHeader::decode(b, o);
+    let ty = cell_type(hd.ty).ok_or_else(|| fail("MX1", format!("type {} is not a numeric type", hd.ty)))?;
+    if hd.tile_rows == 0 || hd.tile_cols == 0 {
+        return Err(fail(
+            "MX2",
+            format!("tile shape {} x {} is empty", hd.tile_rows, hd.tile_cols),
+        ));
+    }
+    let bands = hd.row_count.div_ceil(hd.tile_rows as u64);
+    let tcols = hd.col_count.div_ceil(hd.tile_cols as u64);
+    let want_tiles = bands.checked_mul(tcols);
+    if want_tiles != Some(hd.tile_count) {
+        return Err(fail(
+            "MX2",
+            format!(
+                "tile_count {} is not ceil(rows/tile_rows) x ceil(cols/tile_cols)",
+                hd.tile_count
+            ),
+        ));
+    }
+    let names_len = hd.name_len as u64 + hd.row_table_len as u64 + hd.col_table_len as u64;
+    let p = (mx::HEADER_LEN + names_len).next_multiple_of(8);
+    let want_len = hd.tile_count.checked_mul(8).and_then(|x| x.checked_add(p));
+    if want_len != Some(b.len() as u64) {
+        return Err(fail(
+            "MX2",
+            format!("length {} is not {p} + 8 x tile_count ({})", b.len(), hd.tile_count),
+        ));
+    }
+    let text = |from: u64, len: u32, what: &str| -> std::result::Result<String, Broken> {
+        let s = &b[from as usize..(from + len as u64) as usize];
+        match std::str::from_utf8(s) {
+            Ok(s) if !s.is_empty() => Ok(s.to_string()),
+            _ => Err(fail("MX3", format!("the {what} is empty or not UTF-8"))),
+        }
+    };
+    let name = text(64, hd.name_len, "matrix name")?;
+    let row_table = text(64 + hd.name_len as u64, hd.row_table_len, "row names table name")?;
+    let col_table = text(
+        64 + hd.name_len as u64 + hd.row_table_len as u64,
+        hd.col_table_len,
+        "column names table name",
+    )?;
+    let width = ty.width() as u64;
+    let want = tcols
+        .checked_mul(hd.tile_cols as u64)
+        .and_then(|p| p.checked_mul(hd.row_count))
+        .and_then(|x| x.checked_mul(width));
+    if want != Some(t.length) {
+        return Err(broken(
+            "MX4",
+            kind::MATRIX_TILES,
+            t.offset,
+            format!(
+                "length {} is not row_count x padded columns x {width} for matrix '{name}'",
+                t.length
+            ),
+        ));
+    }
+    let words = hd.tile_count.div_ceil(64) as usize;
+    Ok(MatrixSection {
+        header: hd,
+        name,
+        row_table,
+        col_table,
+        ty,
+        width,
+        order: o,
+        group: h.group,
+        offset: h.offset,
+        tiles_offset: t.offset,
+        tiles: &bytes[t.offset as usize..(t.offset + t.length) as usize],
+        sums: &b[p as usize..],
+        verified: (0..words).map(|_| AtomicU64::new(0)).collect(),
+        verify,
+    })
+}
+
+impl<'a> MatrixSection<'a> {
+    /// The matrix name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The stored header.
+    pub fn header(&self) -> &MatrixHeader {
+        &self.header
+    }
+
+    /// (rows, columns).
+    pub fn shape(&self) -> (u64, u64) {
+        (self.header.row_count, self.header.col_count)
+    }
+
+    /// The cell type.
+    pub fn cell_type(&self) -> ColumnType {
+        self.ty
+    }
+
+    /// The file's byte order (cells are stored in it).
+    pub fn order(&self) -> ByteOrder {
+        self.order
+    }
+
+    /// The bit pattern of a null cell, if the matrix has one.
+    pub fn null_value(&self) -> Option<u64> {
+        (self.header.flags & mx::FLAG_NULL_VALUE != 0).then_some(self.header.null_value)
+    }
+
+    /// (tile_rows, tile_cols).
+    pub fn tile_shape(&self) -> (u64, u64) {
+        (self.header.tile_rows as u64, self.header.tile_cols as u64)
+    }
+
+    /// The names of the row and column name tables.
+    pub fn name_tables(&self) -> (&str, &str) {
+        (&self.row_table, &self.col_table)
+    }
+
+    /// The section group.
+    pub fn group(&self) -> u32 {
+        self.group
+    }
+
+    /// Absolute offsets of the MATRIX and MATRIX_TILES sections.
+    pub fn offsets(&self) -> (u64, u64) {
+        (self.offset, self.tiles_offset)
+    }
+
+    /// The stored cells, tile by tile.
+    pub fn tile_bytes(&self) -> &'a [u8] {
+        self.tiles
+    }
+
+    /// Columns including the padding of the last tile column.
+    pub fn padded_cols(&self) -> u64 {
+        let c = self.header.tile_cols as u64;
+        self.header.col_count.div_ceil(c) * c
+    }
+
+    /// Rows in band `b` (R, except in the last band).
+    fn band_rows(&self, b: u64) -> u64 {
+        let r = self.header.tile_rows as u64;
+        r.min(self.header.row_count - b * r)
+    }
+
+    /// Tiles per band.
+    pub fn tiles_per_band(&self) -> u64 {
+        self.header.col_count.div_ceil(self.header.tile_cols as u64)
+    }
+
+    /// Byte range of tile (band `b`, tile column `t`) within MATRIX_TILES.
+    pub fn tile_range(&self, b: u64, t: u64) -> std::ops::Range<usize> {
+        let (r, c) = self.tile_shape();
+        let start = (b * r * self.padded_cols() + t * self.band_rows(b) * c) * self.width;
+        let len = self.band_rows(b) * c * self.width;
+        start as usize..(start + len) as usize
+    }
+
+    /// The stored checksum of tile `k` (storage order).
+    pub fn tile_checksum(&self, k: u64) -> u64 {
+        self.order.u64_at(self.sums, (k * 8) as usize)
+    }
+
+    /// SPEC §8.9 [MX7]: tile (b, t) is checked against its checksum before
+    /// its first use; later uses cost one bit test.
+    fn ensure(&self, b: u64, t: u64) -> Result<()> {
+        if !self.verify {
+            return Ok(());
+        }
+        let k = b * self.tiles_per_band() + t;
+        let (word, bit) = ((k / 64) as usize, 1u64 << (k % 64));
+        if self.verified[word].load(Ordering::Relaxed) & bit != 0 {
+            return Ok(());
+        }
+        let range = self.tile_range(b, t);
+        let at = self.tiles_offset + range.start as u64;
+        let got = checksum(&self.tiles[range]);
+        let stored = self.tile_checksum(k);
+        if !checksum_matches(stored, got) {
+            return Err(Error::new(
+                ErrorKind::Checksum,
+                format!(
+                    "tile {k} (rows from {}, columns from {}) of matrix '{}': stored checksum {stored:016x}, computed {got:016x} [MX7]",
+                    b * self.header.tile_rows as u64,
+                    t * self.header.tile_cols as u64,
+                    self.name
+                ),
+            )
+            .at_byte(Some(kind::MATRIX_TILES), at));
+        }
+        self.verified[word].fetch_or(bit, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Copies the cells of `rows` × `cols` (positions, in any order,
+    /// repeats allowed) into `out`, row after row, each cell in this
+    /// machine's byte order. `out` holds exactly `rows.len() × cols.len()
+    /// × width` bytes. Every tile touched is verified first.
+    pub fn read_bytes(&self, rows: &[u64], cols: &[u64], out: &mut [u8]) -> Result<()> {
+        let w = self.width as usize;
+        let (nr, nc) = self.shape();
+        if let Some(&r) = rows.iter().find(|&&r| r >= nr) {
+            return Err(Error::new(
+                ErrorKind::Range,
+                format!("row {r} is past the {nr} rows of matrix '{}'", self.name),
+            ));
+        }
+        if let Some(&c) = cols.iter().find(|&&c| c >= nc) {
+            return Err(Error::new(
+                ErrorKind::Range,
+                format!("column {c} is past the {nc} columns of matrix '{}'", self.name),
+            ));
+        }
+        if out.len() != rows.len() * cols.len() * w {
+            return Err(Error::input(format!(
+                "output of {} bytes for {} x {} cells of {w} bytes",
+                out.len(),
+                rows.len(),
+                cols.len()
+            )));
+        }
+        let (tr, tc) = self.tile_shape();
+        // Runs of selected columns that are adjacent within one tile column:
+        // (first output column, cells, tile column, first cell in the tile).
+        let mut runs: Vec<(usize, usize, u64, u64)> = Vec::new();
+        for (j, &c) in cols.iter().enumerate() {
+            let (t, ci) = (c / tc, c % tc);
+            match runs.last_mut() {
+                Some(last) if last.2 == t && last.3 + last.1 as u64 == ci && last.0 + last.1 == j => last.1 += 1,
+                _ => runs.push((j, 1, t, ci)),
+            }
+        }
+        if self.verify {
+            let mut bands: Vec<u64> = rows.iter().map(|r| r / tr).collect();
+            bands.sort_unstable();
+            bands.dedup();
+            let mut ts: Vec<u64> = runs.iter().map(|r| r.2).collect();
+            ts.sort_unstable();
+            ts.dedup();
+            for &b in &bands {
+                for &t in &ts {
+                    self.ensure(b, t)?;
+                }
+            }
+        }
+        let row_len = cols.len() * w;
+        let band_len = tr * self.padded_cols() * self.width;
+        for (i, &r) in rows.iter().enumerate() {
+            let (b, ri) = (r / tr, r % tr);
+            let rb = self.band_rows(b);
+            let base = (b * band_len + ri * tc * self.width) as usize;
+            let dst = &mut out[i * row_len..(i + 1) * row_len];
+            for &(j, n, t, ci) in &runs {
+                let src = base + ((t * rb * tc + ci) * self.width) as usize;
+                dst[j * w..(j + n) * w].copy_from_slice(&self.tiles[src..src + n * w]);
+            }
+        }
+        if (self.order == ByteOrder::Big) != cfg!(target_endian = "big") && w > 1 {
+            for cell in out.chunks_exact_mut(w) {
+                cell.reverse();
+            }
+        }
+        Ok(())
+    }
+
+    /// The cells of `rows` × `cols` as f64 (row after row); null cells are NaN.
+    pub fn read_f64(&self, rows: &[u64], cols: &[u64]) -> Result<Vec<f64>> {
+        let w = self.width as usize;
+        let mut raw = vec![0u8; rows.len() * cols.len() * w];
+        self.read_bytes(rows, cols, &mut raw)?;
+        let null = self.null_value();
+        Ok(raw.chunks_exact(w).map(|c| native_to_f64(self.ty, c, null)).collect())
+    }
+}
+
+/// The bit pattern of one cell given in this machine's byte order.
+pub fn native_bits(c: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    if cfg!(target_endian = "big") {
+        b[8 - c.len()..].copy_from_slice(c);
+        u64::from_be_bytes(b)
+    } else {
+        b[..c.len()].copy_from_slice(c);
+        u64::from_le_bytes(b)
+    }
+}
+
+/// One cell in native byte order as f64; the null pattern gives NaN.
+pub fn native_to_f64(ty: ColumnType, c: &[u8], null: Option<u64>) -> f64 {
+    let bits = native_bits(c);
+    if null == Some(bits) {
+        return f64::NAN;
+    }
+    let sx = |n: u32| ((bits << (64 - n)) as i64 >> (64 - n)) as f64;
+    match ty {
+        ColumnType::F32 => f32::from_bits(bits as u32) as f64,
+        ColumnType::F64 => f64::from_bits(bits),
+        ColumnType::I8 => sx(8),
+        ColumnType::I16 => sx(16),
+        ColumnType::I32 => sx(32),
+        ColumnType::I64 => bits as i64 as f64,
+        _ => bits as f64,
+    }
+}
+
+/// A matrix with its name tables: the view [`crate::File::matrix`] returns.
+#[derive(Debug, Clone, Copy)]
+pub struct Matrix<'f> {
+    section: &'f MatrixSection<'f>,
+    rows: &'f Table<'f>,
+    cols: &'f Table<'f>,
+}
+
+/// SPEC §8.9 [MX6]: `t` is a names table for `n` entries.
+fn check_names(t: &Table<'_>, n: u64, m: &MatrixSection<'_>, what: &str) -> std::result::Result<(), Broken> {
+    let fail = |msg: String| broken("MX6", kind::MATRIX, m.offset, msg);
+    if t.row_count() != n {
+        return Err(fail(format!(
+            "{what} names table '{}' has {} rows, the matrix {n}",
+            t.name(),
+            t.row_count()
+        )));
+    }
+    match t.schema().columns.first() {
+        Some(c) if matches!(c.ty, ColumnType::Dict | ColumnType::Str(_)) && !c.nullable => Ok(()),
+        _ => Err(fail(format!(
+            "{what} names table '{}' does not start with a non-nullable string column",
+            t.name()
+        ))),
+    }
+}
+
+impl<'f> Matrix<'f> {
+    /// Joins a matrix to its name tables (SPEC §2.4 step M-d: [MX6]).
+    pub fn new(section: &'f MatrixSection<'f>, tables: &'f TableSet<'f>) -> std::result::Result<Matrix<'f>, Broken> {
+        let find = |name: &str, what: &str| {
+            tables.table(name).ok_or_else(|| {
+                broken(
+                    "MX6",
+                    kind::MATRIX,
+                    section.offset,
+                    format!("no {what} names table '{name}'"),
+                )
+            })
+        };
+        let rows = find(&section.row_table, "row")?;
+        let cols = find(&section.col_table, "column")?;
+        check_names(rows, section.header.row_count, section, "row")?;
+        check_names(cols, section.header.col_count, section, "column")?;
+        Ok(Matrix { section, rows, cols })
+    }
+
+    /// The cells and layout.
+    pub fn section(&self) -> &'f MatrixSection<'f> {
+        self.section
+    }
+
+    /// The matrix name.
+    pub fn name(&self) -> &'f str {
+        self.section.name()
+    }
+
+    /// (rows, columns).
+    pub fn shape(&self) -> (u64, u64) {
+        self.section.shape()
+    }
+
+    /// The cell type.
+    pub fn cell_type(&self) -> ColumnType {
+        self.section.ty
+    }
+
+    /// The row names table.
+    pub fn row_table(&self) -> &'f Table<'f> {
+        self.rows
+    }
+
+    /// The column names table.
+    pub fn col_table(&self) -> &'f Table<'f> {
+        self.cols
+    }
+
+    /// The name of row `i`.
+    pub fn row_name(&self, i: u64) -> Result<&'f str> {
+        name_at(self.rows, i)
+    }
+
+    /// The name of column `j`.
+    pub fn col_name(&self, j: u64) -> Result<&'f str> {
+        name_at(self.cols, j)
+    }
+
+    /// Every row name, in order.
+    pub fn row_names(&self) -> Result<Vec<&'f str>> {
+        (0..self.rows.row_count()).map(|i| name_at(self.rows, i)).collect()
+    }
+
+    /// Every column name, in order.
+    pub fn col_names(&self) -> Result<Vec<&'f str>> {
+        (0..self.cols.row_count()).map(|i| name_at(self.cols, i)).collect()
+    }
+
+    /// The positions of rows named `names`, in their order, by the row
+    /// names table's hash index (a scan if it has none); a *not found*
+    /// error names the first unknown name.
+    pub fn row_positions(&self, names: &[&str]) -> Result<Vec<u64>> {
+        positions(self.rows, names, "row", self.name())
+    }
+
+    /// The positions of columns named `names` (as [`Matrix::row_positions`]).
+    pub fn col_positions(&self, names: &[&str]) -> Result<Vec<u64>> {
+        positions(self.cols, names, "column", self.name())
+    }
+
+    /// See [`MatrixSection::read_bytes`].
+    pub fn read_bytes(&self, rows: &[u64], cols: &[u64], out: &mut [u8]) -> Result<()> {
+        self.section.read_bytes(rows, cols, out)
+    }
+
+    /// See [`MatrixSection::read_f64`].
+    pub fn read_f64(&self, rows: &[u64], cols: &[u64]) -> Result<Vec<f64>> {
+        self.section.read_f64(rows, cols)
+    }
+}
+
+fn name_at<'f>(t: &'f Table<'f>, i: u64) -> Result<&'f str> {
+    match t.cell(i, 0)? {
+        Value::Str(s) => Ok(s),
+        v => Err(Error::format(
+            Some(kind::TABLE),
+            t.offset(),
+            format!("name {i} is {v}, not a string [MX6]"),
+        )),
+    }
+}
+
+fn positions(t: &Table<'_>, names: &[&str], what: &str, matrix: &str) -> Result<Vec<u64>> {
+    let missing = |n: &str| {
+        Error::new(
+            ErrorKind::NotFound,
+            format!("no {what} named '{n}' in matrix '{matrix}'"),
+        )
+    };
+    if let Some(ix) = t.indexes().iter().position(|ix| ix.columns() == [0]) {
+        let keys: Vec<[Value<'_>; 1]> = names.iter().map(|n| [Value::Str(n)]).collect();
+        let refs: Vec<&[Value<'_>]> = keys.iter().map(|k| &k[..]).collect();
+        let sets = t.index_lookup_many(ix, &refs)?;
+        return names
+            .iter()
+            .zip(sets)
+            .map(|(n, s)| s.rows().next().ok_or_else(|| missing(n)))
+            .collect();
+    }
+    let mut at: HashMap<&str, u64> = HashMap::with_capacity(t.row_count() as usize);
+    for i in 0..t.row_count() {
+        if let Value::Str(s) = t.cell(i, 0)? {
+            at.entry(s).or_insert(i);
+        }
+    }
+    names
+        .iter()
+        .map(|n| at.get(n).copied().ok_or_else(|| missing(n)))
+        .collect()
+}
+
+impl std::fmt::Display for Broken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.error)
+    }
+}
+
+impl From<Broken> for Error {
+    fn from(b: Broken) -> Error {
+        b.error
+    }
+}
