@@ -133,6 +133,9 @@ impl Grow {
     ) -> Result<u64> {
         let ts = self.tables()?;
         let old = ts.table(name).map(|t| t.group());
+        if old.is_some() {
+            self.not_matrix_names(name, "replaced")?;
+        }
         if old.is_some() && !replace {
             return Err(Error::input(format!(
                 "a table '{name}' exists already: choose another --table name, or --replace it"
@@ -151,10 +154,30 @@ impl Grow {
         Ok(rows)
     }
 
+    /// A table that holds a matrix's row or column names (SPEC §8.9 [MX6])
+    /// belongs to that matrix: dropping, replacing it or its index would
+    /// leave the matrix without names, so it is refused.
+    fn not_matrix_names(&self, name: &str, what: &str) -> Result<()> {
+        let set = crate::matrix::MatrixSet::new(self.data.bytes(), &self.container, false).map_err(|b| b.error)?;
+        for m in set.matrices() {
+            let (rows, cols) = m.name_tables();
+            if name == rows || name == cols {
+                return Err(Error::input(format!(
+                    "table '{name}' holds the {} names of matrix '{}' and cannot be {what} on its own",
+                    if name == rows { "row" } else { "column" },
+                    m.name()
+                ))
+                .in_file(&self.path));
+            }
+        }
+        Ok(())
+    }
+
     /// Drops the table `name` with its dictionaries and indexes.
     pub fn drop_table(&self, name: &str) -> Result<()> {
         let ts = self.tables()?;
         let group = table_of(&ts, name, &self.path)?.group();
+        self.not_matrix_names(name, "dropped")?;
         self.rewrite(Keep::NotGroup(group), |_| Ok(()))
     }
 
@@ -179,6 +202,7 @@ impl Grow {
     pub fn drop_index(&self, name: &str, columns: &[String]) -> Result<()> {
         let ts = self.tables()?;
         let t = table_of(&ts, name, &self.path)?;
+        self.not_matrix_names(name, "changed")?;
         let cols = key_columns(t, columns)?;
         let group = t.group();
         let bytes = self.data.bytes();

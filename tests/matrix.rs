@@ -232,3 +232,37 @@ fn cli_import_tsv_npy_and_query_matrix() {
     let o = tribit(&["query-matrix", s(&out), "--rows", "nope"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_matrix_names_table_cannot_be_dropped_or_replaced_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let tsv = dir.path().join("m.tsv");
+    std::fs::write(&tsv, "id\tA\tB\nr1\t1\t2\nr2\t3\t4\n").unwrap();
+    let f = dir.path().join("m.tbit");
+    tribit_ok(&["import", "matrix", s(&tsv), "-o", s(&f), "--name", "expr"]);
+    let before = std::fs::read(&f).unwrap();
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, "name\nx\n").unwrap();
+    for args in [
+        vec!["table", "drop", s(&f), "--table", "expr:rows"],
+        vec!["index", "drop", s(&f), "--table", "expr:cols", "--columns", "name"],
+        vec![
+            "import",
+            "csv",
+            s(&csv),
+            "--into",
+            s(&f),
+            "--table",
+            "expr:rows",
+            "--replace",
+        ],
+    ] {
+        let o = tribit(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("names of matrix 'expr'"), "{args:?}: {err}");
+        // Nothing was written: the file is as it was, and valid.
+        assert_eq!(std::fs::read(&f).unwrap(), before, "{args:?}");
+    }
+    tribit_ok(&["validate", s(&f)]);
+}
