@@ -547,6 +547,26 @@ impl V<'_> {
         self.index_targets(&c);
     }
 
+    /// [HI10] of the HASH_INDEX section `e` (its bytes `s`), in a table's
+    /// file or an index file: the reserved header bytes and the padding
+    /// after the key columns are zero. A section too short for its header
+    /// is [HI5]'s, reported where the index is parsed.
+    fn hash_index_reserved(&mut self, e: &DirectoryEntry, s: &[u8]) {
+        if s.len() < 64 {
+            return;
+        }
+        let end = 64 + 4 * self.o.u32_at(s, 0) as usize;
+        let nz = |r: std::ops::Range<usize>| s.get(r).is_some_and(|x| x.iter().any(|&v| v != 0));
+        let bad = nz(36..64) || nz(end..end.next_multiple_of(8));
+        self.reserved(
+            "HI10",
+            Some(e.kind),
+            e.offset,
+            bad,
+            "index header bytes 36-63 and key column padding",
+        );
+    }
+
     /// SPEC §8.8: the INDEX_TARGET sections of an index file and the
     /// HASH_INDEX sections of their groups, as far as a lone file shows
     /// them ([HI9] needs the table: [`validate_index_file`]).
@@ -570,19 +590,7 @@ impl V<'_> {
                             "index target bytes 40-63 and 68-71 of each dictionary",
                         );
                     }
-                    kind::HASH_INDEX if s.len() >= 64 => {
-                        let k = o.u32_at(s, 0) as usize;
-                        let end = 64 + 4 * k;
-                        let nz = |r: std::ops::Range<usize>| s.get(r).is_some_and(|x| x.iter().any(|&v| v != 0));
-                        let bad = nz(36..64) || nz(end..end.next_multiple_of(8));
-                        self.reserved(
-                            "HI10",
-                            Some(e.kind),
-                            e.offset,
-                            bad,
-                            "index header bytes 36-63 and key column padding",
-                        );
-                    }
+                    kind::HASH_INDEX => self.hash_index_reserved(e, s),
                     _ => {}
                 }
             }
@@ -824,18 +832,7 @@ impl V<'_> {
                         "dictionary header bytes 4-7 and 24-31",
                     );
                 }
-                kind::HASH_INDEX if len >= 64 => {
-                    let k = o.u32_at(s, 0) as usize;
-                    let end = 64 + 4 * k;
-                    let bad = nz(36..64) || nz(end..end.next_multiple_of(8));
-                    self.reserved(
-                        "HI10",
-                        Some(e.kind),
-                        e.offset,
-                        bad,
-                        "index header bytes 36-63 and key column padding",
-                    );
-                }
+                kind::HASH_INDEX => self.hash_index_reserved(e, s),
                 _ => {}
             }
         }

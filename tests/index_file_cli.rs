@@ -25,6 +25,22 @@ fn csv(dir: &Path, n: u64, seed: u64) -> (PathBuf, Vec<(u64, u64, &'static str)>
     (p, rows)
 }
 
+/// `tribit index add DATA --table t --columns COLUMNS --index-file SIDE`.
+fn add_index_file(data: &Path, columns: &str, side: &Path) {
+    ok(&[
+        "index",
+        "add",
+        s(data),
+        "--table",
+        "t",
+        "--columns",
+        columns,
+        "--index-file",
+        s(side),
+        "-q",
+    ]);
+}
+
 fn import(csv: &Path, out: &Path) {
     ok(&["import", "csv", s(csv), "-o", s(out), "--table", "t", "-q", "-f"]);
 }
@@ -202,18 +218,7 @@ fn a_changed_or_missing_table_is_refused_with_what_differs() {
     let data = dir.path().join("d.tbit");
     import(&c, &data);
     let side = dir.path().join("side.tbit");
-    ok(&[
-        "index",
-        "add",
-        s(&data),
-        "--table",
-        "t",
-        "--columns",
-        "ID",
-        "--index-file",
-        s(&side),
-        "-q",
-    ]);
+    add_index_file(&data, "ID", &side);
     let q = |d: &Path| {
         fails(&[
             "query",
@@ -361,18 +366,7 @@ fn killed_while_extending_an_index_file_leaves_the_old_or_the_new_one() {
     let data = dir.path().join("d.tbit");
     import(&c, &data);
     let pristine = dir.path().join("pristine.tbit");
-    ok(&[
-        "index",
-        "add",
-        s(&data),
-        "--table",
-        "t",
-        "--columns",
-        "K",
-        "--index-file",
-        s(&pristine),
-        "-q",
-    ]);
+    add_index_file(&data, "K", &pristine);
     let side = dir.path().join("side.tbit");
     let change = [
         "index",
@@ -438,18 +432,7 @@ fn validator_reports_broken_index_files() {
     let data = dir.path().join("d.tbit");
     import(&c, &data);
     let side = dir.path().join("side.tbit");
-    ok(&[
-        "index",
-        "add",
-        s(&data),
-        "--table",
-        "t",
-        "--columns",
-        "G",
-        "--index-file",
-        s(&side),
-        "-q",
-    ]);
+    add_index_file(&data, "G", &side);
     let good = std::fs::read(&side).unwrap();
     let (t_off, _) = common::section(&good, kind::INDEX_TARGET);
     let check = |mutate: &dyn Fn(&mut Vec<u8>), label: &str| {
@@ -497,18 +480,7 @@ fn the_library_front_door_takes_index_files() {
     let data = dir.path().join("d.tbit");
     import(&c, &data);
     let side = dir.path().join("side.tbit");
-    ok(&[
-        "index",
-        "add",
-        s(&data),
-        "--table",
-        "t",
-        "--columns",
-        "G",
-        "--index-file",
-        s(&side),
-        "-q",
-    ]);
+    add_index_file(&data, "G", &side);
     let f = tribit::File::open_with_index_files(&data, &[&side]).unwrap();
     assert_eq!(f.index_files(), vec![s(&side)]);
     let t = f.table("t").unwrap();
