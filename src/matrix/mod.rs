@@ -53,20 +53,7 @@ use crate::table::{ColumnType, Table, TableSet, Value};
 /// types of §8.2.
 pub fn cell_type(code: u8) -> Option<ColumnType> {
     let ty = [1, 2, 4, 8].into_iter().find_map(|w| ColumnType::from_code(code, w))?;
-    matches!(
-        ty,
-        ColumnType::I8
-            | ColumnType::I16
-            | ColumnType::I32
-            | ColumnType::I64
-            | ColumnType::U8
-            | ColumnType::U16
-            | ColumnType::U32
-            | ColumnType::U64
-            | ColumnType::F32
-            | ColumnType::F64
-    )
-    .then_some(ty)
+    ty.is_numeric().then_some(ty)
 }
 
 /// A broken rule of SPEC §8.9: its label and the error a reader reports.

@@ -137,14 +137,7 @@ impl Filter {
             }),
             _ => {
                 let bound = match ty {
-                    ColumnType::I8
-                    | ColumnType::I16
-                    | ColumnType::I32
-                    | ColumnType::I64
-                    | ColumnType::U8
-                    | ColumnType::U16
-                    | ColumnType::U32
-                    | ColumnType::U64 => Bound::Int(c.value.trim().parse::<i128>().map_err(|_| {
+                    ty if ty.is_integer() => Bound::Int(c.value.trim().parse::<i128>().map_err(|_| {
                         numeric_error(&format!(
                             "expected an integer for column '{}' ({})",
                             c.column,

@@ -66,6 +66,26 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
+    /// Whether the type is one of the eight integer types (SPEC §8.2).
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self,
+            ColumnType::I8
+                | ColumnType::I16
+                | ColumnType::I32
+                | ColumnType::I64
+                | ColumnType::U8
+                | ColumnType::U16
+                | ColumnType::U32
+                | ColumnType::U64
+        )
+    }
+
+    /// Whether the type is an integer or a float type (SPEC §8.2).
+    pub fn is_numeric(&self) -> bool {
+        self.is_integer() || matches!(self, ColumnType::F32 | ColumnType::F64)
+    }
+
     /// The SPEC §8.2 type code.
     pub fn code(self) -> u8 {
         use ColumnType::*;
