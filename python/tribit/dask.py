@@ -23,6 +23,16 @@ __all__ = ["read_table", "read_matrix"]
 PARTITION_ROWS = 4_000_000
 
 
+def _only(path, name, members, what, plural):
+    """`name`, or the file's only member when `name` is None."""
+    if name is not None:
+        return name
+    names = list(members)
+    if len(names) != 1:
+        raise ValueError(f"{path}: name the {what} ({plural}: {names})")
+    return names[0]
+
+
 def _paths(paths_or_glob):
     if isinstance(paths_or_glob, (str, os.PathLike)):
         p = os.fspath(paths_or_glob)
@@ -78,12 +88,7 @@ def read_table(paths_or_glob, table=None, columns=None, filters=None, partition_
     parts, meta = [], None
     for p in paths:
         f = tribit.File(p)
-        name = table
-        if name is None:
-            names = list(f.tables)
-            if len(names) != 1:
-                raise ValueError(f"{p}: name the table (tables: {names})")
-            name = names[0]
+        name = _only(p, table, f.tables, "table", "tables")
         t = f.tables[name]
         if meta is None:
             meta = t.to_pandas(columns=columns, rows=np.zeros(0, dtype=np.uint64)).iloc[:0]
@@ -115,12 +120,7 @@ def read_matrix(paths_or_glob, name=None):
     shards = []
     for p in _paths(paths_or_glob):
         f = tribit.File(p)
-        n = name
-        if n is None:
-            names = list(f.matrices)
-            if len(names) != 1:
-                raise ValueError(f"{p}: name the matrix (matrices: {names})")
-            n = names[0]
+        n = _only(p, name, f.matrices, "matrix", "matrices")
         m = f.matrices[n]
         rows = m.row_names
         shards.append((rows[0] if rows else "", p, n, m, rows))
