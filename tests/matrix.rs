@@ -46,6 +46,41 @@ fn same(a: f64, b: Option<f64>) -> bool {
     }
 }
 
+/// Selections large enough to be gathered in parts on several threads:
+/// neighbouring rows across bands, scattered and repeated rows, and
+/// columns in runs, alone and reversed, in both byte orders.
+#[test]
+fn large_selections_match_the_naive_copy() {
+    let m = cells(700, 300, 7);
+    let mut r = Rng(11);
+    let mut rows: Vec<u64> = (90..610).collect();
+    rows.extend((0..300).map(|_| r.below(700)));
+    rows.extend([699, 699, 0, 5, 4, 3]);
+    let mut cols: Vec<u64> = (0..300).collect();
+    cols.extend((0..40).map(|_| r.below(300)));
+    cols.extend((100..140).rev());
+    for order in [ByteOrder::Little, ByteOrder::Big] {
+        let mut o = MatrixOptions::new(ColumnType::F64);
+        o.tile_rows = Some(13);
+        o.tile_cols = Some(8);
+        let f = File::from_bytes(write(&m, &o, order)).unwrap();
+        let x = f.matrix("expr").unwrap();
+        let got = x.read_f64(&rows, &cols).unwrap();
+        for (a, &i) in rows.iter().enumerate() {
+            for (b, &j) in cols.iter().enumerate() {
+                let want = m[i as usize][j as usize];
+                assert!(same(got[a * cols.len() + b], want), "{order:?} ({i},{j})");
+            }
+        }
+        // One column down every row: one cell per row of each band.
+        let all: Vec<u64> = (0..700).collect();
+        let got = x.read_f64(&all, &[299]).unwrap();
+        for (i, row) in m.iter().enumerate() {
+            assert!(same(got[i], row[299]), "{order:?} ({i},299)");
+        }
+    }
+}
+
 #[test]
 fn round_trip_both_orders_and_types_against_the_naive_copy() {
     let m = cells(53, 37, 1);

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use numpy::PyReadonlyArray1;
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::PyList;
 
 use tribit::table::ColumnType;
 use tribit::File;
@@ -146,27 +147,28 @@ impl RawMatrix {
     }
 
     /// The cells of rows × cols (positions), row-major, native byte order,
-    /// written straight into a new bytes object (numpy views it).
+    /// gathered (without the GIL) straight into a new numpy byte array
+    /// that Python views as the cell type.
     fn read<'py>(
         &self,
         py: Python<'py>,
         rows: PyReadonlyArray1<'py, u64>,
         cols: PyReadonlyArray1<'py, u64>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
+    ) -> PyResult<Bound<'py, PyArray1<u8>>> {
         let (rows, cols) = (rows.as_slice()?, cols.as_slice()?);
-        let m = self.file.matrix(&self.name).map_err(err)?;
-        let w = m.cell_type().width() as usize;
-        let len = rows.len() * cols.len() * w;
-        let mut failed = None;
-        let b = PyBytes::new_with(py, len, |buf| {
-            if let Err(e) = m.read_bytes(rows, cols, buf) {
-                failed = Some(e);
-            }
-            Ok(())
-        })?;
-        match failed {
-            Some(e) => Err(err(e)),
-            None => Ok(b),
-        }
+        let w = self.with(|m| Ok(m.cell_type().width() as usize))?;
+        let len = rows
+            .len()
+            .checked_mul(cols.len())
+            .and_then(|n| n.checked_mul(w))
+            .ok_or_else(|| PyValueError::new_err("selection too large"))?;
+        // Zeroed by calloc: large arrays get fresh pages that the kernel
+        // zeroes as the gather first writes them, not in a pass of its own.
+        let a = PyArray1::<u8>::zeros(py, [len], false);
+        let mut rw = a.readwrite();
+        let out = rw.as_slice_mut()?;
+        py.detach(|| self.with(|m| m.read_bytes(rows, cols, out)))?;
+        drop(rw);
+        Ok(a)
     }
 }

@@ -7,8 +7,8 @@ array([[1.5], [3.0]], dtype=float32)
 Rows and columns are chosen by name (a str or a list of them, found through
 the hash indexes of the matrix's name tables), by position (int, list of
 ints, slice) with ``.iloc``, or all of them with ``:``. The result is a
-read-only numpy array over the bytes the reader filled: cells are gathered
-from tiles, so it is a copy of the selected cells, never of the matrix.
+new numpy array that the reader filled: cells are gathered from tiles, so
+it is a copy of the selected cells, never of the matrix.
 Null cells of a float matrix are NaN; ``null_value`` gives the stored
 pattern (for integer matrices ``to_pandas`` turns them into ``<NA>``).
 """
@@ -104,8 +104,7 @@ class Matrix:
         """Cells of positions ``rows`` x ``cols`` as a 2-D numpy array."""
         rows = np.ascontiguousarray(rows, dtype=np.uint64).ravel()
         cols = np.ascontiguousarray(cols, dtype=np.uint64).ravel()
-        buf = self._raw.read(rows, cols)
-        return np.frombuffer(buf, dtype=self.dtype).reshape(len(rows), len(cols))
+        return self._raw.read(rows, cols).view(self.dtype).reshape(len(rows), len(cols))
 
     def to_numpy(self):
         return self.iloc[:, :]

@@ -44,6 +44,8 @@ pub use writer::{MatrixOptions, MatrixWriter};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rayon::prelude::*;
+
 use crate::container::{checksum, checksum_matches, ByteOrder, Container, DirectoryEntry};
 use crate::error::{Error, ErrorKind, Result};
 use crate::spec::{kind, matrix as mx};
@@ -473,41 +475,52 @@ impl<'a> MatrixSection<'a> {
                 cols.len()
             )));
         }
-        let (tr, tc) = self.tile_shape();
-        // Runs of selected columns that are adjacent within one tile column:
-        // (first output column, cells, tile column, first cell in the tile).
-        let mut runs: Vec<(usize, usize, u64, u64)> = Vec::new();
-        for (j, &c) in cols.iter().enumerate() {
-            let (t, ci) = (c / tc, c % tc);
-            match runs.last_mut() {
-                Some(last) if last.2 == t && last.3 + last.1 as u64 == ci && last.0 + last.1 == j => last.1 += 1,
-                _ => runs.push((j, 1, t, ci)),
-            }
-        }
+        let runs = self.col_runs(cols);
+        let segments = self.segments(rows);
         if self.verify {
-            let mut bands: Vec<u64> = rows.iter().map(|r| r / tr).collect();
-            bands.sort_unstable();
+            let mut bands: Vec<u64> = segments.iter().map(|s| s.band).collect();
             bands.dedup();
-            let mut ts: Vec<u64> = runs.iter().map(|r| r.2).collect();
-            ts.sort_unstable();
+            if !bands.is_sorted() {
+                bands.sort_unstable();
+                bands.dedup();
+            }
+            let mut ts: Vec<u64> = runs.iter().map(|r| r.tile).collect();
             ts.dedup();
+            if !ts.is_sorted() {
+                ts.sort_unstable();
+                ts.dedup();
+            }
             for &b in &bands {
                 for &t in &ts {
                     self.ensure(b, t)?;
                 }
             }
         }
+        if out.is_empty() {
+            return Ok(());
+        }
         let row_len = cols.len() * w;
-        let band_len = tr * self.padded_cols() * self.width;
-        for (i, &r) in rows.iter().enumerate() {
-            let (b, ri) = (r / tr, r % tr);
-            let rb = self.band_rows(b);
-            let base = (b * band_len + ri * tc * self.width) as usize;
-            let dst = &mut out[i * row_len..(i + 1) * row_len];
-            for &(j, n, t, ci) in &runs {
-                let src = base + ((t * rb * tc + ci) * self.width) as usize;
-                dst[j * w..(j + n) * w].copy_from_slice(&self.tiles[src..src + n * w]);
+        // Big selections are cut into parts of whole segments gathered on
+        // all cores; each part is enough work to outweigh its scheduling
+        // (a cache line per row of each run, plus the bytes copied).
+        let work = |s: &Segment| s.rows * (runs.len() * 64 + row_len);
+        if segments.iter().map(work).sum::<usize>() > 2 * PARALLEL_WORK {
+            let mut parts = Vec::new();
+            let (mut rest, mut from, mut acc) = (&mut out[..], 0, 0);
+            for (k, s) in segments.iter().enumerate() {
+                acc += work(s);
+                if acc >= PARALLEL_WORK || k + 1 == segments.len() {
+                    let rows_in = s.first + s.rows - segments[from].first;
+                    let (head, tail) = std::mem::take(&mut rest).split_at_mut(rows_in * row_len);
+                    parts.push((&segments[from..=k], head));
+                    (rest, from, acc) = (tail, k + 1, 0);
+                }
             }
+            parts
+                .into_par_iter()
+                .for_each(|(segs, out)| self.gather(segs, &runs, row_len, out));
+        } else {
+            self.gather(&segments, &runs, row_len, out);
         }
         if (self.order == ByteOrder::Big) != cfg!(target_endian = "big") && w > 1 {
             for cell in out.chunks_exact_mut(w) {
@@ -517,6 +530,89 @@ impl<'a> MatrixSection<'a> {
         Ok(())
     }
 
+    /// `rows` cut into segments: rows that follow each other both in the
+    /// output and in one band.
+    fn segments(&self, rows: &[u64]) -> Vec<Segment> {
+        let tr = self.header.tile_rows as u64;
+        let mut segments: Vec<Segment> = Vec::new();
+        let mut i = 0;
+        while i < rows.len() {
+            let r = rows[i];
+            let (band, row) = (r / tr, r % tr);
+            let left = (self.band_rows(band) - row) as usize;
+            let mut n = 1;
+            while n < left && i + n < rows.len() && rows[i + n] == r + n as u64 {
+                n += 1;
+            }
+            segments.push(Segment {
+                first: i,
+                rows: n,
+                band,
+                row,
+            });
+            i += n;
+        }
+        segments
+    }
+
+    /// The selected columns as runs that are adjacent both in the output
+    /// and within one tile column.
+    fn col_runs(&self, cols: &[u64]) -> Vec<ColRun> {
+        let tc = self.header.tile_cols as u64;
+        let mut runs: Vec<ColRun> = Vec::new();
+        for (j, &c) in cols.iter().enumerate() {
+            let (tile, cell) = (c / tc, c % tc);
+            match runs.last_mut() {
+                Some(r) if r.tile == tile && r.cell + r.cells as u64 == cell && r.out + r.cells == j => r.cells += 1,
+                _ => runs.push(ColRun {
+                    out: j,
+                    cells: 1,
+                    tile,
+                    cell,
+                }),
+            }
+        }
+        runs
+    }
+
+    /// Copies the rows of `segments` × the columns of `runs` into `out`,
+    /// whose first row is the first segment's (positions checked, tiles
+    /// verified). Each run of a segment is one strided copy from one tile,
+    /// whose bytes are read in storage order.
+    fn gather(&self, segments: &[Segment], runs: &[ColRun], row_len: usize, out: &mut [u8]) {
+        let Some(first) = segments.first() else {
+            return;
+        };
+        let w = self.width as usize;
+        let (_, tc) = self.tile_shape();
+        let band_len = (self.header.tile_rows as u64 * self.padded_cols()) as usize * w;
+        let stride = tc as usize * w;
+        for s in segments {
+            let rb = self.band_rows(s.band);
+            let band = s.band as usize * band_len;
+            let i = s.first - first.first;
+            let dst = &mut out[i * row_len..(i + s.rows) * row_len];
+            let at = |run: &ColRun| band + ((run.tile * rb * tc + s.row * tc + run.cell) as usize) * w;
+            for (k, run) in runs.iter().enumerate() {
+                // Each run of a segment starts in another tile, another
+                // page: touching the bytes of a later run now lets those
+                // misses overlap with this copy.
+                if let Some(ahead) = runs.get(k + PREFETCH_RUNS) {
+                    let from = at(ahead);
+                    prefetch(&self.tiles[from..(from + ahead.cells * w).min(self.tiles.len())]);
+                }
+                copy_strided(
+                    &self.tiles[at(run)..],
+                    stride,
+                    &mut dst[run.out * w..],
+                    row_len,
+                    s.rows,
+                    run.cells * w,
+                );
+            }
+        }
+    }
+
     /// The cells of `rows` × `cols` as f64 (row after row); null cells are NaN.
     pub fn read_f64(&self, rows: &[u64], cols: &[u64]) -> Result<Vec<f64>> {
         let w = self.width as usize;
@@ -524,6 +620,76 @@ impl<'a> MatrixSection<'a> {
         self.read_bytes(rows, cols, &mut raw)?;
         let null = self.null_value();
         Ok(raw.chunks_exact(w).map(|c| native_to_f64(self.ty, c, null)).collect())
+    }
+}
+
+/// Work (bytes copied plus 64 per cache line touched) of one part of a
+/// read split across threads.
+const PARALLEL_WORK: usize = 1 << 20;
+
+/// Output rows that follow each other in the matrix within one band.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    /// First output row.
+    first: usize,
+    /// Rows in the segment.
+    rows: usize,
+    /// The band.
+    band: u64,
+    /// Row of the first one within its band.
+    row: u64,
+}
+
+/// How many runs ahead [`MatrixSection::gather`] prefetches.
+const PREFETCH_RUNS: usize = 4;
+
+/// Touches the cache lines of `b` (its first 256 bytes) with loads whose
+/// values are thrown away: the CPU runs them ahead, so their misses
+/// overlap with the copies in between.
+#[inline(always)]
+fn prefetch(b: &[u8]) {
+    for line in b.chunks(64).take(4) {
+        std::hint::black_box(line[0]);
+    }
+}
+
+/// Selected columns adjacent in the output and within one tile column.
+#[derive(Debug, Clone, Copy)]
+struct ColRun {
+    /// First output column.
+    out: usize,
+    /// Columns in the run.
+    cells: usize,
+    /// Tile column.
+    tile: u64,
+    /// First cell within the tile row.
+    cell: u64,
+}
+
+/// Copies `count` pieces of `len` bytes, `src_stride` apart in `src`, to
+/// `dst_stride` apart in `dst`; the common cell widths copy as fixed-size
+/// moves rather than one `memcpy` call per cell.
+fn copy_strided(src: &[u8], src_stride: usize, dst: &mut [u8], dst_stride: usize, count: usize, len: usize) {
+    fn fixed<const N: usize>(src: &[u8], ss: usize, dst: &mut [u8], ds: usize, count: usize) {
+        let src = &src[..(count - 1) * ss + N];
+        let dst = &mut dst[..(count - 1) * ds + N];
+        for (s, d) in src.chunks(ss).zip(dst.chunks_mut(ds)) {
+            let cell: [u8; N] = s[..N].try_into().expect("N bytes");
+            d[..N].copy_from_slice(&cell);
+        }
+    }
+    match len {
+        1 => fixed::<1>(src, src_stride, dst, dst_stride, count),
+        2 => fixed::<2>(src, src_stride, dst, dst_stride, count),
+        4 => fixed::<4>(src, src_stride, dst, dst_stride, count),
+        8 => fixed::<8>(src, src_stride, dst, dst_stride, count),
+        _ => {
+            let src = &src[..(count - 1) * src_stride + len];
+            let dst = &mut dst[..(count - 1) * dst_stride + len];
+            for (s, d) in src.chunks(src_stride).zip(dst.chunks_mut(dst_stride)) {
+                d[..len].copy_from_slice(&s[..len]);
+            }
+        }
     }
 }
 
