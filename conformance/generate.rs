@@ -998,7 +998,7 @@ fn index_file(data: &[u8]) -> Vec<u8> {
 
 /// Two matrices (SPEC §8.9), written by the reference writer in `order`:
 /// `expr`, f32, 5 x 7 in tiles of 2 x 3 with null cells, and `counts`,
-/// u16, 3 x 2 in the writer's default tiles.
+/// u16, 3 x 2 in tiles of 16 rows (more than it has) x 2.
 fn matrix_file(order: ByteOrder) -> Vec<u8> {
     use tribit::matrix::MatrixOptions;
     use tribit::table::{ColumnType, TablesWriter, Value};
@@ -1022,9 +1022,9 @@ fn matrix_file(order: ByteOrder) -> Vec<u8> {
     }
     m.finish().expect("finish matrix");
     let cols = vec!["a".to_string(), "b".to_string()];
-    let mut m = w
-        .matrix("counts", &cols, &MatrixOptions::new(ColumnType::U16))
-        .expect("matrix");
+    let mut o = MatrixOptions::new(ColumnType::U16);
+    o.tile_rows = Some(16);
+    let mut m = w.matrix("counts", &cols, &o).expect("matrix");
     for r in 0..3u64 {
         m.push_row(&format!("run{r}"), &[Value::UInt(r * 1000), Value::UInt(65534 - r)])
             .expect("row");

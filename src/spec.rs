@@ -167,11 +167,11 @@ pub mod matrix {
     pub const HEADER_LEN: u64 = 64;
     /// MATRIX flag bit 0: cells equal to `null_value` are null.
     pub const FLAG_NULL_VALUE: u8 = 1;
-    /// The reference writer's tile row: 256 bytes (64 f32 cells), so a
-    /// row of a tile is four cache lines.
-    pub const TILE_ROW_BYTES: u32 = 256;
-    /// The reference writer's rows per tile: 16, so an f32 tile is 4 KiB.
-    pub const TILE_ROWS: u32 = 16;
+    /// The reference writer's tile row: 512 bytes (128 f32 cells), so a
+    /// row of a tile is eight cache lines (SPEC §8.9 "Why tiles").
+    pub const TILE_ROW_BYTES: u32 = 512;
+    /// The reference writer's rows per tile: 8, so a tile is 4 KiB.
+    pub const TILE_ROWS: u32 = 8;
     /// The reference writer's null value of f32 cells: a quiet NaN with
     /// payload 1, distinct from the NaN that parsing "nan" gives.
     pub const NULL_F32: u64 = 0x7FC0_0001;

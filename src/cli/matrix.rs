@@ -40,10 +40,10 @@ pub struct ImportMatrix {
     /// For .npy: a file of column names, one per line (default: 0, 1, ...).
     #[arg(long, value_name = "FILE")]
     col_names: Option<PathBuf>,
-    /// Rows per tile (default 16, lowered to fit --memory-limit).
+    /// Rows per tile (default 8, lowered to fit --memory-limit).
     #[arg(long)]
     tile_rows: Option<u32>,
-    /// Cells per tile row (default 256 bytes' worth).
+    /// Cells per tile row (default 512 bytes' worth).
     #[arg(long)]
     tile_cols: Option<u32>,
     /// Most bytes of cells the writer holds in memory (one band of tiles).

@@ -17,7 +17,7 @@ pub struct MatrixOptions {
     pub ty: ColumnType,
     /// Rows per tile (default [`mx::TILE_ROWS`], lowered to fit `memory_limit`).
     pub tile_rows: Option<u32>,
-    /// Cells per tile row (default 256 bytes' worth, at most the column count).
+    /// Cells per tile row (default 512 bytes' worth, at most the column count).
     pub tile_cols: Option<u32>,
     /// Most bytes the band buffer may take; a row wider than this is refused.
     pub memory_limit: u64,
