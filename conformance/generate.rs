@@ -695,6 +695,18 @@ pub fn vectors() -> Vec<Vector> {
         }),
     );
     bad(
+        "210_final_newline_not_last",
+        "format",
+        "R11",
+        "§2.4 step 22, §6.1, §7.2",
+        "flag bit 0 (no final newline) on the first of two records",
+        edit(&two, &|b| {
+            let (off, _) = section(b, kind::SEQUENCE_INDEX);
+            b[off + 64 + 124] |= 1;
+            reseal(b);
+        }),
+    );
+    bad(
         "202_end_inside_sequence",
         "format",
         "R2",

@@ -575,6 +575,8 @@ class TribitReader:
             raise format_error(self.error_at(at + 40, "%s: mask runs outside MASKS" % where))
         if r.exception_first + r.exception_count > self.exception_total:
             raise format_error(self.error_at(at + 56, "%s: exception runs outside EXCEPTIONS" % where))
+        if r.flags & 1 and i != self.sequence_count - 1:
+            raise format_error(self.error_at(at + 124, "%s: no final newline, but not the last record [R11]" % where))
         return r
 
     def header_line(self, r):
