@@ -776,6 +776,19 @@ pub fn vectors() -> Vec<Vector> {
         }),
     );
     bad(
+        "211_dictionary_without_table",
+        "format",
+        "T2",
+        "§2.4 T-a, §8",
+        "the TABLE relabelled as an optional private kind: its DICTIONARY is left in a group without a TABLE",
+        edit(&table, &|b| {
+            let e = entry(b, kind::TABLE);
+            b[e..e + 4].copy_from_slice(&0x8000_0201u32.to_le_bytes());
+            b[e + 4] = 0;
+            reseal_directory(b);
+        }),
+    );
+    bad(
         "208_table_columns_overlap",
         "format",
         "T7",
