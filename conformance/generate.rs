@@ -695,6 +695,18 @@ pub fn vectors() -> Vec<Vector> {
         }),
     );
     bad(
+        "210_final_newline_not_last",
+        "format",
+        "R11",
+        "§2.4 step 22, §6.1, §7.2",
+        "flag bit 0 (no final newline) on the first of two records",
+        edit(&two, &|b| {
+            let (off, _) = section(b, kind::SEQUENCE_INDEX);
+            b[off + 64 + 124] |= 1;
+            reseal(b);
+        }),
+    );
+    bad(
         "202_end_inside_sequence",
         "format",
         "R2",
@@ -761,6 +773,19 @@ pub fn vectors() -> Vec<Vector> {
             let (off, _) = section(b, kind::SEQUENCE_INDEX);
             b[off + 24] = 2;
             reseal(b);
+        }),
+    );
+    bad(
+        "211_dictionary_without_table",
+        "format",
+        "T2",
+        "§2.4 T-a, §8",
+        "the TABLE relabelled as an optional private kind: its DICTIONARY is left in a group without a TABLE",
+        edit(&table, &|b| {
+            let e = entry(b, kind::TABLE);
+            b[e..e + 4].copy_from_slice(&0x8000_0201u32.to_le_bytes());
+            b[e + 4] = 0;
+            reseal_directory(b);
         }),
     );
     bad(

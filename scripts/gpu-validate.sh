@@ -17,7 +17,7 @@
 #      (a skip is a failure);
 #   4. a seeded genome: GPU = CPU per sequence, forward and both strands,
 #      for k = 1 2 7 8 12 21 31 33 64 65 130 512 and a poly-A 40-mer that
-#      crosses N runs;
+#      crosses N runs; IUPAC queries and 0-3 mismatches, both strands;
 #   5. timings of the GPU path and the CPU path on the same file
 #      (`--json`: first scan, which includes context creation, kernel load
 #      and the upload, then the best of 5 in one process);
@@ -108,6 +108,18 @@ for strands in "" "--both-strands"; do
       echo "ok   k=${#q} ${strands:-forward}: $(echo "$cpu" | awk '{s += $NF} END {print s}') matches"
     else
       echo "FAIL k=${#q} ${strands:-forward}: GPU and CPU differ"; fail=1
+    fi
+  done
+done
+# IUPAC letters and mismatches (SPEC §14), both strands.
+for m in 0 1 2 3; do
+  for q in TATAWAW GGNCC "${kmers[5]}"; do
+    cpu="$("$TRIBIT" kmer count "$TB" "$q" --both-strands --mismatches "$m")"
+    gpu="$("$TRIBIT" kmer count "$TB" "$q" --both-strands --mismatches "$m" --device gpu)"
+    if [ "$cpu" = "$gpu" ]; then
+      echo "ok   $q, $m mismatches: $(echo "$cpu" | awk '{s += $NF} END {print s}') matches"
+    else
+      echo "FAIL $q, $m mismatches: GPU and CPU differ"; fail=1
     fi
   done
 done

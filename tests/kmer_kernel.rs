@@ -163,6 +163,70 @@ fn emulated_kernel_equals_the_cpu_scan() {
     }
 }
 
+/// Degenerate queries (SPEC §14's IUPAC letters) and 0 to 3 mismatches:
+/// a third of the letters of some exact queries swapped for a letter that
+/// holds the base and more, with palindromes among them.
+fn fuzzy_queries(r: &Reader, rng: &mut Rng) -> Vec<Query> {
+    let mut out: Vec<Query> = ["W", "NN", "RY", "ANT", "TATAWAW", "GGNCC", "ACGTN"]
+        .iter()
+        .map(|t| Query::new(t).unwrap())
+        .collect();
+    for q in some_queries(r, rng).into_iter().filter(|q| q.k() <= 65) {
+        let text: String = q
+            .as_str()
+            .chars()
+            .map(|c| match (rng.below(3), c) {
+                (0, 'A') => 'R',
+                (0, 'C') => 'Y',
+                (0, 'G') => 'K',
+                (0, 'T') => 'W',
+                (_, c) => c,
+            })
+            .collect();
+        out.push(q);
+        out.push(Query::new(&text).unwrap());
+    }
+    out
+}
+
+#[test]
+fn emulated_kernel_equals_the_cpu_scan_with_iupac_letters_and_mismatches() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = match build_shim(dir.path()) {
+        Ok(e) => e,
+        Err(why) => {
+            println!("skipped: {why}");
+            return;
+        }
+    };
+    let mut readers: Vec<(String, Reader)> = (0..3).map(|s| (format!("generated {s}"), generated(s))).collect();
+    let text = std::fs::read(testdata(REAL[0])).unwrap();
+    readers.push((REAL[0].to_string(), common::import(&text, ByteOrder::Little, 512)));
+    let mut rng = Rng(17);
+    for (name, r) in &readers {
+        let q = fuzzy_queries(r, &mut rng);
+        for m in 0..=kmer::MAX_MISMATCHES {
+            for (both, per) in [(false, true), (true, false), (true, true)] {
+                let opts = ScanOptions::default()
+                    .set_both_strands(both)
+                    .set_per_sequence(per)
+                    .set_mismatches(m);
+                let input = KernelInput::new(r, &q, &opts).unwrap();
+                let got = input.counts(&emulate(&exe, dir.path(), &input), ScanPath::Gpu);
+                let want = kmer::count(r, &q, &opts).unwrap();
+                assert_eq!(
+                    got.kmers, want.kmers,
+                    "{name}, {m} mismatches, both strands {both}, per sequence {per}"
+                );
+                if per && !both {
+                    let oracle = naive::count_with_mismatches(r, &q, both, m as usize).unwrap();
+                    assert_eq!(got.kmers, oracle, "{name}, {m} mismatches: naive");
+                }
+            }
+        }
+    }
+}
+
 /// As `with_code_6_at` in tests/kmer.rs: `ACGTNACGTACGTAAC` in one block
 /// (planes of 64 bytes) with code 6 (planes 0, 1, 2 = 0, 1, 1) at block
 /// position `p`, resealed; p ≥ 17 is padding.
@@ -317,6 +381,17 @@ fn gpu_counts_equal_the_cpu_scan() {
             let got = kmer::count(&r, &q, &gpu).unwrap();
             assert_eq!(got.path, ScanPath::Gpu);
             assert_eq!(got.kmers, want.kmers, "{name}, both strands {both}, per sequence {per}");
+        }
+        let q = fuzzy_queries(&r, &mut rng);
+        for m in 0..=kmer::MAX_MISMATCHES {
+            let cpu = ScanOptions::default().set_both_strands(true).set_mismatches(m);
+            let gpu = cpu.clone().set_device(kmer::Device::Gpu);
+            let got = kmer::count(&r, &q, &gpu).unwrap();
+            assert_eq!(
+                got.kmers,
+                kmer::count(&r, &q, &cpu).unwrap().kmers,
+                "{name}, {m} mismatches"
+            );
         }
     }
     println!("GPU counts equal the CPU's on every real genome");

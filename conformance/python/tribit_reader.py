@@ -42,8 +42,7 @@ After the sequences have been decoded, blocks that no sequence touched
 (blocks holding nothing but END codes) are verified too, so every block's
 checksum is checked once.
 
-Tables (§8; §2.4 gives no steps for them, so this order is the reader's own,
-after the sequence set):
+Tables (§8), after the sequence set, in the order of §2.4 T-a to T-e:
   * the group rules of [T2]: one TABLE per group, every DICTIONARY and
     HASH_INDEX in a group with a TABLE, no table in the sequence set's group;
   * each TABLE in directory order: its checksum, [T1], [T3]-[T8], unique
@@ -575,6 +574,8 @@ class TribitReader:
             raise format_error(self.error_at(at + 40, "%s: mask runs outside MASKS" % where))
         if r.exception_first + r.exception_count > self.exception_total:
             raise format_error(self.error_at(at + 56, "%s: exception runs outside EXCEPTIONS" % where))
+        if r.flags & 1 and i != self.sequence_count - 1:
+            raise format_error(self.error_at(at + 124, "%s: no final newline, but not the last record [R11]" % where))
         return r
 
     def header_line(self, r):
@@ -872,8 +873,8 @@ class TribitReader:
 
     # ---- §8: tables, dictionaries, hash indexes ---------------------------
     #
-    # SPEC §2.4 lists no steps for §8. This reader handles the tables after
-    # the sequence set (steps 14-23), in this order: the group rules [T2]
+    # SPEC §2.4 T-a to T-e. This reader handles the tables after the
+    # sequence set (steps 14-23), in this order: the group rules [T2]
     # that need no section contents; then each TABLE in directory order (its
     # checksum, then [T1], [T3]-[T8], the name rule of [T2]), its DICTIONARY
     # sections in directory order (checksum, [DI1], [DI5], [DI2], [DI3]) and

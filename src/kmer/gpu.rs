@@ -364,7 +364,6 @@ impl GpuPlanes {
     /// Counts `queries` over the resident planes (SPEC §14): one launch.
     pub fn count(&self, queries: &[Query], options: &ScanOptions) -> Result<Counts> {
         super::check_queries(queries, options)?;
-        super::exact_only(queries, options)?;
         let pats = Patterns::new(queries, options.both_strands);
         let patterns = kernel::encode_patterns(&pats);
         let f = kernel(self.d).map_err(gpu_error)?;
@@ -378,6 +377,7 @@ impl GpuPlanes {
             let mut counts = stream.alloc_zeros::<u64>(len.max(1)).map_err(e)?;
             let (words, stream_len) = (self.words, self.stream_len);
             let (npat, nseq, per) = (np as u32, self.nseq as u64, per_sequence as u32);
+            let mismatches = options.mismatches() as u32;
             let cfg = LaunchConfig {
                 grid_dim: (kernel::grid(words), 1, 1),
                 block_dim: (BLOCK_THREADS, 1, 1),
@@ -395,15 +395,16 @@ impl GpuPlanes {
                 .arg(&self.starts)
                 .arg(&nseq)
                 .arg(&per)
+                .arg(&mismatches)
                 .arg(&mut counts);
             // SAFETY: the arguments match the kernel's signature in
             // kernel.cu one for one (three plane pointers, u64 words, u64
             // stream_len, pattern pointer, u32 npat, starts pointer, u64
-            // nseq, u32 per_seq, counts pointer); each plane holds at least
-            // words + PAD_WORDS u64, zero past the stream, so the kernel's
-            // reads up to word w + 8 stay inside; patterns holds npat × 17
-            // words, starts nseq + 1, counts nseq × npat per sequence, else
-            // npat.
+            // nseq, u32 per_seq, u32 mismatches, counts pointer); each
+            // plane holds at least words + PAD_WORDS u64, zero past the
+            // stream, so the kernel's reads up to word w + 8 stay inside;
+            // patterns holds npat × PATTERN_WORDS words, starts nseq + 1,
+            // counts nseq × npat per sequence, else npat.
             unsafe { launch.launch(cfg) }.map_err(e)?;
             // The kernel has finished before its counts are read.
             stream.synchronize().map_err(e)?;

@@ -29,8 +29,16 @@ pub const SHIM_SOURCE: &str = include_str!("kernel_shim.cpp");
 /// The kernel's entry point.
 pub const ENTRY: &str = "tribit_kmer_count";
 
-/// u64 words per pattern: k, 8 words of plane-0 bits, 8 of plane-1 bits.
-pub const PATTERN_WORDS: usize = 17;
+/// u64 words per pattern: k (and the degenerate flag), 8 words of plane-0
+/// bits, 8 of plane-1 bits, then 8 words per base of the positions whose
+/// letter allows it.
+pub const PATTERN_WORDS: usize = 49;
+
+/// Where a pattern's base sets start, in words.
+const SETS_AT: usize = 17;
+
+/// Set in a pattern's first word when a letter stands for several bases.
+const DEGENERATE: u64 = 1 << 32;
 
 /// Zero words after each plane, so the kernel may read word w + 8.
 pub const PAD_WORDS: usize = 9;
@@ -54,6 +62,7 @@ pub struct KernelInput {
     queries: Vec<Query>,
     pats: Patterns,
     per_sequence: bool,
+    mismatches: u8,
 }
 
 impl KernelInput {
@@ -69,7 +78,6 @@ impl KernelInput {
     /// an abort.
     pub fn new(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Result<KernelInput> {
         super::check_queries(queries, options)?;
-        super::exact_only(queries, options)?;
         let pats = Patterns::new(queries, options.both_strands);
         let (stream_len, block_bases, block_count) = reader
             .index_header()
@@ -107,6 +115,7 @@ impl KernelInput {
             queries: queries.to_vec(),
             pats,
             per_sequence: options.per_sequence,
+            mismatches: options.mismatches(),
         })
     }
 
@@ -154,6 +163,7 @@ impl KernelInput {
             grid as u64,
             block as u64,
             self.per_sequence as u64,
+            self.mismatches as u64,
         ];
         let all = head
             .iter()
@@ -273,15 +283,30 @@ pub(crate) fn gather_block(
         }))
 }
 
-/// The patterns as the kernel reads them, [`PATTERN_WORDS`] each.
+/// The patterns as the kernel reads them, [`PATTERN_WORDS`] each: the
+/// exact bits (for exact patterns without mismatches) and the base sets of
+/// every letter (bit c of a set is code c, [`Query::sets`]).
 pub(crate) fn encode_patterns(pats: &Patterns) -> Vec<u64> {
     let mut patterns = Vec::with_capacity(pats.codes.len() * PATTERN_WORDS);
-    for codes in &pats.codes {
+    for (codes, sets) in pats.codes.iter().zip(&pats.sets) {
         let mut w = [0u64; PATTERN_WORDS];
         w[0] = codes.len() as u64;
-        for (j, &c) in codes.iter().enumerate() {
-            w[1 + j / 64] |= (c as u64 & 1) << (j % 64);
-            w[9 + j / 64] |= ((c as u64 >> 1) & 1) << (j % 64);
+        for (j, (&c, &set)) in codes.iter().zip(sets).enumerate() {
+            let bit = 1u64 << (j % 64);
+            if c & 1 != 0 {
+                w[1 + j / 64] |= bit;
+            }
+            if c & 2 != 0 {
+                w[9 + j / 64] |= bit;
+            }
+            if set.count_ones() != 1 {
+                w[0] |= DEGENERATE;
+            }
+            for base in 0..4 {
+                if set >> base & 1 != 0 {
+                    w[SETS_AT + 8 * base + j / 64] |= bit;
+                }
+            }
         }
         patterns.extend_from_slice(&w);
     }

@@ -7,7 +7,7 @@
 //
 // INPUT is KernelInput::to_bytes() (src/kmer/kernel.rs): magic "TBKERNEL",
 // then little-endian u64 words, stream_len, npat, nseq, grid, block, per_seq,
-// the three padded planes, the patterns and the sequence starts. OUTPUT gets
+// mismatches, the three padded planes, the patterns and the sequence starts. OUTPUT gets
 // the nseq * npat counts (npat when per_seq is 0) as little-endian u64.
 
 #include <cstdint>
@@ -66,12 +66,13 @@ int main(int argc, char** argv)
     }
     char magic[8];
     std::vector<tribit_u64> head, p0, p1, p2, pats, starts;
-    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, "TBKERNEL", 8) != 0 || !read_words(f, head, 7)) {
+    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, "TBKERNEL", 8) != 0 || !read_words(f, head, 8)) {
         fprintf(stderr, "%s: not a kernel input\n", argv[1]);
         return 2;
     }
     tribit_u64 words = head[0], stream_len = head[1], npat = head[2], nseq = head[3];
     unsigned grid = (unsigned)head[4], block = (unsigned)head[5], per_seq = (unsigned)head[6];
+    unsigned mismatches = (unsigned)head[7];
     size_t padded = (size_t)words + TRIBIT_PAD_WORDS;
     if (!read_words(f, p0, padded) || !read_words(f, p1, padded) || !read_words(f, p2, padded) ||
         !read_words(f, pats, (size_t)npat * TRIBIT_PATTERN_WORDS) || !read_words(f, starts, (size_t)nseq + 1)) {
@@ -87,7 +88,7 @@ int main(int argc, char** argv)
             blockIdx.x = b;
             threadIdx.x = t;
             tribit_kmer_count(p0.data(), p1.data(), p2.data(), words, stream_len, pats.data(), (unsigned)npat,
-                              starts.data(), nseq, per_seq, counts.data());
+                              starts.data(), nseq, per_seq, mismatches, counts.data());
         }
     }
     FILE* o = fopen(argv[2], "wb");

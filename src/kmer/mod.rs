@@ -559,21 +559,6 @@ fn check_queries(queries: &[Query], options: &ScanOptions) -> Result<()> {
             options.mismatches
         )));
     }
-    if options.device == Device::Gpu {
-        exact_only(queries, options)?;
-    }
-    Ok(())
-}
-
-/// The GPU kernel matches exact k-mers only: IUPAC letters and mismatches
-/// are *unsupported* there.
-pub(crate) fn exact_only(queries: &[Query], options: &ScanOptions) -> Result<()> {
-    if options.mismatches > 0 || queries.iter().any(Query::is_degenerate) {
-        return Err(Error::new(
-            ErrorKind::Unsupported,
-            "--device gpu: IUPAC letters and --mismatches run on the CPU only (use --device cpu)",
-        ));
-    }
     Ok(())
 }
 

@@ -447,6 +447,11 @@ impl Reader {
                 r.exception_first, r.exception_count
             ));
         }
+        if r.flags & spec::RECORD_FLAG_NO_FINAL_NEWLINE != 0 && i + 1 != h.sequence_count as usize {
+            return bad(
+                "flag bit 0 (no line ending after the last line) is set, but this is not the last record [R11]".into(),
+            );
+        }
         let hs = r.header_offset as usize;
         let header = &names[hs..hs + r.header_len as usize];
         Ok(Sequence {

@@ -983,25 +983,19 @@ impl<'a> TableSet<'a> {
                 errors.push(e);
             }};
         }
+        // SPEC §2.4 T-a: the group rules of [T2] that need only the
+        // directory, before any table is opened (also with no TABLE).
         let mut groups = HashSet::new();
-        let mut names = HashSet::new();
+        let mut opened = Vec::new();
         for e in c.sections.iter().filter(|e| e.kind == kind::TABLE) {
-            if !groups.insert(e.group) {
+            if groups.insert(e.group) {
+                opened.push(e);
+            } else {
                 fail!(Error::format(
                     Some(kind::TABLE),
                     e.offset,
                     format!("two tables in group {} [T2]", e.group),
                 ));
-                continue;
-            }
-            match open_table(bytes, c, e, verify) {
-                Ok(table) if !names.insert(table.name.clone()) => fail!(Error::format(
-                    Some(kind::TABLE),
-                    e.offset,
-                    format!("duplicate table name '{}' [T2]", table.name),
-                )),
-                Ok(table) => tables.push(table),
-                Err(err) => fail!(err),
             }
         }
         // A HASH_INDEX may instead belong to an INDEX_TARGET (SPEC §8.8),
@@ -1024,6 +1018,14 @@ impl<'a> TableSet<'a> {
                     x.offset,
                     format!("no TABLE in group {} [T2]", x.group),
                 ));
+            }
+        }
+        // T-b to T-d, table by table.
+        let mut names = HashSet::new();
+        for e in opened {
+            match open_table(bytes, c, e, verify, &mut names) {
+                Ok(table) => tables.push(table),
+                Err(err) => fail!(err),
             }
         }
         Ok((TableSet { tables }, errors))
@@ -1087,8 +1089,24 @@ fn section_bytes<'a>(bytes: &'a [u8], c: &Container, e: &DirectoryEntry, verify:
 
 /// One table: its TABLE, its dictionaries (required: an error fails the
 /// table) and its indexes (not required: an error makes that index unusable).
-fn open_table<'a>(bytes: &'a [u8], c: &Container, e: &DirectoryEntry, verify: bool) -> Result<Table<'a>> {
+/// Opens the table of TABLE section `e` (SPEC §2.4 T-b to T-d); its name,
+/// read once the TABLE is verified, must not be in `names` (the earlier
+/// tables', [T2]) and is added to it.
+fn open_table<'a>(
+    bytes: &'a [u8],
+    c: &Container,
+    e: &DirectoryEntry,
+    verify: bool,
+    names: &mut HashSet<String>,
+) -> Result<Table<'a>> {
     let mut table = parse_table(section_bytes(bytes, c, e, verify)?, c.order, e)?;
+    if !names.insert(table.name.clone()) {
+        return Err(Error::format(
+            Some(kind::TABLE),
+            e.offset,
+            format!("duplicate table name '{}' [T2]", table.name),
+        ));
+    }
     for d in c
         .sections
         .iter()
