@@ -74,6 +74,39 @@ fn reference_reader_and_validator_give_every_expected_verdict() {
     }
 }
 
+/// SPEC §14: a count of totals, a count per sequence and a locate give
+/// the same verdict on every vector with sequences (each reads every
+/// record first).
+#[test]
+fn every_kind_of_kmer_scan_gives_one_verdict() {
+    use tribit::kmer::{self, Query, ScanOptions};
+    let q = [Query::new("AC").unwrap(), Query::new("N").unwrap()];
+    for v in generate::vectors() {
+        let Ok(r) = Reader::from_bytes(v.bytes.clone()) else {
+            continue;
+        };
+        if r.is_empty() {
+            continue;
+        }
+        let totals = kmer::count(&r, &q, &ScanOptions::default()).map(|_| ());
+        let per = kmer::count(&r, &q, &ScanOptions::default().set_per_sequence(true)).map(|_| ());
+        let located = kmer::locate(&r, &q, &ScanOptions::default(), |_| Ok(())).map(|_| ());
+        let kind = |x: &tribit::Result<()>| x.as_ref().err().map(|e| e.kind());
+        assert_eq!(
+            kind(&totals),
+            kind(&per),
+            "{}: totals {totals:?}, per sequence {per:?}",
+            v.name
+        );
+        assert_eq!(
+            kind(&totals),
+            kind(&located),
+            "{}: count {totals:?}, locate {located:?}",
+            v.name
+        );
+    }
+}
+
 /// A sparse file whose sequence sections lie past 4 GiB: every offset is
 /// 64-bit. The hole is not written, so the file costs no disk space.
 #[test]

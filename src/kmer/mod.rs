@@ -666,11 +666,10 @@ impl<'r> Counter<'r> {
         let positions = reader.index_header().map_or(0, |h| h.stream_len);
         let pats = Patterns::new(queries, options.both_strands);
         let plan = cpu::Plan::new(reader, &pats, options)?;
-        let starts = if options.per_sequence {
-            Some(sequence_starts(reader)?)
-        } else {
-            None
-        };
+        // Every scan reads every record (SPEC §14), totals only included,
+        // so that count and locate give one verdict on a file.
+        let all_starts = sequence_starts(reader)?;
+        let starts = options.per_sequence.then_some(all_starts);
         let pool = Pool::new(options.threads)?;
         let (totals, per_seq) = pool.install(|| plan.count(reader, starts.as_deref()))?;
         let nseq = starts.as_ref().map_or(0, |s| s.len() - 1);
