@@ -17,6 +17,8 @@ use crate::sequence::Reader;
 pub struct Info {
     /// The tribit file to describe.
     input: PathBuf,
+    #[command(flatten)]
+    refs: super::RefArg,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -292,7 +294,7 @@ fn collect(r: &Reader, path: &std::path::Path) -> Result<InfoJson> {
 }
 
 pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
-    let r = Reader::open(&a.input)?;
+    let r = a.refs.open_lenient(&a.input)?;
     let info = collect(&r, &a.input).map_err(|e| e.in_file(&a.input))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
