@@ -1814,6 +1814,7 @@ impl<'a> Seq<'a> {
                     match escape::resolve(&raw, pb, k * bb, refs, attached.as_ref(), self.blocks.offset) {
                         Ok(Some(resolved)) => std::borrow::Cow::Owned(resolved),
                         Ok(None) => raw,
+                        Err(_) if attached.is_err() => raw,
                         Err(err) => {
                             let (label, class) = match err.kind() {
                                 crate::ErrorKind::Format => ("RF5", Class::Format),
@@ -2055,6 +2056,11 @@ impl<'a> Seq<'a> {
             );
         }
         let (md5, sha) = st.finish();
+        // SPEC §9: without its reference ([RF6], reported once) an escaped
+        // file's digests cannot be recomputed.
+        if self.refs.as_ref().is_some_and(|(_, a)| a.is_err()) {
+            return;
+        }
         if md5 != r.md5 {
             v.format(
                 "R9",
