@@ -32,6 +32,7 @@ pub fn class(e: &Error) -> &'static str {
         ErrorKind::Checksum => "checksum",
         ErrorKind::Unsupported => "unsupported",
         ErrorKind::Io => "io",
+        ErrorKind::Mismatch => "mismatch",
         _ => "format",
     }
 }
