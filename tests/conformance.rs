@@ -7,7 +7,7 @@ mod generate;
 
 use std::path::Path;
 
-use tribit::validate::{validate, Class};
+use tribit::validate::Class;
 use tribit::Reader;
 
 fn root() -> std::path::PathBuf {
