@@ -23,6 +23,96 @@ pub struct Vector {
     pub invalid: Option<(&'static str, &'static str)>,
     pub spec: &'static str,
     pub description: &'static str,
+    /// The reference file a reference-escaped vector (SPEC §9) was written
+    /// against, stored beside it as `NAME.ref.tbit`, the path it records.
+    pub reference: Option<Vec<u8>>,
+}
+
+impl Vector {
+    /// Runs `f` with the path of this vector's reference written to a
+    /// temporary folder (None when it has none).
+    pub fn with_reference<T>(&self, f: impl FnOnce(Option<&std::path::Path>) -> T) -> T {
+        match &self.reference {
+            None => f(None),
+            Some(bytes) => {
+                let dir = tempfile::tempdir().expect("temporary folder");
+                let p = dir.path().join(format!("{}.ref.tbit", self.name));
+                std::fs::write(&p, bytes).expect("write the reference");
+                f(Some(&p))
+            }
+        }
+    }
+
+    /// Opens the vector as the reference reader does, with its reference.
+    pub fn open(&self) -> tribit::Result<tribit::Reader> {
+        self.with_reference(|p| match p {
+            Some(p) => tribit::Reader::from_bytes_with_reference(self.bytes.clone(), p),
+            None => tribit::Reader::from_bytes(self.bytes.clone()),
+        })
+    }
+}
+
+/// Deterministic bases for the reference vectors.
+fn bases(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            b"ACGT"[(x >> 62) as usize]
+        })
+        .collect()
+}
+
+fn revcomp(s: &[u8]) -> Vec<u8> {
+    s.iter()
+        .rev()
+        .map(|&b| b"TGCA"[b"ACGT".iter().position(|&x| x == b).unwrap_or(0)])
+        .collect()
+}
+
+/// SPEC §9: a reference of two sequences, and a file of three written
+/// against it: t1 copies r1[10, 90) with one substitution, t2 is the
+/// reverse complement of r2[0, 60) in lowercase, t3 copies nothing. With
+/// `wrong`, the reference returned has r1's base 50 changed: same names
+/// and lengths, another MD5.
+pub fn reference_pair(name: &str, order: ByteOrder, wrong: bool) -> (Vec<u8>, Vec<u8>) {
+    let (r1, r2) = (bases(1, 120), bases(2, 80));
+    let ref_text = |r1: &[u8]| {
+        let mut t = b">r1 reference\n".to_vec();
+        t.extend_from_slice(r1);
+        t.extend_from_slice(b"\n>r2\n");
+        t.extend_from_slice(&r2);
+        t.push(b'\n');
+        t
+    };
+    let reference = import(&ref_text(&r1), ByteOrder::Little, 512, false);
+    let mut t1 = r1[10..90].to_vec();
+    t1[40] = if t1[40] == b'A' { b'C' } else { b'A' };
+    let t2 = revcomp(&r2[..60]).to_ascii_lowercase();
+    let mut text = b">t1 copied\n".to_vec();
+    text.extend_from_slice(&t1);
+    text.extend_from_slice(b"\n>t2 reversed\n");
+    text.extend_from_slice(&t2);
+    text.extend_from_slice(b"\n>t3\nACGTNNNNGATTACA\n");
+    let r = tribit::Reader::from_bytes(reference.clone()).expect("reference");
+    let path = format!("{name}.ref.tbit");
+    let m = tribit::sequence::matcher::Matcher::build(&r, path.as_bytes()).expect("matcher");
+    let mut w = WriterBuilder::default()
+        .set_byte_order(order)
+        .set_block_bases(512)
+        .set_reference(std::sync::Arc::new(m))
+        .build(Cursor::new(Vec::new()))
+        .expect("writer");
+    fasta::read_fasta(&text[..], &mut w).expect("valid FASTA");
+    let data = w.finish().expect("finish").into_inner();
+    let companion = if wrong {
+        let mut r1 = r1.clone();
+        r1[50] = if r1[50] == b'A' { b'C' } else { b'A' };
+        import(&ref_text(&r1), ByteOrder::Little, 512, false)
+    } else {
+        reference
+    };
+    (data, companion)
 }
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -303,6 +393,7 @@ pub fn vectors() -> Vec<Vector> {
             invalid: None,
             spec,
             description,
+            reference: None,
         });
     };
 
@@ -485,6 +576,56 @@ pub fn vectors() -> Vec<Vector> {
         "§2.2, §8.9",
         "070 written big-endian: header, checksums and cells swapped",
     );
+    for (name, order, description) in [
+        (
+            "080_reference_escape",
+            ByteOrder::Little,
+            "version 1.6: three sequences written against the reference 080_reference_escape.ref.tbit beside it: a forward run with one literal substitution, a reverse-complement run under a mask, and a sequence with no run",
+        ),
+        (
+            "081_reference_escape_big_endian",
+            ByteOrder::Big,
+            "080 written big-endian: REFERENCES swapped, planes identical",
+        ),
+    ] {
+        let (bytes, reference) = reference_pair(name, order, false);
+        v.push(Vector {
+            name,
+            bytes,
+            invalid: None,
+            spec: "§9",
+            description,
+            reference: Some(reference),
+        });
+    }
+    {
+        let (bytes, reference) = reference_pair("280_wrong_reference", ByteOrder::Little, true);
+        v.push(Vector {
+            name: "280_wrong_reference",
+            bytes,
+            invalid: Some(("mismatch", "RF6")),
+            spec: "§9",
+            description: "080's file beside a reference whose r1 has the same name and length but one other base: its MD5 differs, and no base may be returned",
+            reference: Some(reference),
+        });
+        let (mut bytes, _) = reference_pair("281_run_outside_reference", ByteOrder::Little, false);
+        // The first run's ref_start moved past the end of its sequence.
+        let (off, _) = section(&bytes, kind::REFERENCES);
+        let n = u64_at(&bytes, off) as usize;
+        let run = off + 64 + 48 * n;
+        bytes[run + 16..run + 24].copy_from_slice(&1000u64.to_le_bytes());
+        reseal(&mut bytes);
+        let (_, reference) = reference_pair("281_run_outside_reference", ByteOrder::Little, false);
+        v.push(Vector {
+            name: "281_run_outside_reference",
+            bytes,
+            invalid: Some(("format", "RF3")),
+            spec: "§9",
+            description:
+                "080 with its first run mapped onto reference positions [1000, +80) of a sequence of 120 bases",
+            reference: Some(reference),
+        });
+    }
     let table = table_file(ByteOrder::Little);
 
     let mut bad = |name, class, label, spec, description, bytes: Vec<u8>| {
@@ -494,6 +635,7 @@ pub fn vectors() -> Vec<Vector> {
             invalid: Some((class, label)),
             spec,
             description,
+            reference: None,
         });
     };
     let edit = |base: &[u8], f: &dyn Fn(&mut Vec<u8>)| {
@@ -1168,6 +1310,9 @@ pub fn manifest(vs: &[Vector]) -> String {
                 "spec": x.spec,
                 "description": x.description,
             });
+            if x.reference.is_some() {
+                m["reference"] = format!("vectors/{dir}/{}.ref.tbit", x.name).into();
+            }
             match x.invalid {
                 Some((class, label)) => {
                     m["class"] = class.into();
@@ -1175,7 +1320,7 @@ pub fn manifest(vs: &[Vector]) -> String {
                 }
                 None => {
                     m["json"] = format!("vectors/valid/{}.json", x.name).into();
-                    if kmer_queries(&x.bytes).is_some_and(|q| !q.is_empty()) {
+                    if x.reference.is_none() && kmer_queries(&x.bytes).is_some_and(|q| !q.is_empty()) {
                         m["kmers"] = format!("vectors/valid/{}.kmers.json", x.name).into();
                     }
                     if lookup_expectations(&x.bytes).is_some() {
@@ -1186,7 +1331,7 @@ pub fn manifest(vs: &[Vector]) -> String {
             m
         })
         .collect();
-    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.5", "vectors": items });
+    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.6", "vectors": items });
     serde_json::to_string_pretty(&doc).expect("json") + "\n"
 }
 
@@ -1196,14 +1341,21 @@ pub fn manifest(vs: &[Vector]) -> String {
 pub fn files(vs: &[Vector]) -> tribit::Result<Vec<(String, Vec<u8>)>> {
     let mut out = vec![("manifest.json".to_string(), manifest(vs).into_bytes())];
     for x in vs {
+        if let Some(r) = &x.reference {
+            let dir = if x.invalid.is_some() { "invalid" } else { "valid" };
+            out.push((format!("vectors/{dir}/{}.ref.tbit", x.name), r.clone()));
+        }
         match x.invalid {
             Some(_) => out.push((format!("vectors/invalid/{}.tbit", x.name), x.bytes.clone())),
             None => {
                 out.push((format!("vectors/valid/{}.tbit", x.name), x.bytes.clone()));
-                let r = tribit::Reader::from_bytes(x.bytes.clone())?;
+                let r = x.open()?;
                 let j = tribit::convert::canonical::to_json(&r)?;
                 let text = serde_json::to_string_pretty(&j).expect("json") + "\n";
                 out.push((format!("vectors/valid/{}.json", x.name), text.into_bytes()));
+                if x.reference.is_some() {
+                    continue;
+                }
                 if let Some(k) = kmer_expectations(&x.bytes)? {
                     out.push((
                         format!("vectors/valid/{}.kmers.json", x.name),

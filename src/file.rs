@@ -103,6 +103,14 @@ impl File {
         Ok(File::from_reader(Reader::open(path)?))
     }
 
+    /// Memory-maps and opens the file at `path`; a reference-escaped file
+    /// (SPEC §9) reads its escaped bases from `reference` when given,
+    /// else from the path recorded in it. A missing or different reference
+    /// fails here, as [`Reader::open_with_reference`] says.
+    pub fn open_with_reference(path: impl AsRef<Path>, reference: Option<impl AsRef<Path>>) -> Result<File> {
+        Ok(File::from_reader(Reader::open_with_reference(path, reference)?))
+    }
+
     /// Opens a file held in memory.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<File> {
         Ok(File::from_reader(Reader::from_bytes(bytes)?))
@@ -124,7 +132,12 @@ impl File {
     /// so a table that changed since an index file was built is refused
     /// here, as an [`ErrorKind::Mismatch`] error that says what differs.
     pub fn open_with_index_files(path: impl AsRef<Path>, index_files: &[impl AsRef<Path>]) -> Result<File> {
-        let mut f = File::open(path)?;
+        File::open(path)?.with_index_files(index_files)
+    }
+
+    /// Adds index files to an open file, as [`File::open_with_index_files`] does.
+    pub fn with_index_files(mut self, index_files: &[impl AsRef<Path>]) -> Result<File> {
+        let f = &mut self;
         for p in index_files {
             let p = p.as_ref();
             let data = Data::map(p)?;
@@ -136,7 +149,7 @@ impl File {
             });
         }
         f.tables()?;
-        Ok(f)
+        Ok(self)
     }
 
     /// The paths of the index files given at open, in order.

@@ -19,7 +19,7 @@ pub const SIGNATURE: u32 = 0x0A1B_2C3D;
 pub const VERSION_MAJOR: u16 = 1;
 /// SPEC §2.3 "Versions": the highest minor version this implementation
 /// writes (and whose reserved fields its validator checks as errors).
-pub const VERSION_MINOR: u16 = VERSION_MINOR_MATRIX;
+pub const VERSION_MINOR: u16 = VERSION_MINOR_REFERENCE;
 /// SPEC §10 rule 6: the minor version a file needs once it holds a TABLE,
 /// DICTIONARY or HASH_INDEX section; files without them are written as 1.0.
 pub const VERSION_MINOR_TABLES: u16 = 1;
@@ -35,6 +35,9 @@ pub const VERSION_MINOR_ZSTD: u16 = 4;
 /// SPEC §10 rule 6: the minor version a file needs once it holds a MATRIX
 /// or MATRIX_TILES section (SPEC §8.9).
 pub const VERSION_MINOR_MATRIX: u16 = 5;
+/// SPEC §9, §10 rule 6: the minor version a file needs once it holds a
+/// REFERENCES section (reference-escaped sequences, code 6).
+pub const VERSION_MINOR_REFERENCE: u16 = 6;
 
 /// SPEC §2 "File header": length of the fixed file header in bytes.
 pub const HEADER_LEN: u32 = 64;
@@ -69,7 +72,8 @@ pub mod kind {
     pub const EXCEPTIONS: u32 = 0x0107;
     /// One bit per 512 stream positions: any code other than A, C, G, T.
     pub const NONACGT_SUMMARY: u32 = 0x0108;
-    /// Reserved: references of reference-escaped sequences.
+    /// The reference file and runs of reference-escaped positions (SPEC §9),
+    /// defined in 1.6.
     pub const REFERENCES: u32 = 0x0109;
     /// Dense soft-mask form, one bit per base (SPEC §6.6), defined in 1.2.
     pub const MASK_BITMAP: u32 = 0x010A;
@@ -241,6 +245,19 @@ pub const BLOCK_ENTRY_LEN: u64 = 48;
 pub const MASK_ENTRY_LEN: u64 = 16;
 /// SPEC §6.4 "Exceptions": length of one exception run.
 pub const EXCEPTION_ENTRY_LEN: u64 = 16;
+/// SPEC §9 "Reference escape": layout of REFERENCES.
+pub mod references {
+    /// Length of the REFERENCES header.
+    pub const HEADER_LEN: u64 = 64;
+    /// Length of one reference sequence entry.
+    pub const SEQUENCE_LEN: u64 = 48;
+    /// Length of one escape run.
+    pub const RUN_LEN: u64 = 32;
+    /// Run strand byte: the reference's forward strand.
+    pub const FORWARD: u8 = 0;
+    /// Run strand byte: the reverse complement of the reference.
+    pub const REVERSE: u8 = 1;
+}
 /// SPEC §6.6 "Dense forms": table entry of a sequence kept in run form.
 pub const DENSE_NONE: u64 = u64::MAX;
 /// SPEC §6.6 "Dense forms": length of one table entry.
@@ -259,12 +276,23 @@ mod tests {
     fn never_change_these_constants() {
         assert_eq!(&MAGIC, b"\x89TBT\r\n\x1a\n");
         assert_eq!(SIGNATURE.to_le_bytes(), [0x3D, 0x2C, 0x1B, 0x0A]);
-        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 5, 1));
+        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 6, 1));
         assert_eq!((VERSION_MINOR_DENSE, VERSION_MINOR_INDEX_FILE), (2, 3));
         assert_eq!(kind::INDEX_TARGET, 0x204);
         assert_eq!((table::TARGET_HEADER_LEN, table::TARGET_DICTIONARY_LEN), (64, 24));
         assert_eq!((VERSION_MINOR_ZSTD, ENCODING_RAW, ENCODING_ZSTD), (4, 0, 1));
         assert_eq!(VERSION_MINOR_MATRIX, 5);
+        assert_eq!(VERSION_MINOR_REFERENCE, 6);
+        assert_eq!(
+            (
+                references::HEADER_LEN,
+                references::SEQUENCE_LEN,
+                references::RUN_LEN,
+                references::FORWARD,
+                references::REVERSE
+            ),
+            (64, 48, 32, 0, 1)
+        );
         assert_eq!((kind::MATRIX, kind::MATRIX_TILES), (0x301, 0x302));
         assert_eq!((matrix::HEADER_LEN, matrix::FLAG_NULL_VALUE), (64, 1));
         assert_eq!(

@@ -6,6 +6,7 @@
 //! stops at the first error; the tests hold the two to the same verdicts.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use md5::{Digest, Md5};
 use serde::Serialize;
@@ -14,6 +15,7 @@ use sha2::Sha512;
 use crate::container::{checksum, from_bytes, known_kind, ByteOrder, DirectoryEntry, FileHeader};
 use crate::error::section_name;
 use crate::sequence::codes::{codes8, DECODE};
+use crate::sequence::escape::{self, Attached, References};
 use crate::sequence::layout::{plane_bytes, BlockEntry, ExceptionRun, IndexHeader, MaskRun, Record};
 use crate::spec::{self, code, kind};
 
@@ -103,6 +105,9 @@ struct V<'a> {
     r: Report,
     /// Problems listed so far per label, for [`MAX_PER_LABEL`].
     per_label: HashMap<&'static str, usize>,
+    /// The checked file's path and the reference to use for a
+    /// reference-escaped file (SPEC §9), when known.
+    paths: (Option<&'a Path>, Option<&'a Path>),
 }
 
 /// Checks `bytes` as a tribit file.
@@ -120,12 +125,21 @@ struct V<'a> {
 /// assert!(report.has("H9"));
 /// ```
 pub fn validate(bytes: &[u8]) -> Report {
+    validate_with_reference(bytes, None, None)
+}
+
+/// Checks `bytes` (the file at `path`, when known) as [`validate`] does;
+/// a reference-escaped file (SPEC §9) is checked against the reference
+/// at `reference`, or else the one its REFERENCES records, looked for
+/// relative to `path`'s folder, then as recorded.
+pub fn validate_with_reference(bytes: &[u8], path: Option<&Path>, reference: Option<&Path>) -> Report {
     let mut v = V {
         b: bytes,
         o: ByteOrder::Little,
         minor: 0,
         r: Report::default(),
         per_label: HashMap::new(),
+        paths: (path, reference),
     };
     if let Some((header, sections)) = v.container() {
         v.sequences(&header, &sections);
@@ -147,6 +161,7 @@ pub fn validate_index_file(data: &[u8], index_file: &[u8]) -> Report {
         minor: 0,
         r: validate(index_file),
         per_label: HashMap::new(),
+        paths: (None, None),
     };
     let (Ok(dc), Ok(ic)) = (
         crate::container::Container::parse(data),
@@ -422,14 +437,9 @@ impl V<'_> {
                 );
                 continue;
             };
-            if e.kind == kind::REFERENCES {
-                let msg = format!("{} is reserved in version 1.1", section_name(e.kind));
-                let class = if self.minor.cmp(&spec::VERSION_MINOR).is_le() {
-                    Class::Format
-                } else {
-                    Class::Note
-                };
-                self.add("D11", class, s, at, msg);
+            if e.kind == kind::REFERENCES && self.minor < spec::VERSION_MINOR_REFERENCE {
+                let msg = format!("{} in a file of version 1.{}", section_name(e.kind), self.minor);
+                self.format("D16", Some(e.kind), at, msg);
             }
             if known_kind(e.kind) {
                 let want = !matches!(e.kind, kind::NONACGT_SUMMARY | kind::HASH_INDEX);
@@ -846,6 +856,14 @@ impl V<'_> {
         let summary = find(kind::NONACGT_SUMMARY);
         let dense = [find(kind::MASK_BITMAP), find(kind::EXCEPTION_NIBBLES)];
         if found.iter().all(Option::is_none) {
+            if let Some(e) = find(kind::REFERENCES) {
+                self.format(
+                    "RF7",
+                    Some(e.kind),
+                    e.offset,
+                    "REFERENCES without a sequence set".into(),
+                );
+            }
             if let Some(s) = summary {
                 self.format(
                     "K2",
@@ -894,6 +912,9 @@ impl V<'_> {
         }
         if let Some(mut s) = Seq::new(self, &es[..7], summary) {
             s.dense_sections = dense;
+            if let Some(e) = find(kind::REFERENCES) {
+                s.references(self, &e, es[0].group);
+            }
             s.check(self);
         }
     }
@@ -922,6 +943,9 @@ struct Seq<'a> {
     /// Records whose runs are sorted and in range, so per-position checks can walk them.
     masks_ok: Vec<bool>,
     exc_ok: Vec<bool>,
+    /// REFERENCES (SPEC §9) when present and decodable, with its
+    /// reference or why it could not be attached.
+    refs: Option<(References, Result<Attached, crate::Error>)>,
 }
 
 impl<'a> Seq<'a> {
@@ -1025,6 +1049,7 @@ impl<'a> Seq<'a> {
             exc_arr: vec![None; n],
             masks_ok: vec![false; n],
             exc_ok: vec![false; n],
+            refs: None,
         })
     }
 
@@ -1767,7 +1792,7 @@ impl<'a> Seq<'a> {
                 ),
                 _ => std::borrow::Cow::Borrowed(&b[base..base + 3 * pb]),
             };
-            let (p0, p1, p2) = (&raw[..pb], &raw[pb..2 * pb], &raw[2 * pb..3 * pb]);
+            let p2 = &raw[2 * pb..3 * pb];
             if let Some(sm) = summary {
                 for (l, line) in p2.chunks_exact(64).enumerate() {
                     let g = k * bb / 512 + l as u64;
@@ -1782,6 +1807,34 @@ impl<'a> Seq<'a> {
                     }
                 }
             }
+            // SPEC §9: code 6 becomes the base it stands for; [RF5] and
+            // [RF6] are reported here, once per block.
+            let raw = match &self.refs {
+                Some((refs, attached)) => {
+                    match escape::resolve(&raw, pb, k * bb, refs, attached.as_ref(), self.blocks.offset) {
+                        Ok(Some(resolved)) => std::borrow::Cow::Owned(resolved),
+                        Ok(None) => raw,
+                        Err(_) if attached.is_err() => raw,
+                        Err(err) => {
+                            let (label, class) = match err.kind() {
+                                crate::ErrorKind::Format => ("RF5", Class::Format),
+                                crate::ErrorKind::Mismatch => ("RF6", Class::Mismatch),
+                                _ => ("RF6", Class::Unsupported),
+                            };
+                            v.add(
+                                label,
+                                class,
+                                Some(kind::BLOCKS),
+                                self.blocks.offset + e.offset,
+                                err.message().into(),
+                            );
+                            raw
+                        }
+                    }
+                }
+                None => raw,
+            };
+            let (p0, p1, p2) = (&raw[..pb], &raw[pb..2 * pb], &raw[2 * pb..3 * pb]);
             codes.clear();
             for j in 0..pb {
                 codes.extend_from_slice(&codes8(p0[j], p1[j], p2[j]).to_le_bytes());
@@ -1814,6 +1867,7 @@ impl<'a> Seq<'a> {
                         );
                         b'?'
                     }
+                    code::REFERENCE if self.refs.is_some() => b'?',
                     code::REFERENCE => {
                         v.add(
                             "C1",
@@ -1855,6 +1909,63 @@ impl<'a> Seq<'a> {
                 pos += 1;
             }
         }
+    }
+
+    /// SPEC §9: REFERENCES ([RF1]-[RF4], [RF7], runs inside one sequence
+    /// for [RF5]) and its reference ([RF6]), which `stream` then uses.
+    fn references(&mut self, v: &mut V<'_>, e: &DirectoryEntry, group: u32) {
+        let s = Some(kind::REFERENCES);
+        if e.group != group {
+            v.format(
+                "RF7",
+                s,
+                e.offset,
+                format!("group {} is not the sequence set's {group}", e.group),
+            );
+        }
+        let Some(range) = u64_range(e.offset, e.length, self.b.len() as u64) else {
+            return;
+        };
+        let mut found = Vec::new();
+        let mut collect = |label: &'static str, at: u64, msg: String| {
+            found.push((label, at, msg));
+            Ok(())
+        };
+        let decoded = References::decode(&self.b[range], self.o, e.offset, self.h.stream_len, &mut collect);
+        for (label, at, msg) in found {
+            if label == "RF4" {
+                v.reserved(label, s, at, true, &msg);
+            } else {
+                v.format(label, s, at, msg);
+            }
+        }
+        let Ok(Some(refs)) = decoded else {
+            return;
+        };
+        for (k, r) in refs.runs.iter().enumerate() {
+            let i = self.records.partition_point(|x| x.start <= r.start);
+            let inside = i > 0 && {
+                let x = &self.records[i - 1];
+                r.end() <= x.start + x.length
+            };
+            if !inside {
+                v.format(
+                    "RF5",
+                    s,
+                    e.offset,
+                    format!("run {k} [{}, +{}) is not inside one sequence", r.start, r.length),
+                );
+            }
+        }
+        let attached = escape::attach(&refs, v.paths.0, v.paths.1);
+        if let Err(err) = &attached {
+            let class = match err.kind() {
+                crate::ErrorKind::Mismatch => Class::Mismatch,
+                _ => Class::Unsupported,
+            };
+            v.add("RF6", class, s, e.offset, err.message().into());
+        }
+        self.refs = Some((refs, attached));
     }
 
     /// The exception letter at `pos` of record `rec`; reports [E3] where
@@ -1945,6 +2056,11 @@ impl<'a> Seq<'a> {
             );
         }
         let (md5, sha) = st.finish();
+        // SPEC §9: without its reference ([RF6], reported once) an escaped
+        // file's digests cannot be recomputed.
+        if self.refs.as_ref().is_some_and(|(_, a)| a.is_err()) {
+            return;
+        }
         if md5 != r.md5 {
             v.format(
                 "R9",

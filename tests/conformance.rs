@@ -7,7 +7,7 @@ mod generate;
 
 use std::path::Path;
 
-use tribit::validate::{validate, Class};
+use tribit::validate::Class;
 use tribit::Reader;
 
 fn root() -> std::path::PathBuf {
@@ -38,8 +38,8 @@ fn committed_vectors_are_exactly_what_the_generator_makes() {
 #[test]
 fn reference_reader_and_validator_give_every_expected_verdict() {
     for v in generate::vectors() {
-        let report = validate(&v.bytes);
-        let read = Reader::from_bytes(v.bytes.clone()).and_then(|r| tribit::convert::canonical::to_json(&r));
+        let report = v.with_reference(|p| tribit::validate::validate_with_reference(&v.bytes, None, p));
+        let read = v.open().and_then(|r| tribit::convert::canonical::to_json(&r));
         match v.invalid {
             None => {
                 assert!(report.is_valid(), "{}: {:?}", v.name, report.problems);
@@ -50,6 +50,7 @@ fn reference_reader_and_validator_give_every_expected_verdict() {
                 let got = match e.kind() {
                     tribit::ErrorKind::Checksum => "checksum",
                     tribit::ErrorKind::Unsupported => "unsupported",
+                    tribit::ErrorKind::Mismatch => "mismatch",
                     _ => "format",
                 };
                 assert_eq!(got, class, "{}: reader said {e}", v.name);
@@ -62,6 +63,7 @@ fn reference_reader_and_validator_give_every_expected_verdict() {
                 let want = match class {
                     "checksum" => Class::Checksum,
                     "unsupported" => Class::Unsupported,
+                    "mismatch" => Class::Mismatch,
                     _ => Class::Format,
                 };
                 assert!(

@@ -36,7 +36,9 @@ What it checks, and in which order (SPEC §2.4, §13.1):
   * step 23, each block's "checked on use" rules (§5.1), including its
     checksum, the first time a byte of the block is needed;
   * §6.5 while decoding bases: END or an uncovered code 7 inside a sequence
-    is a format error, code 6 is unsupported, and mask and exception runs
+    is a format error, code 6 resolves through REFERENCES and the reference
+    it names (§9; a missing or different reference is refused), and mask
+    and exception runs
     must be sorted, non-overlapping and inside their sequence.
 After the sequences have been decoded, blocks that no sequence touched
 (blocks holding nothing but END codes) are verified too, so every block's
@@ -72,6 +74,7 @@ bounded by a checked count, and any unexpected exception is reported as a
 """
 
 import base64
+import bisect
 import json
 import mmap
 import os
@@ -126,6 +129,11 @@ INDEX_TARGET_DICTIONARY_LEN = 24                  # §8.8
 # Section kinds a 1.5 reader also knows (§3.1: "defined in 1.5", §8.9).
 MATRIX = 0x0301
 MATRIX_TILES = 0x0302
+# Section kind a 1.6 reader also knows (§3.1: "defined in 1.6", §9).
+REFERENCES = 0x0109
+REFERENCES_HEADER_LEN = 64                       # §9.1
+REFERENCE_SEQUENCE_LEN = 48                      # §9.1
+REFERENCE_RUN_LEN = 32                           # §9.1
 KIND_NAMES = {
     SEQUENCE_INDEX: "SEQUENCE_INDEX",
     SEQUENCE_NAMES: "SEQUENCE_NAMES",
@@ -143,13 +151,14 @@ KIND_NAMES = {
     INDEX_TARGET: "INDEX_TARGET",
     MATRIX: "MATRIX",
     MATRIX_TILES: "MATRIX_TILES",
+    REFERENCES: "REFERENCES",
 }
 KNOWN_KINDS = frozenset(KIND_NAMES)
 # The seven kinds that must all be present, or all absent (§3.1 [K2], §2.4 step 15).
 SEQUENCE_SET_KINDS = (SEQUENCE_INDEX, SEQUENCE_NAMES, SEQUENCE_NAME_HASH,
                       BLOCK_INDEX, BLOCKS, MASKS, EXCEPTIONS)
 # The names of the reserved kinds, only to make messages friendlier (§3.1).
-RESERVED_KIND_NAMES = {0x0109: "REFERENCES"}
+RESERVED_KIND_NAMES = {}
 
 # Codes (§4).
 CODE_N = 4
@@ -222,6 +231,10 @@ def checksum_error(message):
 
 def unsupported_error(message):
     return TribitError("unsupported", message)
+
+
+def mismatch_error(message):
+    return TribitError("mismatch", message)
 
 
 def xxh3_64(data):
@@ -315,8 +328,11 @@ class Dictionary:
 
 
 class TribitReader:
-    def __init__(self, path):
+    def __init__(self, path, reference=None):
         self.path = path
+        self.reference_path = reference              # --reference: overrides the recorded path (§9)
+        self.references = None                      # the decoded REFERENCES section (§9)
+        self.reference = None                       # the attached reference reader
         self.display = os.path.basename(path)
         self.data = b""
         self._file = None
@@ -479,6 +495,11 @@ class TribitReader:
                                                  "more than one %s section" % kind_name(kind)))
             if found:
                 self.dense_sections[kind] = found[0]
+        refs = by_kind.get(REFERENCES, [])
+        if refs and not present:                                                  # [RF7]
+            raise format_error(self.error_at(refs[0].entry_offset, "REFERENCES without a sequence set"))
+        if len(refs) > 1:
+            raise format_error(self.error_at(refs[1].entry_offset, "more than one REFERENCES section"))
         if not present:
             self.has_sequences = False
             return
@@ -553,6 +574,120 @@ class TribitReader:
                 raise format_error(self.error_at(section.offset, "%s length %d is shorter than its table of %d"
                                                  % (section.name, section.length, self.sequence_count)))
             self.verify_section(section)
+        # Step 21b (§9): REFERENCES, then the reference it names.
+        if refs:
+            self.verify_section(refs[0])
+            self.references = self.open_references(refs[0])
+            self.reference = self.attach_reference()
+
+    # ---- §9: reference escape --------------------------------------------
+
+    def open_references(self, section):
+        """Decodes REFERENCES and checks [RF1]-[RF3]."""
+        base = section.offset
+        if section.length < REFERENCES_HEADER_LEN:
+            raise format_error(self.error_at(base, "REFERENCES is shorter than its header [RF1]"))
+        count, runs, _set_digest, path_len, names_len = self.unpack("QQQII", base)
+        if section.length != (REFERENCES_HEADER_LEN + REFERENCE_SEQUENCE_LEN * count
+                              + REFERENCE_RUN_LEN * runs + path_len + names_len):
+            raise format_error(self.error_at(base, "REFERENCES length %d does not fit %d sequences and %d runs [RF1]"
+                                             % (section.length, count, runs)))
+        runs_at = base + REFERENCES_HEADER_LEN + REFERENCE_SEQUENCE_LEN * count
+        path_at = runs_at + REFERENCE_RUN_LEN * runs
+        names_at = path_at + path_len
+        if path_len == 0:
+            raise format_error(self.error_at(path_at, "the reference path is empty [RF2]"))
+        path = bytes(self.read(path_at, path_len))
+        sequences, expect = [], 0
+        for i in range(count):
+            at = base + REFERENCES_HEADER_LEN + REFERENCE_SEQUENCE_LEN * i
+            length, name_offset, name_len = self.unpack("QQI", at)
+            if name_len == 0 or name_offset != expect or name_offset + name_len > names_len:
+                raise format_error(self.error_at(at + 8, "reference sequence %d: name misplaced [RF2]" % i))
+            expect = name_offset + name_len
+            name = bytes(self.read(names_at + name_offset, name_len))
+            md5 = bytes(self.read(at + 24, 16))
+            sequences.append((name, length, md5))
+        if expect != names_len or len({n for n, _, _ in sequences}) != count:
+            raise format_error(self.error_at(base + 28, "reference names do not fill names_len or repeat [RF2]"))
+        table, previous_end = [], 0
+        for k in range(runs):
+            at = runs_at + REFERENCE_RUN_LEN * k
+            start, length, ref_start, reference, strand = self.unpack("QQQIB", at)
+            if (length == 0 or start + length > self.stream_len or start < previous_end or strand > 1
+                    or reference >= count or ref_start + length > sequences[reference][1]):
+                raise format_error(self.error_at(at, "run %d [%d, +%d) onto sequence %d at %d is out of order "
+                                                 "or out of range [RF3]" % (k, start, length, reference, ref_start)))
+            previous_end = start + length
+            table.append((start, length, ref_start, reference, strand))
+        return {"path": path, "sequences": sequences, "runs": table, "starts": [r[0] for r in table]}
+
+    def attach_reference(self):
+        """§9 "Attaching": the recorded path relative to this file's folder,
+        then as recorded, unless the user named the reference."""
+        recorded = self.references["path"].decode("utf-8", "replace")
+        if self.reference_path is not None:
+            path = self.reference_path
+        else:
+            tried = [os.path.join(os.path.dirname(os.path.abspath(self.path)), recorded), recorded]
+            path = next((p for p in tried if os.path.isfile(p)), None)
+            if path is None:
+                raise TribitError("io", "%s: the reference file '%s' was not found (looked for %s)"
+                                  % (self.display, recorded, " and ".join(tried)))
+        ref = TribitReader(path)
+        try:
+            ref.open_container()
+            ref.open_sequence_set()
+        except TribitError as err:
+            ref.close()
+            raise TribitError(err.error_class, "reference %s: %s" % (path, err.message))
+        if ref.references is not None:
+            raise unsupported_error("reference %s is itself reference-escaped [RF6]" % path)
+        records = []
+        for name, length, md5 in self.references["sequences"]:
+            what = None
+            i = ref.lookup(name) if ref.has_sequences else None
+            if i is None:
+                what = "it has no sequence '%s'" % name.decode("utf-8", "replace")
+            else:
+                r = ref.record(i)
+                if r.length != length:
+                    what = "sequence '%s' has %d bases, expected %d" % (name.decode(), r.length, length)
+                elif bytes(r.md5) != md5:
+                    what = "sequence '%s' has MD5 %s, expected %s (same name and length, other bases)" % (
+                        name.decode(), bytes(r.md5).hex(), md5.hex())
+                records.append(r)
+            if what:
+                ref.close()
+                raise mismatch_error("%s: reference %s is not the one this file was written against: %s [RF6]"
+                                     % (self.display, path, what))
+        return (ref, records)
+
+    def resolve_escapes(self, block_start, codes):
+        """§9 "Resolving": every code 6 of a block becomes the code of the
+        reference base its run maps it to (complemented on strand 1)."""
+        out = bytearray(codes)
+        ref, records = self.reference
+        runs, starts = self.references["runs"], self.references["starts"]
+        fetched = {}
+        p = out.find(CODE_ESCAPE)
+        while p != -1:
+            q = block_start + p
+            k = bisect.bisect_right(starts, q) - 1
+            if k < 0 or q >= runs[k][0] + runs[k][1]:
+                raise format_error("%s: stream position %d has code 6 and no run covers it [RF5]" % (self.display, q))
+            start, length, ref_start, reference, strand = runs[k]
+            if k not in fetched:
+                fetched[k] = ref.read_bases(records[reference], ref_start, ref_start + length).upper()
+            offset = (length - 1 - (q - start)) if strand == 1 else (q - start)
+            letter = fetched[k][offset]
+            if letter not in b"ACGT":
+                raise mismatch_error("%s: stream position %d copies '%s', not A, C, G or T [RF6]"
+                                     % (self.display, q, chr(letter)))
+            c = b"ACGT".index(letter)
+            out[p] = c ^ 3 if strand == 1 else c
+            p = out.find(CODE_ESCAPE, p + 1)
+        return bytes(out)
 
     # ---- §2.4 step 22, §6.1: records -------------------------------------
 
@@ -749,6 +884,8 @@ class TribitReader:
         planes = [int.from_bytes(b"".join(map(SPREAD.__getitem__, stored[i * plane_len:(i + 1) * plane_len])),
                                  "little") for i in range(3)]
         codes = (planes[0] | (planes[1] << 1) | (planes[2] << 2)).to_bytes(plane_len * 8, "little")[:bases]
+        if self.references is not None and CODE_ESCAPE in codes:                # §9
+            codes = self.resolve_escapes(k * self.block_bases, codes)
         self._cached_block = (k, codes)
         return codes
 
@@ -1394,13 +1531,17 @@ class TribitReader:
 
 
 def main(argv):
-    if len(argv) != 2:
-        sys.stderr.write("usage: tribit_reader.py FILE\n")
+    args = argv[1:]
+    reference = None
+    if len(args) == 3 and args[0] == "--reference":
+        reference, args = args[1], args[2:]
+    if len(args) != 1:
+        sys.stderr.write("usage: tribit_reader.py [--reference REF.tbit] FILE\n")
         return 64
-    path = argv[1]
+    path = args[0]
     reader = None
     try:
-        reader = TribitReader(path)
+        reader = TribitReader(path, reference)
         doc = reader.canonical()
     except TribitError as err:
         print(json.dumps({"error": err.error_class, "message": err.message}))

@@ -282,12 +282,20 @@ impl PyFile {
     /// header, directory and sequence metadata; with `index_files`, also
     /// opens its tables and checks each index file against them.
     #[new]
-    #[pyo3(signature = (path, index_files=None))]
-    fn new(py: Python<'_>, path: PathBuf, index_files: Option<Vec<PathBuf>>) -> PyResult<PyFile> {
+    #[pyo3(signature = (path, index_files=None, reference=None))]
+    fn new(
+        py: Python<'_>,
+        path: PathBuf,
+        index_files: Option<Vec<PathBuf>>,
+        reference: Option<PathBuf>,
+    ) -> PyResult<PyFile> {
         let file = py
-            .detach(|| match index_files.as_deref() {
-                Some(x) if !x.is_empty() => File::open_with_index_files(&path, x),
-                _ => File::open(&path),
+            .detach(|| {
+                let f = File::open_with_reference(&path, reference.as_deref())?;
+                match index_files.as_deref() {
+                    Some(x) if !x.is_empty() => f.with_index_files(x),
+                    _ => Ok(f),
+                }
             })
             .map_err(err)?;
         Ok(PyFile { file: Arc::new(file) })

@@ -230,3 +230,32 @@ def test_batch_reverse_complement_and_bytes_input(genomes):
     assert "bad magic" in str(e.value) or "shorter than" in str(e.value)
     with pytest.raises(tribit.FormatError):
         tribit.File.from_bytes(b"")
+
+
+def test_reference_escaped_file_reads_its_true_bases(genomes, cli, tmp_path):
+    """A file imported with --reference (SPEC §9) reads exactly as its FASTA;
+    a moved reference is found with reference=, a different one refused."""
+    fa_path, _ = genomes["vibrio_cholerae_O1_chrII.fa"]
+    text = fa_path.read_text()
+    ref = tmp_path / "ref.tbit"
+    cli("import", "fasta", fa_path, "-o", ref)
+    name, seq = text.split("\n", 1)[0][1:].split()[0], "".join(text.split("\n")[1:])
+    mutant = seq[:1000] + ("A" if seq[1000] != "A" else "C") + seq[1001:200_000]
+    fa = tmp_path / "mutant.fa"
+    fa.write_text(">mutant\n" + "\n".join(mutant[i:i + 60] for i in range(0, len(mutant), 60)) + "\n")
+    out = tmp_path / "mutant.tbit"
+    cli("import", "fasta", fa, "-o", out, "--reference", ref)
+    f = tribit.open(out)
+    assert str(f["mutant"]) == mutant
+    assert f["mutant"][995:1005] == mutant[995:1005]
+    moved = tmp_path / "moved.tbit"
+    shutil.move(ref, moved)
+    with pytest.raises(tribit.NotFoundError):
+        tribit.open(out)
+    assert str(tribit.open(out, reference=moved)["mutant"]) == mutant
+    other = tmp_path / "other.fa"
+    other.write_text(">" + name + "\n" + ("C" if seq[0] != "C" else "G") + seq[1:] + "\n")
+    other_tbit = tmp_path / "other.tbit"
+    cli("import", "fasta", other, "-o", other_tbit)
+    with pytest.raises(tribit.MismatchError):
+        tribit.open(out, reference=other_tbit)

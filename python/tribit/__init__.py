@@ -58,9 +58,12 @@ __all__ = [
 ]
 
 
-def open(path, index_files=None):  # noqa: A001 - the name users expect, as tribit.open(path)
+def open(path, index_files=None, reference=None):  # noqa: A001 - the name users expect, as tribit.open(path)
     """Opens the tribit file at ``path`` (memory-mapped). ``index_files``:
     paths of index files (``tribit index add --index-file``) whose indexes
     answer ``select`` too; a table changed since they were built raises
-    ``MismatchError`` here."""
-    return File(path, index_files)
+    ``MismatchError`` here. ``reference``: for a reference-escaped file
+    (``tribit import fasta --reference``), the reference to read escaped
+    bases from instead of the path recorded in the file; a different
+    reference raises ``MismatchError``, a missing one ``NotFoundError``."""
+    return File(path, index_files, reference)

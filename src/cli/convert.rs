@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::Ctx;
 use crate::error::Result;
-use crate::sequence::{Compression, Reader};
+use crate::sequence::Compression;
 
 /// Rewrite a tribit file with its blocks stored raw or zstd-compressed
 /// (SPEC §5.3). Sequences, names, masks, FASTA layout, byte order and block
@@ -20,6 +20,8 @@ use crate::sequence::{Compression, Reader};
 pub struct Convert {
     /// The tribit file to read.
     input: PathBuf,
+    #[command(flatten)]
+    refs: super::RefArg,
     /// The tribit file to write.
     #[arg(short, long)]
     output: PathBuf,
@@ -30,7 +32,7 @@ pub struct Convert {
 }
 
 pub fn run(ctx: &Ctx, a: Convert) -> Result<ExitCode> {
-    let reader = Reader::open(&a.input)?;
+    let reader = a.refs.open(&a.input)?;
     let out = crate::output::Output::create_seekable(&a.output, &ctx.output_policy([a.input.as_path()]))?;
     let file = crate::convert::recode::recode(&reader, out, a.compress).map_err(|e| e.in_file(&a.input))?;
     file.commit()?;

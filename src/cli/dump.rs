@@ -10,7 +10,6 @@ use serde_json::json;
 
 use super::{write_err, Ctx};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sequence::Reader;
 
 /// Print everything a file holds as canonical JSON (conformance/README.md):
 /// version, byte order and every sequence with its letters, masks, digests
@@ -20,6 +19,8 @@ use crate::sequence::Reader;
 pub struct Dump {
     /// The tribit file to read.
     input: PathBuf,
+    #[command(flatten)]
+    refs: super::RefArg,
     /// Print the canonical JSON form (the only form so far).
     #[arg(long, default_value_t = true)]
     canonical_json: bool,
@@ -31,6 +32,7 @@ pub fn class(e: &Error) -> &'static str {
         ErrorKind::Checksum => "checksum",
         ErrorKind::Unsupported => "unsupported",
         ErrorKind::Io => "io",
+        ErrorKind::Mismatch => "mismatch",
         _ => "format",
     }
 }
@@ -41,7 +43,7 @@ pub fn run(_ctx: &Ctx, a: Dump) -> Result<ExitCode> {
     // Two passes, each one sequence and one row at a time: the first runs
     // every check and writes nothing, so that stdout holds either the whole
     // document or the error object.
-    let checked = Reader::open(&a.input).and_then(|r| {
+    let checked = a.refs.open(&a.input).and_then(|r| {
         crate::convert::canonical::write_json(&r, std::io::sink())?;
         Ok(r)
     });

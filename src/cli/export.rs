@@ -148,6 +148,8 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
 pub struct Fasta {
     /// The tribit file to read.
     input: PathBuf,
+    #[command(flatten)]
+    refs: super::RefArg,
     /// Where to write the FASTA (standard output when absent or '-'); the
     /// file appears only when complete.
     #[arg(short, long)]
@@ -164,7 +166,7 @@ pub fn run(ctx: &Ctx, cmd: Export) -> Result<ExitCode> {
         Export::Sizes(a) => return run_listing(ctx, a, false),
         Export::TwoBit(a) => return super::twobit::run_export(ctx, a),
     };
-    let reader = Reader::open(&a.input)?;
+    let reader = a.refs.open(&a.input)?;
     let total: u64 = reader.sequences().filter_map(|s| s.ok()).map(|s| s.len()).sum();
     let bar = ctx.progress(Some(total), "exporting");
     let with_path = |e: crate::Error| e.in_file(&a.input);

@@ -34,6 +34,8 @@ use crate::sequence::{Reader, Region};
 pub struct Get {
     /// The tribit file to read.
     input: PathBuf,
+    #[command(flatten)]
+    refs: super::RefArg,
     /// Regions to print: NAME, NAME:START-END, ... (1-based, inclusive).
     regions: Vec<String>,
     /// A file of regions, one per line (as samtools faidx -r).
@@ -148,7 +150,7 @@ pub fn run(ctx: &Ctx, a: Get) -> Result<ExitCode> {
         (true, false) => Case::Upper,
         _ => Case::Keep,
     };
-    let mut reader = Reader::open(&a.input)?;
+    let mut reader = a.refs.open(&a.input)?;
     reader.set_verify_blocks(!a.no_verify);
     reader.advise_random();
     let mut regions = a.regions.clone();

@@ -187,7 +187,8 @@ pub enum Order {
 #[command(after_help = "Examples:
   tribit import fasta genome.fa.gz -o genome.tbit
   tribit import fasta chr*.fa unplaced.fa.gz -o assembly.tbit
-  tribit import fasta genome.fa.gz -o genome.tbit --compress zstd:19")]
+  tribit import fasta genome.fa.gz -o genome.tbit --compress zstd:19
+  tribit import fasta strain2.fa -o strain2.tbit --reference strain1.tbit")]
 pub struct Fasta {
     /// FASTA files to read (plain or gzip), or '-' for standard input; the
     /// sequences of all of them go into one file, in the order given, and a
@@ -211,9 +212,18 @@ pub struct Fasta {
     refget: bool,
     /// How blocks are stored: none (raw bit-planes, scanned in place) or
     /// zstd[:LEVEL] (each block a zstd frame, LEVEL 1-22, default 3; the
-    /// file is then version 1.4).
-    #[arg(long, default_value = "none", value_name = "none|zstd[:LEVEL]")]
-    compress: crate::sequence::Compression,
+    /// file is then version 1.4). Default none, or zstd with --reference.
+    #[arg(long, value_name = "none|zstd[:LEVEL]")]
+    compress: Option<crate::sequence::Compression>,
+    /// Store each sequence as runs copied from this tribit file (forward
+    /// or reverse complement, any sequence, any offset) plus the bases
+    /// that differ (SPEC §9, version 1.6). The path is recorded as given:
+    /// readers look for it relative to the output's folder, then as
+    /// given, or take --reference PATH. Blocks are zstd-compressed unless
+    /// --compress says otherwise, so the copied stretches cost almost
+    /// nothing.
+    #[arg(long, value_name = "REF.tbit")]
+    reference: Option<PathBuf>,
 }
 
 struct Counting<R> {
@@ -252,18 +262,43 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
         Order::Little => ByteOrder::Little,
         Order::Big => ByteOrder::Big,
     };
-    let out =
-        crate::output::Output::create_seekable(&a.output, &ctx.output_policy(a.inputs.iter().map(|p| p.as_path())))?;
-    let mut w = WriterBuilder::default()
+    let compress = a.compress.unwrap_or(match a.reference {
+        Some(_) => crate::sequence::Compression::Zstd(crate::spec::DEFAULT_ZSTD_LEVEL),
+        None => crate::sequence::Compression::None,
+    });
+    let matcher = match &a.reference {
+        Some(p) => {
+            let r = crate::sequence::Reader::open(p)?;
+            if r.references().is_some() {
+                return Err(Error::input(format!(
+                    "--reference {}: the reference is itself reference-escaped; give a file that holds its own bases",
+                    p.display()
+                )));
+            }
+            let path = p.to_string_lossy().into_owned().into_bytes();
+            Some(std::sync::Arc::new(
+                crate::sequence::matcher::Matcher::build(&r, &path).map_err(|e| e.in_file(p))?,
+            ))
+        }
+        None => None,
+    };
+    let out = crate::output::Output::create_seekable(
+        &a.output,
+        &ctx.output_policy(a.inputs.iter().map(|p| p.as_path()).chain(a.reference.as_deref())),
+    )?;
+    let w = WriterBuilder::default()
         .set_byte_order(order)
-        .set_block_bases(a.block_bases.unwrap_or(match a.compress {
+        .set_block_bases(a.block_bases.unwrap_or(match compress {
             crate::sequence::Compression::None => crate::spec::DEFAULT_BLOCK_BASES,
             crate::sequence::Compression::Zstd(_) => crate::spec::DEFAULT_ZSTD_BLOCK_BASES,
         }))
         .set_refget(a.refget)
-        .set_compression(a.compress)
-        .build(out)
-        .map_err(|e| e.in_file(&a.output))?;
+        .set_compression(compress);
+    let w = match matcher {
+        Some(m) => w.set_reference(m),
+        None => w,
+    };
+    let mut w = w.build(out).map_err(|e| e.in_file(&a.output))?;
     let mut summary = fasta::ImportSummary::default();
     let mut warnings = Vec::new();
     for (k, path) in a.inputs.iter().enumerate() {

@@ -17,6 +17,8 @@ use crate::sequence::Reader;
 pub struct Info {
     /// The tribit file to describe.
     input: PathBuf,
+    #[command(flatten)]
+    refs: super::RefArg,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -64,6 +66,31 @@ struct InfoJson {
     /// file, SPEC §8.8).
     index_targets: Vec<TargetJson>,
     matrices: Vec<MatrixJson>,
+    /// The reference file a reference-escaped file depends on (SPEC §9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<ReferenceJson>,
+}
+
+#[derive(Serialize)]
+struct ReferenceJson {
+    /// The path recorded at import.
+    recorded_path: String,
+    /// Where it was found, when it was.
+    found: Option<String>,
+    /// Why it could not be used, when it could not.
+    error: Option<String>,
+    /// xxh3-64 of the reference file's record MD5s (SPEC §9).
+    set_digest: String,
+    runs: u64,
+    escaped_bases: u64,
+    sequences: Vec<ReferenceSequenceJson>,
+}
+
+#[derive(Serialize)]
+struct ReferenceSequenceJson {
+    name: String,
+    length: u64,
+    md5: String,
 }
 
 #[derive(Serialize)]
@@ -288,11 +315,28 @@ fn collect(r: &Reader, path: &std::path::Path) -> Result<InfoJson> {
         tables: tables(r)?,
         index_targets: targets(r)?,
         matrices: matrices(r)?,
+        reference: r.references().map(|refs| ReferenceJson {
+            recorded_path: String::from_utf8_lossy(&refs.path).into_owned(),
+            found: r.reference_path().map(|p| p.display().to_string()),
+            error: r.reference_error().map(|e| e.message().to_string()),
+            set_digest: format!("{:016x}", refs.set_digest),
+            runs: refs.runs.len() as u64,
+            escaped_bases: refs.runs.iter().map(|x| x.length).sum(),
+            sequences: refs
+                .sequences
+                .iter()
+                .map(|s| ReferenceSequenceJson {
+                    name: String::from_utf8_lossy(&s.name).into_owned(),
+                    length: s.length,
+                    md5: hex(&s.md5),
+                })
+                .collect(),
+        }),
     })
 }
 
 pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
-    let r = Reader::open(&a.input)?;
+    let r = a.refs.open_lenient(&a.input)?;
     let info = collect(&r, &a.input).map_err(|e| e.in_file(&a.input))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -319,6 +363,21 @@ pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
             .bits_per_base
             .map_or(String::new(), |b| format!(" ({b:.3} bits/base for the whole file)"));
         let _ = writeln!(text, "bases       {}{bpb}", info.total_bases);
+        if let Some(x) = &info.reference {
+            let status = match (&x.found, &x.error) {
+                (Some(p), _) => format!("found at {p}"),
+                (_, Some(e)) => format!("NOT USABLE: {e}"),
+                _ => "not attached".into(),
+            };
+            let _ = writeln!(
+                text,
+                "reference   {} (set digest {}): {status}\n            {} runs covering {} positions, copied from:",
+                x.recorded_path, x.set_digest, x.runs, x.escaped_bases
+            );
+            for q in &x.sequences {
+                let _ = writeln!(text, "              {} length {} md5 {}", q.name, q.length, q.md5);
+            }
+        }
         let _ = writeln!(text, "\nsections ({})", info.sections.len());
         let _ = writeln!(
             text,

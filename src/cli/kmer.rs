@@ -42,6 +42,8 @@ enum DeviceArg {
 /// Options both subcommands take.
 #[derive(Args, Debug)]
 struct Common {
+    #[command(flatten)]
+    refs: super::RefArg,
     /// Count the reverse complement too (a palindrome once per position).
     #[arg(long)]
     both_strands: bool,
@@ -136,7 +138,7 @@ pub struct LocateArgs {
 }
 
 fn open(path: &Path, c: &Common) -> Result<Reader> {
-    let mut reader = Reader::open(path)?;
+    let mut reader = c.refs.open(path)?;
     reader.set_verify_blocks(!c.no_verify);
     Ok(reader)
 }

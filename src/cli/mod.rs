@@ -80,6 +80,30 @@ enum Command {
 }
 
 /// Settings every subcommand sees.
+/// `--reference PATH` of the commands that read sequences (SPEC §9).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct RefArg {
+    /// For a reference-escaped file: the reference to read escaped bases
+    /// from, instead of the path recorded in the file (which is looked
+    /// for relative to the file's folder, then as recorded). It must hold
+    /// the sequences the file was written against (names, lengths and
+    /// MD5 are checked).
+    #[arg(long, value_name = "REF.tbit")]
+    pub reference: Option<std::path::PathBuf>,
+}
+
+impl RefArg {
+    /// Opens `path` with this reference.
+    pub fn open(&self, path: &std::path::Path) -> crate::Result<crate::sequence::Reader> {
+        crate::sequence::Reader::open_with_reference(path, self.reference.as_deref())
+    }
+
+    /// Opens `path` even when its reference cannot be attached.
+    pub fn open_lenient(&self, path: &std::path::Path) -> crate::Result<crate::sequence::Reader> {
+        crate::sequence::Reader::open_lenient(path, self.reference.as_deref())
+    }
+}
+
 pub(crate) struct Ctx {
     pub quiet: bool,
     pub force: bool,

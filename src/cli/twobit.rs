@@ -11,7 +11,7 @@ use crate::container::{ByteOrder, Data};
 use crate::convert::twobit;
 use crate::error::Result;
 use crate::output::{blame, Output};
-use crate::sequence::{Reader, WriterBuilder};
+use crate::sequence::WriterBuilder;
 
 #[derive(Args, Debug)]
 #[command(after_help = "Example:\n  tribit import 2bit hg38.2bit -o hg38.tbit")]
@@ -63,6 +63,8 @@ pub fn run_import(ctx: &Ctx, a: Import2bit) -> Result<ExitCode> {
 pub struct Export2bit {
     /// The tribit file to read.
     input: PathBuf,
+    #[command(flatten)]
+    refs: super::RefArg,
     /// The .2bit file to write; it appears only when complete.
     #[arg(short, long)]
     output: PathBuf,
@@ -73,7 +75,7 @@ pub struct Export2bit {
 }
 
 pub fn run_export(ctx: &Ctx, a: Export2bit) -> Result<ExitCode> {
-    let reader = Reader::open(&a.input)?;
+    let reader = a.refs.open(&a.input)?;
     let mut out = Output::create(&a.output, &ctx.output_policy([a.input.as_path()]))?;
     twobit::write_twobit(&reader, &mut out, a.long).map_err(|e| blame(e, &a.input, &a.output))?;
     out.commit()?;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{write_err, Ctx};
 use crate::container::Data;
 use crate::error::Result;
-use crate::validate::{validate, validate_index_file, Problem};
+use crate::validate::{validate_index_file, validate_with_reference, Problem};
 
 /// Check every invariant of SPEC.md and every checksum, and list every
 /// problem found with its SPEC label, section and byte offset.
@@ -30,6 +30,8 @@ pub struct Validate {
     /// table, each index holds exactly the table's keys). Repeatable.
     #[arg(long, value_name = "FILE")]
     index_file: Vec<PathBuf>,
+    #[command(flatten)]
+    refs: super::RefArg,
 }
 
 #[derive(Serialize)]
@@ -65,7 +67,7 @@ pub fn run(ctx: &Ctx, a: Validate) -> Result<ExitCode> {
             Ok(bytes) => {
                 let report = match (&data, is_index) {
                     (Some(d), true) => validate_index_file(d.bytes(), bytes.bytes()),
-                    _ => validate(bytes.bytes()),
+                    _ => validate_with_reference(bytes.bytes(), Some(f), a.refs.reference.as_deref()),
                 };
                 invalid |= !report.is_valid();
                 FileJson {

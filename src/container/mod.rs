@@ -38,6 +38,7 @@ pub fn known_kind(kind: u32) -> bool {
         || matches!(
             kind,
             k::NONACGT_SUMMARY
+                | k::REFERENCES
                 | k::MASK_BITMAP
                 | k::EXCEPTION_NIBBLES
                 | k::TABLE

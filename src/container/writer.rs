@@ -191,7 +191,9 @@ impl<W: Write + Seek> ContainerWriter<W> {
             // SPEC §10 rule 6: the lowest minor version whose features the file uses.
             minor: self
                 .min_minor
-                .max(if self.sections.iter().any(|e| is_matrix_kind(e.kind)) {
+                .max(if self.sections.iter().any(|e| e.kind == spec::kind::REFERENCES) {
+                    spec::VERSION_MINOR_REFERENCE
+                } else if self.sections.iter().any(|e| is_matrix_kind(e.kind)) {
                     spec::VERSION_MINOR_MATRIX
                 } else if self.sections.iter().any(|e| e.kind == spec::kind::INDEX_TARGET) {
                     spec::VERSION_MINOR_INDEX_FILE

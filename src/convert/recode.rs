@@ -15,13 +15,18 @@ const CHUNK: u64 = 1 << 20;
 /// Whether `k` is one of the sequence set's kinds (SPEC §3.1), which the
 /// sequence writer writes anew.
 fn sequence_kind(k: u32) -> bool {
-    spec::SEQUENCE_SET.contains(&k) || matches!(k, kind::NONACGT_SUMMARY | kind::MASK_BITMAP | kind::EXCEPTION_NIBBLES)
+    spec::SEQUENCE_SET.contains(&k)
+        || matches!(
+            k,
+            kind::NONACGT_SUMMARY | kind::MASK_BITMAP | kind::EXCEPTION_NIBBLES | kind::REFERENCES
+        )
 }
 
 /// Writes the file `reader` holds to `out` with its blocks stored as
 /// `compression` says. Byte order, block size, digests and the FASTA
 /// layout of every sequence stay as they were; tables and private sections
-/// are copied unchanged. A file with an unknown section that is not
+/// are copied unchanged. A reference-escaped file (SPEC §9) is written
+/// with its true bases: the copy no longer needs the reference. A file with an unknown section that is not
 /// private is refused (SPEC §10 rule 7): it might describe the sequences.
 ///
 /// ```

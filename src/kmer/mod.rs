@@ -12,8 +12,11 @@
 //! - a window that contains N, an end of sequence or an exception code never
 //!   matches, so matches never span two sequences;
 //! - query letters are `A C G T` (either case); anything else is an error;
-//! - a reference-escaped position (code 6, SPEC §9) is *unsupported*: the
-//!   scan is refused, on every path, rather than counted as a non-match.
+//! - a reference-escaped position (code 6, SPEC §9) is scanned as the base
+//!   it stands for: the reader resolves each block of a file with
+//!   REFERENCES before a scan sees it; in a file without REFERENCES code 6
+//!   is *unsupported*: the scan is refused, on every path, rather than
+//!   counted as a non-match.
 //!
 //! ```
 //! use std::io::Cursor;

@@ -4,7 +4,9 @@
 mod block;
 pub(crate) mod codes;
 mod digest;
+pub mod escape;
 pub mod layout;
+pub mod matcher;
 mod reader;
 mod region;
 mod writer;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::block::{decompress, BlockCache, BlockPlanes};
 use super::codes::{codes8, DECODE, PLACEHOLDER_END, PLACEHOLDER_EXCEPTION, PLACEHOLDER_REFERENCE};
+use super::escape::{self, Attached, References};
 use super::layout::{plane_bytes, BlockEntry, ExceptionRun, IndexHeader, MaskRun, Record};
 use crate::container::{checksum, from_bytes, ByteOrder, Container, Data, DirectoryEntry};
 use crate::error::{section_name, Error, ErrorKind, Result};
@@ -30,6 +31,8 @@ struct Layout {
     mask_bitmap: Option<Range<usize>>,
     /// EXCEPTION_NIBBLES (SPEC §6.6), when present.
     exception_nibbles: Option<Range<usize>>,
+    /// REFERENCES (SPEC §9), decoded, when present.
+    references: Option<Arc<References>>,
 }
 
 /// Which dense form (SPEC §6.6).
@@ -89,6 +92,10 @@ pub struct Reader {
     verified: Vec<AtomicU64>,
     cache: BlockCache,
     path: Option<PathBuf>,
+    /// The attached reference (SPEC §9) of a file with REFERENCES, or why
+    /// it could not be attached; None when the file has no REFERENCES or
+    /// the reader was opened without attaching one.
+    reference: Option<Result<Attached>>,
 }
 
 impl std::fmt::Debug for Reader {
@@ -105,18 +112,95 @@ fn range_of(e: &DirectoryEntry) -> Range<usize> {
 }
 
 impl Reader {
-    /// Memory-maps and opens the file at `path`.
+    /// Memory-maps and opens the file at `path`. A reference-escaped file
+    /// (SPEC §9) gets its reference from the path recorded in it (relative
+    /// to the file's folder, then as recorded); a missing or different
+    /// reference fails the open.
     pub fn open(path: impl AsRef<Path>) -> Result<Reader> {
+        Reader::open_with_reference(path, None::<&Path>)
+    }
+
+    /// Like [`Reader::open`], with the reference of a reference-escaped
+    /// file (SPEC §9) at `reference` instead of the recorded path when
+    /// given. A file without escapes ignores it.
+    pub fn open_with_reference(path: impl AsRef<Path>, reference: Option<impl AsRef<Path>>) -> Result<Reader> {
+        let mut r = Reader::open_lenient(path, reference)?;
+        match r.reference.take() {
+            Some(Err(e)) => Err(e.in_file(r.path.clone().unwrap_or_default())),
+            other => {
+                r.reference = other;
+                Ok(r)
+            }
+        }
+    }
+
+    /// Like [`Reader::open_with_reference`], but a reference that cannot
+    /// be attached does not fail the open: reading an escaped position
+    /// fails instead, with the reason ([`Reader::reference_error`]). For
+    /// tools that describe or check a file (`info`, `validate`).
+    pub fn open_lenient(path: impl AsRef<Path>, reference: Option<impl AsRef<Path>>) -> Result<Reader> {
         let path = path.as_ref();
+        let mut r = Reader::open_unattached(path)?;
+        r.attach(reference.as_ref().map(|p| p.as_ref()));
+        Ok(r)
+    }
+
+    /// Opens `path` without attaching a reference.
+    pub(crate) fn open_unattached(path: &Path) -> Result<Reader> {
         let data = Data::map(path)?;
         let mut r = Reader::from_data(data).map_err(|e| e.in_file(path))?;
         r.path = Some(path.to_path_buf());
         Ok(r)
     }
 
-    /// Opens a file held in memory.
+    /// Opens a file held in memory. A reference-escaped file looks for its
+    /// reference at the recorded path, as [`Reader::open_lenient`] does.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Reader> {
-        Reader::from_data(Data::Owned(bytes))
+        let mut r = Reader::from_data(Data::Owned(bytes))?;
+        r.attach(None);
+        Ok(r)
+    }
+
+    /// Opens a file held in memory with its reference at `reference`
+    /// (SPEC §9); a missing or different reference fails.
+    pub fn from_bytes_with_reference(bytes: Vec<u8>, reference: &Path) -> Result<Reader> {
+        let mut r = Reader::from_data(Data::Owned(bytes))?;
+        r.attach(Some(reference));
+        match r.reference.take() {
+            Some(Err(e)) => Err(e),
+            other => {
+                r.reference = other;
+                Ok(r)
+            }
+        }
+    }
+
+    /// Attaches the reference of a file with REFERENCES (SPEC §9).
+    fn attach(&mut self, explicit: Option<&Path>) {
+        if let Some(refs) = self.layout.as_ref().and_then(|l| l.references.clone()) {
+            self.reference = Some(escape::attach(&refs, self.path.as_deref(), explicit));
+        }
+    }
+
+    /// The file's REFERENCES section (SPEC §9), when it has one.
+    pub fn references(&self) -> Option<&References> {
+        self.layout.as_ref().and_then(|l| l.references.as_deref())
+    }
+
+    /// Where the attached reference was found, when one is attached.
+    pub fn reference_path(&self) -> Option<&Path> {
+        match &self.reference {
+            Some(Ok(a)) => Some(&a.path),
+            _ => None,
+        }
+    }
+
+    /// Why the reference of a reference-escaped file is not attached.
+    pub fn reference_error(&self) -> Option<&Error> {
+        match &self.reference {
+            Some(Err(e)) => Some(e),
+            _ => None,
+        }
     }
 
     fn from_data(data: Data) -> Result<Reader> {
@@ -132,6 +216,7 @@ impl Reader {
             verified,
             cache: BlockCache::default(),
             path: None,
+            reference: None,
         })
     }
 
@@ -143,7 +228,7 @@ impl Reader {
             found.push(c.find(k)?);
         }
         if found.iter().all(|e| e.is_none()) {
-            for k in [kind::MASK_BITMAP, kind::EXCEPTION_NIBBLES] {
+            for k in [kind::MASK_BITMAP, kind::EXCEPTION_NIBBLES, kind::REFERENCES] {
                 if let Some(e) = c.find(k)? {
                     return Err(Error::format(
                         Some(k),
@@ -309,8 +394,19 @@ impl Reader {
             }
         }
         let [mask_bitmap, exception_nibbles] = dense;
+        // SPEC §9: REFERENCES, checked at open ([RF1]-[RF4]).
+        let references = match c.find(kind::REFERENCES)? {
+            Some(e) => {
+                c.verified(bytes, e)?;
+                let mut stop =
+                    |_: &'static str, at: u64, msg: String| Err(Error::format(Some(kind::REFERENCES), at, msg));
+                References::decode(&bytes[range_of(e)], o, e.offset, h.stream_len, &mut stop)?.map(Arc::new)
+            }
+            None => None,
+        };
         let ir = range_of(&idx);
         Ok(Some(Layout {
+            references,
             mask_bitmap,
             exception_nibbles,
             header: h,
@@ -654,7 +750,16 @@ impl Reader {
         let (e, data) = self.block_checked(l, b, check)?;
         let pb = plane_bytes(e.bases as u64) as usize;
         if e.encoding == spec::ENCODING_RAW {
-            return Ok(BlockPlanes::mapped(data, pb));
+            return match self.resolved(l, b, data, pb)? {
+                None => Ok(BlockPlanes::mapped(data, pb)),
+                Some(v) => {
+                    let v = Arc::new(v);
+                    if cached {
+                        self.cache.put(b, v.clone());
+                    }
+                    Ok(BlockPlanes::owned(v, pb))
+                }
+            };
         }
         if check == Check::Never && zstd_check != Check::Never {
             self.block_checked(l, b, zstd_check)?;
@@ -667,11 +772,40 @@ impl Reader {
             )
         })?;
         self.cache.count();
-        let raw = Arc::new(raw);
+        let raw = Arc::new(match self.resolved(l, b, &raw, pb)? {
+            Some(v) => v,
+            None => raw,
+        });
         if cached {
             self.cache.put(b, raw.clone());
         }
         Ok(BlockPlanes::owned(raw, pb))
+    }
+
+    /// Block `b`'s planes with every code 6 replaced by the code of the
+    /// base it stands for (SPEC §9), or None when there is nothing to
+    /// replace. Files without REFERENCES keep code 6 (reported where read).
+    fn resolved(&self, l: &Layout, b: u64, raw: &[u8], pb: usize) -> Result<Option<Vec<u8>>> {
+        let Some(refs) = l.references.as_deref() else {
+            return Ok(None);
+        };
+        let missing;
+        let attached = match &self.reference {
+            Some(Ok(a)) => Ok(a),
+            Some(Err(e)) => Err(e),
+            None => {
+                missing = Error::new(
+                    ErrorKind::Unsupported,
+                    "the file is reference-escaped and no reference is attached",
+                );
+                Err(&missing)
+            }
+        };
+        let first = b * l.header.block_bases as u64;
+        escape::resolve(raw, pb, first, refs, attached, l.blocks_offset).map_err(|e| match &self.path {
+            Some(p) => e.in_file(p),
+            None => e,
+        })
     }
 
     /// The NONACGT summary bitmap (SPEC §5.2), if stored.

@@ -6,6 +6,8 @@ use std::io::{Seek, Write};
 use std::path::Path;
 
 use super::digest::{Pool, CHUNK};
+use super::escape::EscapeRun;
+use super::matcher::Matcher;
 
 use super::block::{compress, Compression};
 use super::codes::{gather, ENCODE, INVALID, LOWER, SPECIAL};
@@ -69,6 +71,7 @@ pub struct WriterBuilder {
     refget: bool,
     dense: bool,
     compression: Compression,
+    reference: Option<std::sync::Arc<Matcher>>,
 }
 
 impl Default for WriterBuilder {
@@ -79,6 +82,7 @@ impl Default for WriterBuilder {
             refget: false,
             dense: true,
             compression: Compression::None,
+            reference: None,
         }
     }
 }
@@ -117,6 +121,16 @@ impl WriterBuilder {
     /// A file with a zstd block is version 1.4.
     pub fn set_compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
+        self
+    }
+
+    /// Stores each sequence as runs copied from this reference where it
+    /// can (SPEC §9): positions whose base the reference holds at the
+    /// matched place get code 6, and the file records the reference and
+    /// the runs in REFERENCES (version 1.6). The writer then holds one
+    /// sequence's letters at a time, to match them.
+    pub fn set_reference(mut self, reference: std::sync::Arc<Matcher>) -> Self {
+        self.reference = Some(reference);
         self
     }
 
@@ -163,6 +177,12 @@ impl WriterBuilder {
             cur: None,
             upper: Vec::new(),
             digests: Some(Pool::new(self.refget)),
+            escape: self.reference.map(|matcher| Escaper {
+                matcher,
+                pending: Vec::new(),
+                runs: Vec::new(),
+                next: 0,
+            }),
         })
     }
 
@@ -354,6 +374,17 @@ pub struct Writer<W: Write + Seek> {
     /// Uppercased letters of the open sequence not yet sent for hashing.
     upper: Vec<u8>,
     digests: Option<Pool>,
+    escape: Option<Escaper>,
+}
+
+/// Reference-escape state (SPEC §9): the reference, the open sequence's
+/// letters, and the runs found so far in stream coordinates.
+struct Escaper {
+    matcher: std::sync::Arc<Matcher>,
+    pending: Vec<u8>,
+    runs: Vec<EscapeRun>,
+    /// The first run not yet applied to a flushed block.
+    next: usize,
 }
 
 /// Where the name lies in a header line (without '>'): after any leading
@@ -444,6 +475,20 @@ impl<W: Write + Seek> Writer<W> {
     /// Appends letters to the open sequence, or reports the first letter that
     /// cannot be stored. After an error the writer must be dropped.
     pub fn try_push(&mut self, letters: &[u8]) -> std::result::Result<(), PushError> {
+        if let Some(e) = self.escape.as_mut() {
+            if self.cur.is_some() {
+                // Matched when the sequence ends; letters are checked now,
+                // so that errors point where they are.
+                if let Some(index) = letters.iter().position(|&b| ENCODE[b as usize] & INVALID != 0) {
+                    return Err(PushError::Letter(InvalidLetter {
+                        index,
+                        byte: letters[index],
+                    }));
+                }
+                e.pending.extend_from_slice(letters);
+                return Ok(());
+            }
+        }
         let Some(mut cur) = self.cur.take() else {
             return Err(PushError::Write(Error::new(
                 ErrorKind::Input,
@@ -656,6 +701,18 @@ impl<W: Write + Seek> Writer<W> {
         let Some(mut cur) = self.cur.take() else {
             return Err(Error::new(ErrorKind::Input, "end_sequence without begin_sequence"));
         };
+        if let Some(mut e) = self.escape.take() {
+            let letters = std::mem::take(&mut e.pending);
+            let start = cur.record.start;
+            e.runs.extend(e.matcher.runs(&letters).into_iter().map(|r| EscapeRun {
+                start: r.start + start,
+                ..r
+            }));
+            self.escape = Some(e);
+            for chunk in letters.chunks(CHUNK) {
+                self.push_into(&mut cur, chunk).map_err(Error::from)?;
+            }
+        }
         if let Some(s) = cur.mask_since.take() {
             let end = cur.record.length;
             self.close_mask(&mut cur, s, end);
@@ -705,6 +762,7 @@ impl<W: Write + Seek> Writer<W> {
             return Ok(());
         }
         let pb = plane_bytes(bases as u64) as usize;
+        self.escape_stage();
         self.stage[bases..pb * 8].fill(0);
         let full = self.block_bases as usize / 8;
         let (p0, rest) = self.planes.split_at_mut(full);
@@ -772,6 +830,30 @@ impl<W: Write + Seek> Writer<W> {
         self.stream_pos += bases as u64;
         self.fill = 0;
         Ok(())
+    }
+
+    /// SPEC §9: gives code 6 to the staged positions that runs cover and
+    /// whose base the reference holds at the mapped place.
+    fn escape_stage(&mut self) {
+        let Some(e) = self.escape.as_mut() else {
+            return;
+        };
+        let (lo, hi) = (self.stream_pos, self.stream_pos + self.fill as u64);
+        while let Some(r) = e.runs.get(e.next) {
+            if r.start >= hi {
+                break;
+            }
+            for q in r.start.max(lo)..r.end().min(hi) {
+                let c = &mut self.stage[(q - lo) as usize];
+                if *c < code::N && *c == e.matcher.code_for(r, q) {
+                    *c = code::REFERENCE;
+                }
+            }
+            if r.end() > hi {
+                break;
+            }
+            e.next += 1;
+        }
     }
 
     /// Sets each block's first_mask and first_exception (SPEC §5.1): the
@@ -869,6 +951,25 @@ impl<W: Write + Seek> Writer<W> {
         }
         if let Some(b) = self.exception_dense.section(order) {
             self.c.add_section(kind::EXCEPTION_NIBBLES, true, g, &b)?;
+        }
+        // SPEC §9: REFERENCES whenever a reference was given, so the file
+        // always names what it was written against.
+        if let Some(e) = self.escape.take() {
+            let all = e.matcher.references();
+            // Only the sequences some run copies from are listed.
+            let mut used: Vec<u32> = e.runs.iter().map(|r| r.reference).collect();
+            used.sort_unstable();
+            used.dedup();
+            let mut refs = super::escape::References {
+                path: all.path.clone(),
+                set_digest: all.set_digest,
+                sequences: used.iter().map(|&i| all.sequences[i as usize].clone()).collect(),
+                runs: e.runs,
+            };
+            for r in &mut refs.runs {
+                r.reference = used.partition_point(|&u| u < r.reference) as u32;
+            }
+            self.c.add_section(kind::REFERENCES, true, g, &refs.encode(order))?;
         }
         self.c.finish()
     }
