@@ -68,6 +68,19 @@ struct Common {
     /// survives (for tests and benchmarks).
     #[arg(long, hide_short_help = true)]
     no_summary: bool,
+    /// Scan the exact k-mers (k <= 64) of a length with hash tables, in one
+    /// pass however many there are, when there are at least N of that
+    /// length (reverse complements included); fewer run the bit-parallel
+    /// kernels, one pass each. 1: always; the answers do not change (for
+    /// tests and benchmarks).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = kmer::HASH_FROM as u64,
+        value_parser = clap::value_parser!(u64).range(1..),
+        hide_short_help = true
+    )]
+    hash_from: u64,
 }
 
 /// Count occurrences of k-mers.
@@ -102,6 +115,8 @@ pub struct CountArgs {
     /// `path` is `gpu`, or on the CPU the narrowest path any k-mer length
     /// ran on: `scalar`, `avx2` or `avx512` (k > 64 always runs `scalar`,
     /// so a `--cpu-path avx2` scan of a 100-mer reports `scalar`).
+    /// `hashed_patterns`: how many distinct patterns (k-mers and reverse
+    /// complements) the hash tables scanned (see --hash-from).
     #[arg(long)]
     json: bool,
     /// Count per sequence: one line per sequence and k-mer (name, k-mer,
@@ -154,7 +169,8 @@ fn options(c: &Common) -> Result<ScanOptions> {
         .set_threads(c.threads)
         .set_cpu_path(path)
         .set_use_summary(!c.no_summary)
-        .set_mismatches(c.mismatches))
+        .set_mismatches(c.mismatches)
+        .set_hash_from(usize::try_from(c.hash_from).unwrap_or(usize::MAX)))
 }
 
 #[derive(Serialize)]
@@ -183,6 +199,7 @@ struct CountJson<'a> {
     device: &'static str,
     path: String,
     specialized_k: bool,
+    hashed_patterns: usize,
     threads: usize,
     both_strands: bool,
     mismatches: u8,
@@ -263,6 +280,7 @@ fn count(ctx: &Ctx, a: CountArgs) -> Result<ExitCode> {
             device: if device == Device::Gpu { "gpu" } else { "cpu" },
             path: counts.path.to_string(),
             specialized_k: counts.specialized,
+            hashed_patterns: counts.hashed,
             threads: if device == Device::Gpu { 1 } else { threads },
             both_strands: a.common.both_strands,
             mismatches: a.common.mismatches,
