@@ -23,8 +23,9 @@ use crate::sequence::Reader;
 pub enum Kmer {
     /// Count occurrences of one or more k-mers (one pass for all of them).
     Count(CountArgs),
-    /// Print every occurrence of a k-mer as BED6 (0-based, half-open; name =
-    /// the k-mer; strand + or -).
+    /// Print every occurrence of one or more k-mers as BED6 (0-based,
+    /// half-open; name = the k-mer, or its name in --patterns; strand + or
+    /// -).
     ///
     /// Every block is checked (and its checksum, unless --no-verify) and a
     /// file with a reference-escaped position (not implemented by this
@@ -138,14 +139,21 @@ pub struct CountArgs {
     repeat: u32,
 }
 
-/// Print every occurrence of a k-mer as BED.
+/// Print every occurrence of k-mers as BED.
 #[derive(Args, Debug)]
 pub struct LocateArgs {
     /// The tribit file to scan.
     input: PathBuf,
-    /// The k-mer: letters A, C, G, T, or IUPAC codes (R Y S W K M B D H V
+    /// The k-mers: letters A, C, G, T, or IUPAC codes (R Y S W K M B D H V
     /// N), either case.
-    kmer: String,
+    #[arg(required_unless_present = "patterns")]
+    kmers: Vec<String>,
+    /// Read k-mers from FILE as well, as `kmer count --patterns` does; the
+    /// BED name column holds each one's name (the k-mer where it has none).
+    /// Matches are printed in stream order, then in the order the k-mers
+    /// were given.
+    #[arg(long, value_name = "FILE")]
+    patterns: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -364,7 +372,14 @@ fn read_patterns(path: &Path) -> Result<Vec<(Option<String>, Query)>> {
 }
 
 fn locate(a: LocateArgs) -> Result<ExitCode> {
-    let query = Query::new(&a.kmer)?;
+    let mut queries = a.kmers.iter().map(|q| Query::new(q)).collect::<Result<Vec<_>>>()?;
+    let mut labels: Vec<String> = queries.iter().map(|q| q.as_str().to_string()).collect();
+    if let Some(path) = &a.patterns {
+        for (name, q) in read_patterns(path)? {
+            labels.push(name.unwrap_or_else(|| q.as_str().to_string()));
+            queries.push(q);
+        }
+    }
     let reader = open(&a.input, &a.common)?;
     let opts = options(&a.common)?;
     let names: Vec<Vec<u8>> = reader
@@ -373,11 +388,18 @@ fn locate(a: LocateArgs) -> Result<ExitCode> {
         .collect::<Result<_>>()?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let k = query.k() as u64;
-    let text = query.as_str().to_string();
-    kmer::locate(&reader, std::slice::from_ref(&query), &opts, |m| {
+    kmer::locate(&reader, &queries, &opts, |m| {
+        let k = queries[m.query].k() as u64;
         out.write_all(&names[m.sequence]).map_err(write_err)?;
-        writeln!(out, "\t{}\t{}\t{text}\t0\t{}", m.start, m.start + k, m.strand.symbol()).map_err(write_err)
+        writeln!(
+            out,
+            "\t{}\t{}\t{}\t0\t{}",
+            m.start,
+            m.start + k,
+            labels[m.query],
+            m.strand.symbol()
+        )
+        .map_err(write_err)
     })
     .map_err(|e| e.in_file(&a.input))?;
     out.flush().map_err(write_err)?;

@@ -4,12 +4,15 @@
 //! their cost grows with the number of patterns. Here the cost grows with
 //! the number of *distinct lengths* instead: for each plane line, planes 0
 //! and 1 are interleaved into 2-bit codes (the code at stream position s in
-//! bits 2s and 2s + 1, A 0, C 1, G 2, T 3: SPEC §4), and for each length k
-//! the 2k-bit code of every window is read out of them with one shift. A
-//! bitmap over a hash of the code (16 bits per pattern, so it stays in L1 or
-//! L2; for short k, one bit per possible code, an exact test) rejects almost
-//! every window; a window that passes is looked up in an open-addressing
-//! table of the patterns' codes, which gives the pattern.
+//! bits 2s and 2s + 1, A 0, C 1, G 2, T 3: SPEC §4), and each window's code
+//! is read out of them with one shift. A bitmap indexed by the window's
+//! first q bases (one bit per possible q-mer: exact for k = q, else a
+//! prefix test that rejects almost every window) is tested without a
+//! branch for 32 windows at a time; only windows that pass are looked up in
+//! open-addressing tables of the patterns' codes, which give the pattern.
+//! Lengths below [`SHARED_FROM`] have a bitmap each (q = k); longer ones
+//! share one, so the cost of a window grows little with the number of
+//! distinct lengths.
 //!
 //! Plane 2 is not part of the code (N reads as A there), so a window found
 //! in the table is dropped when plane 2 is set at any of its k positions:
@@ -31,19 +34,23 @@ use super::cpu::{funnel, words16, words8, BlockView, Hits, Plan};
 use super::Patterns;
 
 /// The default of [`super::ScanOptions::set_hash_from`]: from this many
-/// exact patterns of one length on, the hash tables scan them (measured:
-/// benches/README.md "Many patterns").
-pub const HASH_FROM: usize = 24;
+/// exact patterns of one length on, the hash tables scan them. Measured on
+/// 21-mers: the kernels cost about 2 ms per pattern per 154 Mbases, the
+/// tables about 140 ms whatever their number, so they meet near 64
+/// (benches/README.md, "Many patterns").
+pub const HASH_FROM: usize = 64;
 
 /// The longest k the hash tables take (a code fits in 128 bits).
 pub const HASH_MAX_K: usize = 64;
 
-/// Bitmap bits per pattern: about 1 window in 16 / (fraction of patterns
-/// among all codes) passes to the table.
-const FILTER_BITS_PER_PATTERN: usize = 16;
+/// Lengths from here on share one bitmap over their first q bases; shorter
+/// ones have an exact bitmap each (4^k bits).
+pub const SHARED_FROM: usize = 8;
 
-/// The largest bitmap, in bits (2 MiB).
-const FILTER_MAX_BITS: u32 = 24;
+/// The shared bitmap's q: about 32 bits per pattern, from 8 to 11 bases
+/// (8 KiB to 512 KiB, in L1 or L2), and never more than the shortest k.
+const Q_MIN: u32 = 8;
+const Q_MAX: u32 = 11;
 
 /// An empty table slot.
 const EMPTY: u32 = u32::MAX;
@@ -67,16 +74,19 @@ struct Table {
     k: usize,
     /// The 2k low bits.
     mask: u128,
-    /// Bitmap index = (fold(code) × mult) >> filter_shift.
-    mult: u64,
-    filter_shift: u32,
-    filter: Vec<u64>,
     /// Open addressing, linear probing: slot = (fold(code) × GOLDEN) >>
-    /// slot_shift; `pats[slot]` is EMPTY or the pattern whose code is
-    /// `keys[slot]`.
+    /// slot_shift; a slot is EMPTY or (code as two words, pattern), so a
+    /// probe touches one cache line.
     slot_shift: u32,
-    keys: Vec<u128>,
-    pats: Vec<u32>,
+    slots: Vec<([u64; 2], u32)>,
+}
+
+/// Tables that share a bitmap over the windows' first q bases.
+struct Filtered {
+    /// 4^q - 1: bitmap index = the window's code & fmask.
+    fmask: u64,
+    bits: Vec<u64>,
+    tables: Vec<Table>,
 }
 
 /// The 2-bit code of a pattern: position j in bits 2j and 2j + 1.
@@ -85,6 +95,12 @@ fn pack(codes: &[u8]) -> u128 {
         .iter()
         .enumerate()
         .fold(0, |a, (j, &c)| a | ((c as u128 & 3) << (2 * j)))
+}
+
+/// A code as two words, low first.
+#[inline(always)]
+fn split(code: u128) -> [u64; 2] {
+    [code as u64, (code >> 64) as u64]
 }
 
 /// 64 bits of a code for hashing (the code itself when k ≤ 32).
@@ -100,50 +116,24 @@ fn log2_ceil(n: usize) -> u32 {
 
 impl Table {
     fn new(k: usize, members: &[(u128, u32)]) -> Table {
-        let n = members.len();
-        let mut fbits = log2_ceil((n * FILTER_BITS_PER_PATTERN).max(512)).min(FILTER_MAX_BITS);
-        // Short k: one bit per possible code when that is no larger, so the
-        // bitmap is exact (code << (64 - 2k) >> (64 - 2k) = code).
-        let mult = if 2 * k as u32 <= fbits {
-            fbits = 2 * k as u32;
-            1u64 << (64 - fbits)
-        } else {
-            GOLDEN
-        };
-        let mut filter = vec![0u64; (1usize << fbits).div_ceil(64)];
-        let sbits = log2_ceil(2 * n).max(1);
-        let mut keys = vec![0u128; 1 << sbits];
-        let mut pats = vec![EMPTY; 1 << sbits];
+        let sbits = log2_ceil(2 * members.len()).max(1);
+        let mut slots = vec![([0u64; 2], EMPTY); 1 << sbits];
         let mut t = Table {
             k,
             mask: if k >= 64 { !0 } else { (1u128 << (2 * k)) - 1 },
-            mult,
-            filter_shift: 64 - fbits,
-            filter: Vec::new(),
             slot_shift: 64 - sbits,
-            keys: Vec::new(),
-            pats: Vec::new(),
+            slots: Vec::new(),
         };
         for &(code, p) in members {
-            let f = t.filter_index(code);
-            filter[f / 64] |= 1 << (f % 64);
             let mut s = t.slot(code);
             // The table is at most half full, so an empty slot is found.
-            while pats[s] != EMPTY {
-                s = (s + 1) & (pats.len() - 1);
+            while slots[s].1 != EMPTY {
+                s = (s + 1) & (slots.len() - 1);
             }
-            keys[s] = code;
-            pats[s] = p;
+            slots[s] = (split(code), p);
         }
-        t.filter = filter;
-        t.keys = keys;
-        t.pats = pats;
+        t.slots = slots;
         t
-    }
-
-    #[inline(always)]
-    fn filter_index(&self, code: u128) -> usize {
-        (fold(code).wrapping_mul(self.mult) >> self.filter_shift) as usize
     }
 
     #[inline(always)]
@@ -151,91 +141,88 @@ impl Table {
         (fold(code).wrapping_mul(GOLDEN) >> self.slot_shift) as usize
     }
 
-    /// Whether the bitmap lets `code` through.
-    #[inline(always)]
-    fn passes(&self, code: u128) -> bool {
-        let f = self.filter_index(code);
-        self.filter.get(f / 64).is_some_and(|w| (w >> (f % 64)) & 1 != 0)
-    }
-
     /// The pattern whose code is `code`, if any.
     #[inline]
     fn find(&self, code: u128) -> Option<u32> {
-        let mask = self.pats.len() - 1;
+        let mask = self.slots.len() - 1;
+        let key = split(code);
         let mut s = self.slot(code);
         loop {
-            let p = *self.pats.get(s)?;
+            let &(k, p) = self.slots.get(s)?;
             if p == EMPTY {
                 return None;
             }
-            if self.keys.get(s) == Some(&code) {
+            if k == key {
                 return Some(p);
             }
             s = (s + 1) & mask;
         }
     }
+}
 
-    /// Calls `hit(start, pattern)` for each window starting in the line
+impl Filtered {
+    /// A bitmap over the first `q` bases of every pattern of `tables`
+    /// (each k ≥ q).
+    fn new(q: u32, tables: Vec<Table>) -> Filtered {
+        let fmask = (1u64 << (2 * q)) - 1;
+        let mut bits = vec![0u64; (fmask as usize + 1).div_ceil(64)];
+        for t in &tables {
+            for &([code, _], p) in &t.slots {
+                if p != EMPTY {
+                    let f = code & fmask;
+                    bits[(f / 64) as usize] |= 1 << (f % 64);
+                }
+            }
+        }
+        Filtered { fmask, bits, tables }
+    }
+
+    /// Calls `hit(start, k, pattern)` for each window starting in the line
     /// whose code is a pattern's (plane 2 not yet looked at). `iw` holds
     /// the line's codes (16 words of 32) and the next line's first 64.
     ///
     /// Per 32 windows, the bitmap is tested without a branch into a mask
-    /// of candidates; only candidates are looked up.
+    /// of candidates; only candidates are looked up, in every table.
     #[inline(always)]
-    fn scan_line(&self, iw: &[u64; 20], mut hit: impl FnMut(usize, u32)) {
-        let (mult, shift, filter) = (self.mult, self.filter_shift, &self.filter[..]);
-        let bit = |x: u64| -> u32 {
-            let f = (x.wrapping_mul(mult) >> shift) as usize;
-            filter.get(f / 64).map_or(0, |w| ((w >> (f % 64)) & 1) as u32)
-        };
-        if self.k <= 32 {
-            let mask = self.mask as u64;
-            for i in 0..16 {
-                let (lo, hi) = (iw[i], iw[i + 1]);
-                let code = |t: usize| if t == 0 { lo } else { (lo >> (2 * t)) | (hi << (64 - 2 * t)) } & mask;
-                let mut cand = 0u32;
-                unroll32!(t, {
-                    cand |= bit(code(t)) << t;
-                });
-                while cand != 0 {
-                    let t = cand.trailing_zeros() as usize;
-                    if let Some(p) = self.find(code(t) as u128) {
-                        hit(32 * i + t, p);
-                    }
-                    cand &= cand - 1;
+    fn scan_line(&self, iw: &[u64; 20], mut hit: impl FnMut(usize, usize, u32)) {
+        let (fmask, bits) = (self.fmask, &self.bits[..]);
+        for i in 0..16 {
+            let (lo, hi) = (iw[i], iw[i + 1]);
+            let first = |t: usize| {
+                if t == 0 {
+                    lo
+                } else {
+                    (lo >> (2 * t)) | (hi << (64 - 2 * t))
                 }
-            }
-        } else {
-            for i in 0..16 {
-                let lo = (iw[i + 1] as u128) << 64 | iw[i] as u128;
-                let hi = iw[i + 2] as u128;
-                let code = |t: usize| -> u128 {
-                    let x = if t == 0 {
-                        lo
-                    } else {
-                        (lo >> (2 * t)) | (hi << (128 - 2 * t))
-                    };
-                    x & self.mask
+            };
+            let mut cand = 0u32;
+            unroll32!(t, {
+                // fmask < 64 × bits.len(), so the index is in bounds.
+                let f = first(t) & fmask;
+                cand |= (((bits[(f / 64) as usize] >> (f % 64)) & 1) as u32) << t;
+            });
+            let x = (hi as u128) << 64 | lo as u128;
+            while cand != 0 {
+                let t = cand.trailing_zeros() as usize;
+                cand &= cand - 1;
+                let code = if t == 0 {
+                    x
+                } else {
+                    (x >> (2 * t)) | ((iw[i + 2] as u128) << (128 - 2 * t))
                 };
-                let mut cand = 0u32;
-                unroll32!(t, {
-                    cand |= bit(fold(code(t))) << t;
-                });
-                while cand != 0 {
-                    let t = cand.trailing_zeros() as usize;
-                    if let Some(p) = self.find(code(t)) {
-                        hit(32 * i + t, p);
+                for table in &self.tables {
+                    if let Some(p) = table.find(code & table.mask) {
+                        hit(32 * i + t, table.k, p);
                     }
-                    cand &= cand - 1;
                 }
             }
         }
     }
 }
 
-/// The hash tables of a scan: one per length.
+/// The hash tables of a scan, one per length, behind their bitmaps.
 pub(crate) struct Hashed {
-    tables: Vec<Table>,
+    filtered: Vec<Filtered>,
 }
 
 /// Bit i of `x` to bit 2i.
@@ -263,9 +250,24 @@ impl Hashed {
             let codes = &pats.codes[p];
             by_k.entry(codes.len()).or_default().push((pack(codes), p as u32));
         }
-        Hashed {
-            tables: by_k.into_iter().map(|(k, m)| Table::new(k, &m)).collect(),
+        let mut filtered = Vec::new();
+        let mut shared = Vec::new();
+        let mut shared_n = 0;
+        for (k, m) in by_k {
+            let t = Table::new(k, &m);
+            if k < SHARED_FROM {
+                filtered.push(Filtered::new(k as u32, vec![t]));
+            } else {
+                shared_n += m.len();
+                shared.push(t);
+            }
         }
+        // BTreeMap order: the first shared table has the shortest k.
+        if let Some(kmin) = shared.first().map(|t| t.k as u32) {
+            let q = log2_ceil(shared_n * 32).div_ceil(2).clamp(Q_MIN, Q_MAX).min(kmin);
+            filtered.push(Filtered::new(q, shared));
+        }
+        Hashed { filtered }
     }
 
     /// Finds the matches of every pattern in the view, as the kernels do.
@@ -282,11 +284,9 @@ impl Hashed {
                 _ => 0,
             });
             let mut w2: Option<[u64; 16]> = None;
-            for t in &self.tables {
-                let dirty = plan.dirty(gl, t.k);
-                let k = t.k;
-                t.scan_line(&iw, |s, p| {
-                    if dirty {
+            for f in &self.filtered {
+                f.scan_line(&iw, |s, k, p| {
+                    if plan.dirty(gl, k) {
                         let w2 = w2.get_or_insert_with(|| words16(v.line(2, l), v.next_line(2, l)));
                         let bad = funnel(w2, s / 64, s % 64);
                         let window = if k >= 64 { !0 } else { (1u64 << k) - 1 };
@@ -318,9 +318,10 @@ impl Hashed {
 
     /// How many patterns the tables hold.
     pub fn len(&self) -> usize {
-        self.tables
+        self.filtered
             .iter()
-            .map(|t| t.pats.iter().filter(|&&p| p != EMPTY).count())
+            .flat_map(|f| &f.tables)
+            .map(|t| t.slots.iter().filter(|s| s.1 != EMPTY).count())
             .sum()
     }
 }
@@ -333,7 +334,8 @@ mod tests {
     fn spread_moves_bit_i_to_bit_2i() {
         assert_eq!(spread(0b1011), 0b01_00_01_01);
         assert_eq!(spread(1 << 31), 1 << 62);
-        assert_eq!(interleave(0b01, 0b11, 0), 0b11_10);
+        // Position 0: bits 1 and 1, code 3; position 1: bits 0 and 1, code 2.
+        assert_eq!(interleave(0b01, 0b11, 0), 0b10_11);
         assert_eq!(interleave(1 << 32, 0, 1), 1);
     }
 
@@ -352,12 +354,17 @@ mod tests {
             }
             let t = Table::new(k, &members);
             for &(c, p) in &members {
-                assert!(t.passes(c), "k={k}");
                 assert_eq!(t.find(c), Some(p), "k={k}");
             }
             let absent = (0..4096u128).filter(|c| members.iter().all(|&(m, _)| m != c & t.mask));
             for c in absent {
                 assert_eq!(t.find(c & t.mask), None, "k={k}");
+            }
+            // The bitmap lets every pattern's first q bases through.
+            let f = Filtered::new((k as u32).min(Q_MAX), vec![t]);
+            for &(c, _) in &members {
+                let i = c as u64 & f.fmask;
+                assert_eq!((f.bits[(i / 64) as usize] >> (i % 64)) & 1, 1, "k={k}");
             }
         }
     }
