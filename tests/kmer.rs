@@ -50,27 +50,40 @@ fn locate(r: &Reader, q: &[Query], opts: &ScanOptions) -> Vec<Match> {
 }
 
 /// Checks count (with and without per-sequence counts) and locate on every
-/// path, both strand settings and with and without the summary, against
+/// path, both strand settings, with and without the summary, and with the
+/// exact k-mers on the bit-parallel kernels and in the hash tables, against
 /// the naive oracle.
 fn check_all(r: &Reader, q: &[Query], what: &str) {
     for both in [false, true] {
         let want: Vec<KmerCount> = naive::count(r, q, both).unwrap();
         let want_locate = naive::locate(r, q, both).unwrap();
-        for path in paths() {
+        for (path, hash_from) in paths()
+            .into_iter()
+            .map(|p| (p, usize::MAX))
+            .chain([(CpuPath::best(), 1)])
+        {
             for summary in [true, false] {
                 let opts = ScanOptions::default()
                     .set_cpu_path(Some(path))
                     .set_both_strands(both)
-                    .set_use_summary(summary);
+                    .set_use_summary(summary)
+                    .set_hash_from(hash_from);
                 let got = kmer::count(r, q, &opts.clone().set_per_sequence(true)).unwrap();
-                assert_eq!(got.kmers, want, "{what}: {path:?} both={both} summary={summary}");
+                assert_eq!(
+                    got.kmers, want,
+                    "{what}: {path:?} both={both} summary={summary} hash_from={hash_from}"
+                );
                 let totals = kmer::count(r, q, &opts).unwrap();
                 for (g, w) in totals.kmers.iter().zip(&want) {
                     assert_eq!((g.forward, g.reverse), (w.forward, w.reverse), "{what}: {path:?}");
                     assert!(g.per_sequence.is_empty());
                 }
                 if summary {
-                    assert_eq!(locate(r, q, &opts), want_locate, "{what}: locate {path:?} both={both}");
+                    assert_eq!(
+                        locate(r, q, &opts),
+                        want_locate,
+                        "{what}: locate {path:?} both={both} hash_from={hash_from}"
+                    );
                 }
             }
         }
@@ -342,6 +355,112 @@ proptest! {
     }
 }
 
+/// Many exact patterns of mixed k (1 to 64, and some longer, which the
+/// kernels keep), with duplicates: windows of the genome and random ones.
+fn many_patterns(r: &Reader, rng: &mut Rng, n: usize) -> Vec<Query> {
+    let ks: Vec<usize> = (0..n)
+        .map(|_| match rng.below(8) {
+            0 => 1,
+            1 => 64,
+            2 => 65 + rng.below(20) as usize,
+            3 => 21,
+            _ => 1 + rng.below(64) as usize,
+        })
+        .collect();
+    let mut q = sample_queries(r, &ks, rng);
+    for _ in 0..n / 8 {
+        let k = 1 + rng.below(40) as usize;
+        let text: String = (0..k).map(|_| b"ACGT"[rng.below(4) as usize] as char).collect();
+        q.push(Query::new(&text).unwrap());
+    }
+    for _ in 0..n / 8 {
+        let again = q[rng.below(q.len() as u64) as usize].clone();
+        q.push(again);
+    }
+    q
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn many_patterns_in_hash_tables_match_the_naive_scan(
+        seqs in genome_strategy(),
+        lines in 1u32..3,
+        seed in any::<u64>(),
+    ) {
+        let r = from_sequences(&seqs, 512 * lines);
+        let mut rng = Rng(seed);
+        let q = many_patterns(&r, &mut rng, 40);
+        for both in [false, true] {
+            let want = naive::count(&r, &q, both).unwrap();
+            let want_locate = naive::locate(&r, &q, both).unwrap();
+            for hash_from in [1, 2, usize::MAX] {
+                let opts = ScanOptions::default().set_both_strands(both).set_hash_from(hash_from);
+                let got = kmer::count(&r, &q, &opts.clone().set_per_sequence(true)).unwrap();
+                prop_assert_eq!(&got.kmers, &want, "both={} hash_from={}", both, hash_from);
+                if hash_from == 1 {
+                    prop_assert!(got.hashed > 0);
+                } else if hash_from == usize::MAX {
+                    prop_assert_eq!(got.hashed, 0);
+                }
+                prop_assert_eq!(locate(&r, &q, &opts), want_locate.clone());
+            }
+        }
+    }
+}
+
+#[test]
+fn many_patterns_on_real_genomes_and_across_blocks() {
+    // A few hundred k-mers of mixed lengths, as a pattern file would hold.
+    let mut rng = Rng(21);
+    for name in &REAL[..1] {
+        let text = std::fs::read(testdata(name)).unwrap();
+        for bb in [512u32, 4096] {
+            let r = import(&text, bb);
+            let q = many_patterns(&r, &mut rng, 120);
+            // About 15 k-mers each of k = 21 and k = 64: those lengths go to
+            // the tables from 8 on.
+            let c = kmer::count(&r, &q, &ScanOptions::default().set_hash_from(8)).unwrap();
+            assert!(c.hashed >= 8, "{name}: {} hashed", c.hashed);
+            check_all(&r, &q, &format!("{name}: many patterns, B = {bb}"));
+        }
+    }
+}
+
+#[test]
+fn every_k_mer_of_a_length_hashed_counts_every_window() {
+    // All 4^5 5-mers (the short-k table is a bitmap over every code):
+    // their counts add up to the windows without N, per sequence.
+    let mut rng = Rng(5);
+    let seqs: Vec<Vec<u8>> = (0..3)
+        .map(|i| {
+            (0..2000 + 333 * i)
+                .map(|_| b"ACGTNacgt"[rng.below(9) as usize])
+                .collect()
+        })
+        .collect();
+    let r = from_sequences(&seqs, 1024);
+    let all: Vec<Query> = (0..1024u32)
+        .map(|x| {
+            Query::new(
+                &(0..5)
+                    .map(|j| b"ACGT"[(x >> (2 * j)) as usize & 3] as char)
+                    .collect::<String>(),
+            )
+            .unwrap()
+        })
+        .collect();
+    let c = kmer::count(&r, &all, &ScanOptions::default()).unwrap();
+    assert_eq!(c.hashed, 1024);
+    let windows: u64 = seqs
+        .iter()
+        .map(|s| s.windows(5).filter(|w| !w.contains(&b'N')).count() as u64)
+        .sum();
+    assert_eq!(c.kmers.iter().map(KmerCount::total).sum::<u64>(), windows);
+    check_all(&r, &all, "every 5-mer");
+}
+
 // ---- the command-line tool ----------------------------------------------
 
 fn tribit(args: &[&str]) -> std::process::Output {
@@ -437,6 +556,32 @@ fn cli_counts_a_patterns_file_with_names_in_one_pass() {
     assert!(json["kmers"][1].get("name").is_none());
     assert_eq!(json["kmers"][2]["count"], want[3].total());
     assert_eq!(json["prepare_seconds"].as_f64().map(|s| s >= 0.0), Some(true));
+    assert_eq!(json["hashed_patterns"], 0);
+    // --hash-from 1: the same counts from the hash tables, which say so.
+    let hashed: serde_json::Value = serde_json::from_str(&ok(&[
+        "kmer",
+        "count",
+        &f,
+        "--patterns",
+        p,
+        "--json",
+        "--hash-from",
+        "1",
+    ]))
+    .unwrap();
+    assert_eq!(hashed["hashed_patterns"], 3);
+    assert_eq!(
+        kmer::count(&r, &q, &ScanOptions::default()).unwrap().hashed,
+        0,
+        "fewer than kmer::HASH_FROM"
+    );
+    assert_eq!(hashed["kmers"], json["kmers"]);
+    assert_eq!(
+        tribit(&["kmer", "count", &f, "--patterns", p, "--hash-from", "0"])
+            .status
+            .code(),
+        Some(2)
+    );
     // Unnamed files print as the command line does.
     std::fs::write(&pats, "GATC\nCCGG\n").unwrap();
     assert_eq!(
@@ -571,6 +716,35 @@ fn cli_locate_prints_bed() {
         let sign = if m.strand == Strand::Forward { '+' } else { '-' };
         assert_eq!(*line, format!("cat\t{}\t{}\tCAGGA\t0\t{sign}", m.start, m.start + 5));
     }
+}
+
+#[test]
+fn cli_locate_reads_a_patterns_file() {
+    // 80 sampled k-mers (hashed by default) plus a named one: one pass,
+    // the BED name column holds the name or the k-mer.
+    let dir = tempfile::tempdir().unwrap();
+    let f = imported(dir.path(), "pseudocat.fa");
+    let r = Reader::open(&f).unwrap();
+    let mut q = sample_queries(&r, &[12; 80], &mut Rng(3));
+    q.push(Query::new("CAGGA").unwrap());
+    let mut text: String = q[..80].iter().map(|q| format!("{q}\n")).collect();
+    text.push_str("site\tcagga\n");
+    let pats = dir.path().join("p.txt");
+    std::fs::write(&pats, text).unwrap();
+    let want = naive::locate(&r, &q, false).unwrap();
+    let bed = ok(&["kmer", "locate", &f, "--patterns", pats.to_str().unwrap()]);
+    let lines: Vec<&str> = bed.lines().collect();
+    assert_eq!(lines.len(), want.len());
+    for (line, m) in lines.iter().zip(&want) {
+        let label = if m.query == 80 {
+            "site".to_string()
+        } else {
+            q[m.query].to_string()
+        };
+        let end = m.start + q[m.query].k() as u64;
+        assert_eq!(*line, format!("cat\t{}\t{end}\t{label}\t0\t+", m.start));
+    }
+    assert!(lines.iter().any(|l| l.contains("\tsite\t")));
 }
 
 #[test]

@@ -23,8 +23,9 @@ use crate::sequence::Reader;
 pub enum Kmer {
     /// Count occurrences of one or more k-mers (one pass for all of them).
     Count(CountArgs),
-    /// Print every occurrence of a k-mer as BED6 (0-based, half-open; name =
-    /// the k-mer; strand + or -).
+    /// Print every occurrence of one or more k-mers as BED6 (0-based,
+    /// half-open; name = the k-mer, or its name in --patterns; strand + or
+    /// -).
     ///
     /// Every block is checked (and its checksum, unless --no-verify) and a
     /// file with a reference-escaped position (not implemented by this
@@ -70,6 +71,19 @@ struct Common {
     /// survives (for tests and benchmarks).
     #[arg(long, hide_short_help = true)]
     no_summary: bool,
+    /// Scan the exact k-mers (k <= 64) of a length with hash tables, in one
+    /// pass however many there are, when there are at least N of that
+    /// length (reverse complements included); fewer run the bit-parallel
+    /// kernels, one pass each. 1: always; the answers do not change (for
+    /// tests and benchmarks).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = kmer::HASH_FROM as u64,
+        value_parser = clap::value_parser!(u64).range(1..),
+        hide_short_help = true
+    )]
+    hash_from: u64,
 }
 
 /// Count occurrences of k-mers.
@@ -104,6 +118,8 @@ pub struct CountArgs {
     /// `path` is `gpu`, or on the CPU the narrowest path any k-mer length
     /// ran on: `scalar`, `avx2` or `avx512` (k > 64 always runs `scalar`,
     /// so a `--cpu-path avx2` scan of a 100-mer reports `scalar`).
+    /// `hashed_patterns`: how many distinct patterns (k-mers and reverse
+    /// complements) the hash tables scanned (see --hash-from).
     #[arg(long)]
     json: bool,
     /// Count per sequence: one line per sequence and k-mer (name, k-mer,
@@ -125,14 +141,21 @@ pub struct CountArgs {
     repeat: u32,
 }
 
-/// Print every occurrence of a k-mer as BED.
+/// Print every occurrence of k-mers as BED.
 #[derive(Args, Debug)]
 pub struct LocateArgs {
     /// The tribit file to scan.
     input: PathBuf,
-    /// The k-mer: letters A, C, G, T, or IUPAC codes (R Y S W K M B D H V
+    /// The k-mers: letters A, C, G, T, or IUPAC codes (R Y S W K M B D H V
     /// N), either case.
-    kmer: String,
+    #[arg(required_unless_present = "patterns")]
+    kmers: Vec<String>,
+    /// Read k-mers from FILE as well, as `kmer count --patterns` does; the
+    /// BED name column holds each one's name (the k-mer where it has none).
+    /// Matches are printed in stream order, then in the order the k-mers
+    /// were given.
+    #[arg(long, value_name = "FILE")]
+    patterns: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -156,7 +179,8 @@ fn options(c: &Common) -> Result<ScanOptions> {
         .set_threads(c.threads)
         .set_cpu_path(path)
         .set_use_summary(!c.no_summary)
-        .set_mismatches(c.mismatches))
+        .set_mismatches(c.mismatches)
+        .set_hash_from(usize::try_from(c.hash_from).unwrap_or(usize::MAX)))
 }
 
 #[derive(Serialize)]
@@ -185,6 +209,7 @@ struct CountJson<'a> {
     device: &'static str,
     path: String,
     specialized_k: bool,
+    hashed_patterns: usize,
     threads: usize,
     both_strands: bool,
     mismatches: u8,
@@ -265,6 +290,7 @@ fn count(ctx: &Ctx, a: CountArgs) -> Result<ExitCode> {
             device: if device == Device::Gpu { "gpu" } else { "cpu" },
             path: counts.path.to_string(),
             specialized_k: counts.specialized,
+            hashed_patterns: counts.hashed,
             threads: if device == Device::Gpu { 1 } else { threads },
             both_strands: a.common.both_strands,
             mismatches: a.common.mismatches,
@@ -348,7 +374,14 @@ fn read_patterns(path: &Path) -> Result<Vec<(Option<String>, Query)>> {
 }
 
 fn locate(a: LocateArgs) -> Result<ExitCode> {
-    let query = Query::new(&a.kmer)?;
+    let mut queries = a.kmers.iter().map(|q| Query::new(q)).collect::<Result<Vec<_>>>()?;
+    let mut labels: Vec<String> = queries.iter().map(|q| q.as_str().to_string()).collect();
+    if let Some(path) = &a.patterns {
+        for (name, q) in read_patterns(path)? {
+            labels.push(name.unwrap_or_else(|| q.as_str().to_string()));
+            queries.push(q);
+        }
+    }
     let reader = open(&a.input, &a.common)?;
     let opts = options(&a.common)?;
     let names: Vec<Vec<u8>> = reader
@@ -357,11 +390,18 @@ fn locate(a: LocateArgs) -> Result<ExitCode> {
         .collect::<Result<_>>()?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let k = query.k() as u64;
-    let text = query.as_str().to_string();
-    kmer::locate(&reader, std::slice::from_ref(&query), &opts, |m| {
+    kmer::locate(&reader, &queries, &opts, |m| {
+        let k = queries[m.query].k() as u64;
         out.write_all(&names[m.sequence]).map_err(write_err)?;
-        writeln!(out, "\t{}\t{}\t{text}\t0\t{}", m.start, m.start + k, m.strand.symbol()).map_err(write_err)
+        writeln!(
+            out,
+            "\t{}\t{}\t{}\t0\t{}",
+            m.start,
+            m.start + k,
+            labels[m.query],
+            m.strand.symbol()
+        )
+        .map_err(write_err)
     })
     .map_err(|e| e.in_file(&a.input))?;
     out.flush().map_err(write_err)?;

@@ -25,6 +25,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use super::hashed::{Hashed, HASH_MAX_K};
 use super::{par_chunks, Patterns, ScanOptions, MAX_K};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sequence::Reader;
@@ -133,6 +134,9 @@ pub(crate) struct Plan<'r> {
     groups: Vec<Group>,
     ks: Vec<usize>,
     kernels: Vec<Chosen>,
+    /// The exact patterns of lengths that have many (SPEC §14, see
+    /// [`super::hashed`]), which the hash tables scan instead of kernels.
+    hashed: Option<Hashed>,
     stream_len: u64,
     block_count: u64,
     line_count: u64,
@@ -155,14 +159,14 @@ pub(crate) struct BlockView<'a> {
     /// Planes 0 and 1 of what follows the view (the rest of its block, else
     /// the next block), to prefetch (empty at the end).
     ahead: [&'a [u8]; 2],
-    first_line: u64,
-    lines: usize,
+    pub(super) first_line: u64,
+    pub(super) lines: usize,
 }
 
 impl<'a> BlockView<'a> {
     /// Line `l` of plane `p`.
     #[inline(always)]
-    fn line(&self, p: usize, l: usize) -> &'a [u8; LINE] {
+    pub(super) fn line(&self, p: usize, l: usize) -> &'a [u8; LINE] {
         // Planes are whole lines (SPEC §5: P is a multiple of 64), so the
         // fallback is never taken.
         self.planes[p]
@@ -174,7 +178,7 @@ impl<'a> BlockView<'a> {
     /// The line after line `l` of plane `p`: in this block, else the first
     /// line of the next block, else zeros (beyond the stream).
     #[inline(always)]
-    fn next_line(&self, p: usize, l: usize) -> &'a [u8; LINE] {
+    pub(super) fn next_line(&self, p: usize, l: usize) -> &'a [u8; LINE] {
         if l + 1 < self.lines {
             self.line(p, l + 1)
         } else {
@@ -205,7 +209,18 @@ impl<'r> Plan<'r> {
         // two at a time.
         let mismatches = options.mismatches();
         let fuzzy = |p: usize| mismatches > 0 || pats.sets[p].iter().any(|s| s.count_ones() > 1);
-        let mut order: Vec<usize> = (0..patterns.len()).collect();
+        // Lengths with many exact patterns go to the hash tables.
+        let mut per_k = std::collections::HashMap::<usize, usize>::new();
+        for p in (0..patterns.len()).filter(|&p| !fuzzy(p)) {
+            *per_k.entry(patterns[p].len()).or_default() += 1;
+        }
+        let to_hash = |p: usize| {
+            let k = patterns[p].len();
+            !fuzzy(p) && k <= HASH_MAX_K && per_k.get(&k).is_some_and(|&n| n >= options.hash_from())
+        };
+        let hashed_pats: Vec<usize> = (0..patterns.len()).filter(|&p| to_hash(p)).collect();
+        let hashed = (!hashed_pats.is_empty()).then(|| Hashed::new(pats, &hashed_pats));
+        let mut order: Vec<usize> = (0..patterns.len()).filter(|&p| !to_hash(p)).collect();
         order.sort_by_key(|&p| (fuzzy(p), patterns[p].len(), p));
         let mut groups: Vec<Group> = Vec::new();
         for p in order {
@@ -247,6 +262,7 @@ impl<'r> Plan<'r> {
             ks: patterns.iter().map(|p| p.len()).collect(),
             groups,
             kernels,
+            hashed,
             stream_len,
             block_count,
             line_count: stream_len.div_ceil(512),
@@ -262,9 +278,15 @@ impl<'r> Plan<'r> {
         self.kernels.iter().map(|&(_, _, p)| p).min().unwrap_or(CpuPath::Scalar)
     }
 
-    /// Whether every group runs a kernel specialised for its k.
+    /// How many patterns the hash tables scan.
+    pub fn hashed(&self) -> usize {
+        self.hashed.as_ref().map_or(0, Hashed::len)
+    }
+
+    /// Whether every group runs a kernel specialised for its k (and the
+    /// hash tables scan nothing).
     pub fn specialized(&self) -> bool {
-        self.kernels.iter().all(|&(_, s, _)| s)
+        self.hashed.is_none() && self.kernels.iter().all(|&(_, s, _)| s)
     }
 
     /// Plane lines in the stream: ceil(stream_len / 512).
@@ -285,7 +307,7 @@ impl<'r> Plan<'r> {
     /// Whether plane 2 must be read for windows starting in line `l` (they
     /// reach into line l + 1 when k > 1).
     #[inline(always)]
-    fn dirty(&self, l: u64, k: usize) -> bool {
+    pub(super) fn dirty(&self, l: u64, k: usize) -> bool {
         self.line_dirty(l) || (k > 1 && self.line_dirty(l + 1))
     }
 
@@ -320,7 +342,7 @@ impl<'r> Plan<'r> {
     /// Records the matches of pattern `p` in line `l`, dropping windows that
     /// run past the end of the stream.
     #[inline(always)]
-    fn emit(&self, hits: &mut Hits, p: usize, l: u64, mut words: [u64; 8]) {
+    pub(super) fn emit(&self, hits: &mut Hits, p: usize, l: u64, mut words: [u64; 8]) {
         let k = self.ks[p] as u64;
         let first = l * 512;
         if first + 511 + k > self.stream_len {
@@ -416,6 +438,9 @@ impl<'r> Plan<'r> {
             hits.clear();
             for (g, &(kernel, _, _)) in self.groups.iter().zip(&self.kernels) {
                 kernel(self, g, view, &mut hits);
+            }
+            if let Some(h) = &self.hashed {
+                h.scan(self, view, &mut hits);
             }
             if !hits.is_empty() {
                 sink(&hits);
@@ -617,20 +642,20 @@ fn summary_bits(s: &[u8], from: u64, n: usize) -> u64 {
 }
 
 #[inline(always)]
-fn words8(line: &[u8; LINE]) -> [u64; 8] {
+pub(super) fn words8(line: &[u8; LINE]) -> [u64; 8] {
     std::array::from_fn(|i| u64::from_le_bytes(line[8 * i..8 * i + 8].try_into().unwrap_or([0; 8])))
 }
 
 /// Words of a line and of the next line.
 #[inline(always)]
-fn words16(cur: &[u8; LINE], next: &[u8; LINE]) -> [u64; 16] {
+pub(super) fn words16(cur: &[u8; LINE], next: &[u8; LINE]) -> [u64; 16] {
     let (a, b) = (words8(cur), words8(next));
     std::array::from_fn(|i| if i < 8 { a[i] } else { b[i - 8] })
 }
 
 /// Bits j … j + 63 of the stream from word i of `w` on (j < 512).
 #[inline(always)]
-fn funnel(w: &[u64; 16], i: usize, j: usize) -> u64 {
+pub(super) fn funnel(w: &[u64; 16], i: usize, j: usize) -> u64 {
     let (q, r) = (j / 64, (j % 64) as u32);
     let lo = w[i + q];
     if r == 0 {

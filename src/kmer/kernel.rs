@@ -335,6 +335,7 @@ pub(crate) fn counts_from_raw(
         kmers: pats.counts(queries, &totals, per),
         path,
         specialized: false,
+        hashed: 0,
         positions: stream_len,
     }
 }

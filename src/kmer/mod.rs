@@ -49,6 +49,7 @@
 mod cpu;
 #[cfg(feature = "cuda")]
 mod gpu;
+mod hashed;
 pub mod kernel;
 pub mod naive;
 #[cfg(feature = "cuda")]
@@ -65,6 +66,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::sequence::Reader;
 
 pub use cpu::{CpuPath, SPECIALIZED_K};
+pub use hashed::{HASH_FROM, HASH_MAX_K};
 
 /// The longest k-mer a scan accepts. Any k up to here uses the same exact
 /// bit-parallel scan; k ≤ 64 also has wide-register paths.
@@ -263,6 +265,7 @@ pub struct ScanOptions {
     use_summary: bool,
     cpu_path: Option<CpuPath>,
     mismatches: u8,
+    hash_from: usize,
 }
 
 impl Default for ScanOptions {
@@ -275,6 +278,7 @@ impl Default for ScanOptions {
             use_summary: true,
             cpu_path: None,
             mismatches: 0,
+            hash_from: HASH_FROM,
         }
     }
 }
@@ -330,6 +334,22 @@ impl ScanOptions {
     pub fn set_cpu_path(mut self, path: Option<CpuPath>) -> Self {
         self.cpu_path = path;
         self
+    }
+
+    /// From how many exact patterns of one length k ≤ [`HASH_MAX_K`] on
+    /// the CPU scans them with hash tables, one pass whatever their number,
+    /// rather than with the bit-parallel kernels, whose cost grows with each
+    /// pattern (default [`HASH_FROM`]; reverse complements count as
+    /// patterns). The answers are the same either way; 1 hashes every exact
+    /// pattern, `usize::MAX` none.
+    pub fn set_hash_from(mut self, n: usize) -> Self {
+        self.hash_from = n.max(1);
+        self
+    }
+
+    /// See [`ScanOptions::set_hash_from`].
+    pub fn hash_from(&self) -> usize {
+        self.hash_from
     }
 
     /// Whether both strands are counted.
@@ -388,12 +408,17 @@ pub struct Counts {
     /// One entry per query, in the order given.
     pub kmers: Vec<KmerCount>,
     /// The code path that ran: on the CPU, the narrowest path any k-mer
-    /// length ran on (k > 64 always runs [`CpuPath::Scalar`], whatever path
-    /// was asked for).
+    /// length's kernel ran on (k > 64 always runs [`CpuPath::Scalar`],
+    /// whatever path was asked for; the hash tables are portable code, so
+    /// when they scan every pattern the path is [`CpuPath::Scalar`] too).
     pub path: ScanPath,
     /// Whether the CPU path ran a kernel specialised for this k (a
     /// compile-time constant) rather than the general one.
     pub specialized: bool,
+    /// How many distinct patterns (a k-mer, or its reverse complement) the
+    /// CPU's hash tables scanned ([`ScanOptions::set_hash_from`]); 0 on the
+    /// GPU.
+    pub hashed: usize,
     /// Stream positions scanned (SPEC §4: bases plus one END per sequence).
     pub positions: u64,
 }
@@ -681,6 +706,7 @@ impl<'r> Counter<'r> {
             kmers,
             path: ScanPath::Cpu(plan.path()),
             specialized: plan.specialized(),
+            hashed: plan.hashed(),
             positions,
         })
     }
