@@ -39,15 +39,8 @@ while [ $# -gt 0 ]; do
     *) echo "kmer_patterns: unknown option $1" >&2; exit 2 ;;
   esac
 done
-cd "$ROOT"
-[ "$BUILD" = 0 ] || cargo build --release --quiet --bin tribit --example gen_genome
-TRIBIT="$ROOT/target/release/tribit"
-DATA="$ROOT/bench-data"
-mkdir -p "$DATA"
-FA="$DATA/modes-$SCALE.fa"
-TB="$DATA/modes-$SCALE.tbit"
-[ -s "$FA" ] || "$ROOT/target/release/examples/gen_genome" --scale "$SCALE" -q -o "$FA"
-[ -s "$TB" ] || "$TRIBIT" import fasta "$FA" -o "$TB" -q -f
+# shellcheck source=benches/modes_genome.sh
+. "$ROOT/benches/modes_genome.sh"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 command -v jellyfish >/dev/null || PEER=0

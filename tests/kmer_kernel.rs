@@ -128,23 +128,30 @@ fn some_queries(r: &Reader, rng: &mut Rng) -> Vec<Query> {
     out
 }
 
+/// The compiled shim, or `None` after printing why it cannot be built.
+fn shim_or_skip(dir: &Path) -> Option<PathBuf> {
+    build_shim(dir).map_err(|why| println!("skipped: {why}")).ok()
+}
+
+/// `generated` genomes 0 .. n, then the real genomes named, in 512-base
+/// blocks.
+fn readers(n: u64, real: &[&str]) -> Vec<(String, Reader)> {
+    let mut out: Vec<(String, Reader)> = (0..n).map(|s| (format!("generated {s}"), generated(s))).collect();
+    for name in real {
+        let text = std::fs::read(testdata(name)).unwrap();
+        out.push((name.to_string(), common::import(&text, ByteOrder::Little, 512)));
+    }
+    out
+}
+
 #[test]
 fn emulated_kernel_equals_the_cpu_scan() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = match build_shim(dir.path()) {
-        Ok(e) => e,
-        Err(why) => {
-            println!("skipped: {why}");
-            return;
-        }
+    let Some(exe) = shim_or_skip(dir.path()) else {
+        return;
     };
-    let mut readers: Vec<(String, Reader)> = (0..4).map(|s| (format!("generated {s}"), generated(s))).collect();
-    for name in REAL {
-        let text = std::fs::read(testdata(name)).unwrap();
-        readers.push((name.to_string(), common::import(&text, ByteOrder::Little, 512)));
-    }
     let mut rng = Rng(99);
-    for (name, r) in &readers {
+    for (name, r) in &readers(4, REAL) {
         let q = some_queries(r, &mut rng);
         for (both, per) in [(false, false), (false, true), (true, false), (true, true)] {
             let opts = ScanOptions::default().set_both_strands(both).set_per_sequence(per);
@@ -192,18 +199,11 @@ fn fuzzy_queries(r: &Reader, rng: &mut Rng) -> Vec<Query> {
 #[test]
 fn emulated_kernel_equals_the_cpu_scan_with_iupac_letters_and_mismatches() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = match build_shim(dir.path()) {
-        Ok(e) => e,
-        Err(why) => {
-            println!("skipped: {why}");
-            return;
-        }
+    let Some(exe) = shim_or_skip(dir.path()) else {
+        return;
     };
-    let mut readers: Vec<(String, Reader)> = (0..3).map(|s| (format!("generated {s}"), generated(s))).collect();
-    let text = std::fs::read(testdata(REAL[0])).unwrap();
-    readers.push((REAL[0].to_string(), common::import(&text, ByteOrder::Little, 512)));
     let mut rng = Rng(17);
-    for (name, r) in &readers {
+    for (name, r) in &readers(3, &REAL[..1]) {
         let q = fuzzy_queries(r, &mut rng);
         for m in 0..=kmer::MAX_MISMATCHES {
             for (both, per) in [(false, true), (true, false), (true, true)] {
