@@ -27,10 +27,11 @@ pub enum Kmer {
     /// half-open; name = the k-mer, or its name in --patterns; strand + or
     /// -).
     ///
-    /// Every block is checked (and its checksum, unless --no-verify) and a
-    /// file with a reference-escaped position (not implemented by this
-    /// reader) is refused before anything is printed; only an error writing
-    /// the output can stop it part way.
+    /// Every block is checked (and its checksum, unless --no-verify) before
+    /// anything is printed: a reference-escaped position is scanned as the
+    /// base its reference holds (SPEC §9; --reference names a moved
+    /// reference), and a file with an escape that cannot be resolved is
+    /// refused; only an error writing the output can stop it part way.
     Locate(LocateArgs),
 }
 

@@ -762,8 +762,9 @@ pub fn skip_unless_gpu_required(why: &str) {
 /// calling thread; an error from it stops the scan and is returned.
 ///
 /// Before the first report every block is read (its checksum verified as
-/// the reader is set to) and checked for reference-escaped positions (SPEC
-/// §14: *unsupported*), so that a file the scan would refuse reports
+/// the reader is set to, reference escapes resolved) and checked for
+/// escapes left unresolved (SPEC §14: *unsupported*), so that a file the
+/// scan would refuse reports
 /// nothing rather than part of its matches; after that only `on_match` can
 /// fail. Matches are then found in parallel
 /// [`LOCATE_BATCH_POSITIONS`] stream positions per thread at a time, so
