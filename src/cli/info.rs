@@ -131,14 +131,7 @@ fn targets(r: &Reader) -> Result<Vec<TargetJson>> {
                     keys: ix.entry_count(),
                 })
                 .collect(),
-            unusable_indexes: ti
-                .unusable
-                .iter()
-                .map(|u| UnusableJson {
-                    offset: u.section_offset,
-                    problem: u.message.clone(),
-                })
-                .collect(),
+            unusable_indexes: UnusableJson::list(&ti.unusable),
         })
         .collect())
 }
@@ -208,6 +201,19 @@ struct UnusableJson {
     problem: String,
 }
 
+impl UnusableJson {
+    /// The indexes that cannot be used, for `--json`.
+    fn list(unusable: &[crate::index::UnusableIndex]) -> Vec<UnusableJson> {
+        unusable
+            .iter()
+            .map(|u| UnusableJson {
+                offset: u.section_offset,
+                problem: u.message.clone(),
+            })
+            .collect()
+    }
+}
+
 #[derive(Serialize)]
 struct IndexJson {
     columns: Vec<String>,
@@ -245,14 +251,7 @@ fn tables(r: &Reader) -> Result<Vec<TableJson>> {
                     keys: ix.entry_count(),
                 })
                 .collect(),
-            unusable_indexes: t
-                .unusable_indexes()
-                .iter()
-                .map(|u| UnusableJson {
-                    offset: u.section_offset,
-                    problem: u.message.clone(),
-                })
-                .collect(),
+            unusable_indexes: UnusableJson::list(t.unusable_indexes()),
         })
         .collect())
 }
