@@ -519,7 +519,7 @@ fn run<T: Primitive + Into<f64> + Send + Sync>(o: &Opts, t: &Table<'_>, order: B
     let res = bench(reps, || {
         let (mut found, mut sum) = (0u64, 0.0f64);
         for r in 0..n {
-            let row = t.row_bytes(r).unwrap();
+            let row = t.row_bytes(r).unwrap().unwrap();
             let b: [u8; 4] = row[off..off + 4].try_into().unwrap();
             let c = match order {
                 ByteOrder::Little => u32::from_le_bytes(b),

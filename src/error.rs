@@ -143,6 +143,7 @@ impl Error {
 pub fn section_name(kind: u32) -> String {
     use crate::spec::kind as k;
     let name = match kind {
+        k::CHUNK_SUMS => "CHUNK_SUMS",
         k::SEQUENCE_INDEX => "SEQUENCE_INDEX",
         k::SEQUENCE_NAMES => "SEQUENCE_NAMES",
         k::SEQUENCE_NAME_HASH => "SEQUENCE_NAME_HASH",

@@ -19,7 +19,7 @@ pub const SIGNATURE: u32 = 0x0A1B_2C3D;
 pub const VERSION_MAJOR: u16 = 1;
 /// SPEC §2.3 "Versions": the highest minor version this implementation
 /// writes (and whose reserved fields its validator checks as errors).
-pub const VERSION_MINOR: u16 = VERSION_MINOR_REFERENCE;
+pub const VERSION_MINOR: u16 = VERSION_MINOR_CHUNK_SUMS;
 /// SPEC §10 rule 6: the minor version a file needs once it holds a TABLE,
 /// DICTIONARY or HASH_INDEX section; files without them are written as 1.0.
 pub const VERSION_MINOR_TABLES: u16 = 1;
@@ -38,6 +38,9 @@ pub const VERSION_MINOR_MATRIX: u16 = 5;
 /// SPEC §9, §10 rule 6: the minor version a file needs once it holds a
 /// REFERENCES section (reference-escaped sequences, code 6).
 pub const VERSION_MINOR_REFERENCE: u16 = 6;
+/// SPEC §3.2, §10 rule 6: the minor version a file needs once it holds a
+/// CHUNK_SUMS section (per-chunk checksums of another section).
+pub const VERSION_MINOR_CHUNK_SUMS: u16 = 7;
 
 /// SPEC §2 "File header": length of the fixed file header in bytes.
 pub const HEADER_LEN: u32 = 64;
@@ -56,6 +59,9 @@ pub const XXH3_SEED: u64 = 0;
 
 /// SPEC §3.1 "Section kinds".
 pub mod kind {
+    /// Checksums of the fixed-size chunks of another section (SPEC §3.2),
+    /// defined in 1.7.
+    pub const CHUNK_SUMS: u32 = 0x0001;
     /// Sequence directory: a 64-byte header and one record per sequence.
     pub const SEQUENCE_INDEX: u32 = 0x0101;
     /// Header lines (name and description) of every sequence.
@@ -107,6 +113,19 @@ pub const SEQUENCE_SET: [u32; 7] = [
     kind::MASKS,
     kind::EXCEPTIONS,
 ];
+
+/// SPEC §3.2 "Chunk checksums": layout of CHUNK_SUMS.
+pub mod chunk_sums {
+    /// Length of the header that precedes the checksums.
+    pub const HEADER_LEN: u64 = 32;
+    /// Smallest and largest `chunk_shift` (chunks of 64 B to 1 GiB).
+    pub const MIN_SHIFT: u32 = 6;
+    /// See [`MIN_SHIFT`].
+    pub const MAX_SHIFT: u32 = 30;
+    /// The reference writer's chunks: 64 KiB, so a lookup verifies a few
+    /// pages' worth of bytes, and a 100 GB section needs 12 MB of sums.
+    pub const DEFAULT_SHIFT: u32 = 16;
+}
 
 /// SPEC §8 "Tables": layouts of TABLE, DICTIONARY and HASH_INDEX.
 pub mod table {
@@ -276,7 +295,12 @@ mod tests {
     fn never_change_these_constants() {
         assert_eq!(&MAGIC, b"\x89TBT\r\n\x1a\n");
         assert_eq!(SIGNATURE.to_le_bytes(), [0x3D, 0x2C, 0x1B, 0x0A]);
-        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 6, 1));
+        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 7, 1));
+        assert_eq!((VERSION_MINOR_CHUNK_SUMS, kind::CHUNK_SUMS), (7, 0x0001));
+        assert_eq!(
+            (chunk_sums::HEADER_LEN, chunk_sums::MIN_SHIFT, chunk_sums::MAX_SHIFT),
+            (32, 6, 30)
+        );
         assert_eq!((VERSION_MINOR_DENSE, VERSION_MINOR_INDEX_FILE), (2, 3));
         assert_eq!(kind::INDEX_TARGET, 0x204);
         assert_eq!((table::TARGET_HEADER_LEN, table::TARGET_DICTIONARY_LEN), (64, 24));

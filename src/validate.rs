@@ -142,6 +142,7 @@ pub fn validate_with_reference(bytes: &[u8], path: Option<&Path>, reference: Opt
         paths: (path, reference),
     };
     if let Some((header, sections)) = v.container() {
+        v.chunk_sums(&header, &sections);
         v.sequences(&header, &sections);
         v.tables(&header, &sections);
         v.matrices(&header, &sections);
@@ -194,7 +195,8 @@ pub fn validate_index_file(data: &[u8], index_file: &[u8]) -> Report {
             );
             continue;
         }
-        for ix in &ti.indexes {
+        // An index that breaks [HI6] was reported by `validate` above.
+        for ix in ti.indexes.iter().filter(|ix| ix.check_order().is_ok()) {
             v.index(ix, t.row_count(), Some(t));
         }
     }
@@ -312,6 +314,25 @@ impl V<'_> {
     }
 
     /// SPEC §2–§3: header, directory, sections, padding, sequence-set kinds.
+    /// SPEC §3.2: [D17], then [CS1]–[CS3] of each CHUNK_SUMS.
+    fn chunk_sums(&mut self, header: &FileHeader, sections: &[DirectoryEntry]) {
+        let c = crate::container::Container {
+            header: header.clone(),
+            order: self.o,
+            sections: sections.to_vec(),
+        };
+        for e in sections.iter().filter(|e| e.kind == kind::CHUNK_SUMS) {
+            if self.minor < spec::VERSION_MINOR_CHUNK_SUMS {
+                let msg = format!("{} in a file of version 1.{}", section_name(e.kind), self.minor);
+                self.format("D17", Some(e.kind), e.offset, msg);
+            }
+            for (label, at, message) in crate::container::chunk_problems(self.b, &c, e) {
+                let class = if label == "CS3" { Class::Checksum } else { Class::Format };
+                self.add(label, class, Some(kind::CHUNK_SUMS), at, message);
+            }
+        }
+    }
+
     fn container(&mut self) -> Option<(FileHeader, Vec<DirectoryEntry>)> {
         let b = self.b;
         let len = b.len() as u64;
@@ -442,7 +463,7 @@ impl V<'_> {
                 self.format("D16", Some(e.kind), at, msg);
             }
             if known_kind(e.kind) {
-                let want = !matches!(e.kind, kind::NONACGT_SUMMARY | kind::HASH_INDEX);
+                let want = !matches!(e.kind, kind::NONACGT_SUMMARY | kind::HASH_INDEX | kind::CHUNK_SUMS);
                 if e.required() != want {
                     self.format("D9", s, at + 4, format!("required flag must be {}", want as u8));
                 }
@@ -672,7 +693,7 @@ impl V<'_> {
                 bitmap_mask[c.null_bit as usize / 8] |= 1 << (c.null_bit % 8);
             }
             for r in 0..t.row_count() {
-                let Some(row) = t.row_bytes(r) else { break };
+                let Ok(Some(row)) = t.row_bytes(r) else { break };
                 let at = toff + r * t.row_width() as u64;
                 let mut bad = used.iter().zip(row).any(|(u, b)| !u && *b != 0);
                 let bitmap = &row[noff as usize..(noff + nlen) as usize];
@@ -720,11 +741,14 @@ impl V<'_> {
     fn index(&mut self, ix: &crate::index::HashIndex<'_>, row_count: u64, t: Option<&crate::table::Table<'_>>) {
         use crate::index::{encode_key_value, key_hash};
         use crate::table::ColumnType;
+        // [HI6] over the whole index (a lookup checks only the buckets it
+        // reads); the other rules assume it.
+        if let Err(e) = ix.check_order() {
+            self.reader_error(&e);
+            return;
+        }
         let mut key = Vec::new();
         {
-            // [HI6] is checked where the index is parsed
-            // (`HashIndex::check_order`): an index that breaks it is
-            // unusable and reported with the others, so `ix` holds it.
             // [HI7] first(0) = 0 (with first(entry_count) = word_count):
             // no posting word lies before the first entry's.
             let first0 = ix.first_word(0);

@@ -792,7 +792,7 @@ impl PyTable {
         if n == 0 {
             return np.call_method1("empty", (0, np.call_method1("dtype", (typestr,))?));
         }
-        let rows = t.rows_bytes();
+        let rows = t.rows_bytes().map_err(err)?;
         let d = PyDict::new(py);
         d.set_item("version", 3)?;
         d.set_item("shape", (n,))?;

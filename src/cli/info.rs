@@ -251,7 +251,7 @@ fn tables(r: &Reader) -> Result<Vec<TableJson>> {
                     keys: ix.entry_count(),
                 })
                 .collect(),
-            unusable_indexes: UnusableJson::list(t.unusable_indexes()),
+            unusable_indexes: UnusableJson::list(&t.unusable_indexes()),
         })
         .collect())
 }

@@ -1,6 +1,7 @@
 //! SPEC §2–3: the container — file header, section directory, checksums,
 //! atomic writing and memory-mapped reading.
 
+mod chunks;
 mod header;
 mod mmap;
 mod order;
@@ -8,6 +9,7 @@ mod writer;
 
 pub use crate::output::AtomicFile;
 pub(crate) use header::{from_bytes, to_bytes};
+pub use chunks::{problems as chunk_problems, Checked, ChunkSums, ChunkSumsMap};
 pub use header::{DirectoryEntry, FileHeader};
 pub use mmap::Data;
 pub use order::ByteOrder;
@@ -37,7 +39,8 @@ pub fn known_kind(kind: u32) -> bool {
     spec::SEQUENCE_SET.contains(&kind)
         || matches!(
             kind,
-            k::NONACGT_SUMMARY
+            k::CHUNK_SUMS
+                | k::NONACGT_SUMMARY
                 | k::REFERENCES
                 | k::MASK_BITMAP
                 | k::EXCEPTION_NIBBLES

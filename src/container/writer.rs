@@ -7,6 +7,7 @@ use std::io::{Seek, SeekFrom, Write};
 
 use xxhash_rust::xxh3::Xxh3;
 
+use super::chunks::{writer_chunks, ChunkHasher};
 use super::header::to_bytes;
 use super::{ByteOrder, DirectoryEntry, FileHeader};
 use crate::error::{Error, Result};
@@ -34,6 +35,7 @@ struct OpenSection {
     group: u32,
     offset: u64,
     hasher: Xxh3,
+    chunks: Option<ChunkHasher>,
 }
 
 /// Writes a tribit container to any seekable output (SPEC §2–3).
@@ -57,6 +59,8 @@ pub struct ContainerWriter<W: Write + Seek> {
     /// The lowest minor version a feature outside the section kinds needs
     /// (a block encoding, SPEC §5.3).
     min_minor: u16,
+    /// log2 of the chunk length of the CHUNK_SUMS it writes (SPEC §3.2).
+    chunk_shift: u32,
 }
 
 fn write_err(e: std::io::Error) -> Error {
@@ -75,6 +79,7 @@ impl<W: Write + Seek> ContainerWriter<W> {
             sections: Vec::new(),
             open: None,
             min_minor: 0,
+            chunk_shift: spec::chunk_sums::DEFAULT_SHIFT,
         })
     }
 
@@ -98,7 +103,16 @@ impl<W: Write + Seek> ContainerWriter<W> {
         self.min_minor = self.min_minor.max(minor);
     }
 
+    /// Sets the chunk length, 2^`shift` bytes, of the chunk checksums
+    /// written after each table section longer than one chunk (SPEC §3.2;
+    /// 64 KiB by default, `shift` is clamped to 6..=30).
+    pub fn set_chunk_shift(&mut self, shift: u32) {
+        self.chunk_shift = shift.clamp(spec::chunk_sums::MIN_SHIFT, spec::chunk_sums::MAX_SHIFT);
+    }
+
     /// Starts a section of `kind`; `required` sets flag bit 0 (SPEC §3).
+    /// A TABLE, DICTIONARY or HASH_INDEX longer than one chunk is followed
+    /// by a CHUNK_SUMS section when it ends (SPEC §3.2).
     pub fn begin_section(&mut self, kind: u32, required: bool, group: u32) -> Result<()> {
         debug_assert!(self.open.is_none(), "sections cannot nest");
         self.pad_to_alignment()?;
@@ -109,6 +123,7 @@ impl<W: Write + Seek> ContainerWriter<W> {
             group,
             offset: self.pos,
             hasher: Xxh3::with_seed(spec::XXH3_SEED),
+            chunks: writer_chunks(kind).then(|| ChunkHasher::new(self.chunk_shift)),
         });
         Ok(())
     }
@@ -117,6 +132,9 @@ impl<W: Write + Seek> ContainerWriter<W> {
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         if let Some(s) = self.open.as_mut() {
             s.hasher.update(bytes);
+            if let Some(c) = s.chunks.as_mut() {
+                c.update(bytes);
+            }
         }
         self.out.write_all(bytes).map_err(write_err)?;
         self.pos += bytes.len() as u64;
@@ -133,6 +151,9 @@ impl<W: Write + Seek> ContainerWriter<W> {
             while left > 0 {
                 let k = left.min(zeros.len() as u64) as usize;
                 s.hasher.update(&zeros[..k]);
+                if let Some(c) = s.chunks.as_mut() {
+                    c.update(&zeros[..k]);
+                }
                 left -= k as u64;
             }
         }
@@ -163,6 +184,9 @@ impl<W: Write + Seek> ContainerWriter<W> {
             reserved1: 0,
         };
         self.sections.push(e);
+        if let Some(sums) = s.chunks.and_then(|c| c.finish(e.offset, e.length, self.order)) {
+            self.add_section(spec::kind::CHUNK_SUMS, false, e.group, &sums)?;
+        }
         Ok(e)
     }
 
@@ -191,7 +215,9 @@ impl<W: Write + Seek> ContainerWriter<W> {
             // SPEC §10 rule 6: the lowest minor version whose features the file uses.
             minor: self
                 .min_minor
-                .max(if self.sections.iter().any(|e| e.kind == spec::kind::REFERENCES) {
+                .max(if self.sections.iter().any(|e| e.kind == spec::kind::CHUNK_SUMS) {
+                    spec::VERSION_MINOR_CHUNK_SUMS
+                } else if self.sections.iter().any(|e| e.kind == spec::kind::REFERENCES) {
                     spec::VERSION_MINOR_REFERENCE
                 } else if self.sections.iter().any(|e| is_matrix_kind(e.kind)) {
                     spec::VERSION_MINOR_MATRIX

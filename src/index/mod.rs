@@ -11,7 +11,7 @@ pub use target::{IndexFile, IndexTarget, TargetDictionary, TargetIndexes};
 
 use rayon::slice::ParallelSliceMut;
 
-use crate::container::{ByteOrder, ContainerWriter};
+use crate::container::{ByteOrder, Checked, ContainerWriter};
 use crate::error::{Error, Result};
 use crate::spec::{self, kind, table as t};
 use crate::table::{ColumnType, RowSet, Value};
@@ -345,6 +345,8 @@ impl std::fmt::Display for UnusableIndex {
 #[derive(Debug, Clone)]
 pub struct HashIndex<'a> {
     bytes: &'a [u8],
+    /// The section, for verifying its chunks as they are used (SPEC §3.2).
+    section: Checked<'a>,
     order: ByteOrder,
     offset: u64,
     columns: Vec<u32>,
@@ -359,16 +361,22 @@ pub struct HashIndex<'a> {
 }
 
 impl<'a> HashIndex<'a> {
-    /// Checks the header and sizes of the section `bytes` (at absolute
+    /// Checks the header and sizes of the section `section` (at absolute
     /// `offset`) of a table with `row_count` rows and `column_count` columns.
+    /// The order of the buckets and entries ([HI6]) is checked bucket by
+    /// bucket as lookups read them ([`HashIndex::bucket_entries`]), so that
+    /// opening reads only the header; [`HashIndex::check_order`] checks it
+    /// all at once.
     pub fn parse(
-        bytes: &'a [u8],
+        section: Checked<'a>,
         order: ByteOrder,
         offset: u64,
         row_count: u64,
         column_count: u32,
     ) -> Result<HashIndex<'a>> {
         let bad = |at: u64, m: String| Error::format(Some(kind::HASH_INDEX), offset + at, m);
+        let bytes = section.bytes;
+        section.check(0..t::INDEX_HEADER_LEN as usize)?;
         if (bytes.len() as u64) < t::INDEX_HEADER_LEN {
             return Err(bad(
                 0,
@@ -411,6 +419,7 @@ impl<'a> HashIndex<'a> {
         if cols_end > bytes.len() as u64 {
             return Err(bad(64, "key column list runs past the section [HI5]".into()));
         }
+        section.check(0..cols_end as usize)?;
         for i in 0..key_count as usize {
             let c = order.u32_at(bytes, 64 + 4 * i);
             if c >= column_count || columns.contains(&c) {
@@ -439,8 +448,9 @@ impl<'a> HashIndex<'a> {
         }
         let entries_at = dir_at + ((1u64 << bits) + 1) * 8;
         let words_at = entries_at + entry_count * 16;
-        let ix = HashIndex {
+        Ok(HashIndex {
             bytes,
+            section,
             order,
             offset,
             columns,
@@ -451,17 +461,14 @@ impl<'a> HashIndex<'a> {
             entries_at: entries_at as usize,
             words_at: words_at as usize,
             origin: None,
-        };
-        ix.check_order()?;
-        Ok(ix)
+        })
     }
 
-    /// [HI6]: the bucket directory starts at 0, never decreases and ends at
+    /// [HI6] for the whole index, one pass over the directory and the
+    /// entries (for validators; lookups check the buckets they read): the
+    /// bucket directory starts at 0, never decreases and ends at
     /// entry_count; every entry lies in the bucket of its hash's top bits;
-    /// entry hashes never decrease. A lookup reads one bucket and relies on
-    /// all three (SPEC §8.4), so an index that breaks them is refused here,
-    /// once, rather than answering a lookup with too few rows: its table is
-    /// then scanned. One pass over the directory and the entries.
+    /// entry hashes never decrease.
     pub fn check_order(&self) -> Result<()> {
         let n = 1u64 << self.bits;
         let bad = |at: usize, m: String| Err(Error::format(Some(kind::HASH_INDEX), self.offset + at as u64, m));
@@ -549,8 +556,12 @@ impl<'a> HashIndex<'a> {
         }
     }
 
-    /// The posting words of entry `i`, checked against the section.
+    /// The posting words of entry `i`, checked against the section, their
+    /// chunks and those of the entries that bound them verified.
     fn entry_words(&self, i: u64) -> Result<Range<u64>> {
+        let e0 = self.entries_at + 16 * i.min(self.entry_count) as usize;
+        let e1 = self.entries_at + 16 * (i + 2).min(self.entry_count) as usize;
+        self.section.check(e0..e1)?;
         let first = self.first_word(i);
         let end = self.first_word(i + 1);
         if first >= end || end > self.word_count {
@@ -563,6 +574,8 @@ impl<'a> HashIndex<'a> {
                 ),
             ));
         }
+        self.section
+            .check(self.words_at + 8 * first as usize..self.words_at + 8 * end as usize)?;
         Ok(first..end)
     }
 
@@ -618,9 +631,14 @@ impl<'a> HashIndex<'a> {
         Ok(self.in_bucket(self.bucket_entries(hash)?, hash))
     }
 
-    /// The entries of the bucket of `hash` (one read of the directory).
+    /// The entries of the bucket of `hash` (one read of the directory),
+    /// checked against [HI6] as far as this bucket goes (SPEC §8.4): its
+    /// range lies in 0..entry_count, each of its entries has the bucket's
+    /// top bits and their hashes never decrease. Its bytes are verified
+    /// first, chunk by chunk, when the index has chunk checksums.
     pub fn bucket_entries(&self, hash: u64) -> Result<Range<u64>> {
         let b = bucket_of(hash, self.bits) as usize;
+        self.section.check(self.dir_at + 8 * b..self.dir_at + 8 * (b + 2))?;
         let lo = self.order.u64_at(self.bytes, self.dir_at + 8 * b);
         let hi = self.order.u64_at(self.bytes, self.dir_at + 8 * (b + 1));
         if lo > hi || hi > self.entry_count {
@@ -632,6 +650,20 @@ impl<'a> HashIndex<'a> {
                     self.entry_count
                 ),
             ));
+        }
+        self.section
+            .check(self.entries_at + 16 * lo as usize..self.entries_at + 16 * hi as usize)?;
+        let mut prev = 0;
+        for e in lo..hi {
+            let h = self.entry_hash(e);
+            if bucket_of(h, self.bits) != b as u64 || h < prev {
+                return Err(Error::format(
+                    Some(kind::HASH_INDEX),
+                    self.offset + (self.entries_at + 16 * e as usize) as u64,
+                    format!("entry {e} is out of hash order or outside its bucket {b} [HI6]"),
+                ));
+            }
+            prev = h;
         }
         Ok(lo..hi)
     }

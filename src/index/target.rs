@@ -6,7 +6,7 @@
 //! A reader compares the target with the data file's table before it uses
 //! one of these indexes, and refuses the pair when anything differs.
 
-use crate::container::{ByteOrder, Container, DirectoryEntry};
+use crate::container::{ByteOrder, Checked, ChunkSumsMap, Container, DirectoryEntry};
 use crate::error::{Error, ErrorKind, Result};
 use crate::index::{HashIndex, UnusableIndex};
 use crate::spec::{kind, table as t};
@@ -260,6 +260,13 @@ impl<'a> IndexFile<'a> {
     fn open(bytes: &'a [u8], c: &Container, verify: bool, strict: bool) -> Result<(IndexFile<'a>, Vec<Error>)> {
         let mut targets: Vec<TargetIndexes<'a>> = Vec::new();
         let mut errors = Vec::new();
+        // Strict opens (readers) verify chunk by chunk where they can;
+        // validators verify each section whole.
+        let sums = if verify && strict {
+            ChunkSumsMap::new(bytes, c)
+        } else {
+            ChunkSumsMap::default()
+        };
         let seq_group = c
             .sections
             .iter()
@@ -283,7 +290,9 @@ impl<'a> IndexFile<'a> {
                         ),
                     ));
                 }
-                let target = IndexTarget::parse(section(bytes, c, e, verify)?, c.order, e.offset)?;
+                let ts = Checked::open(bytes, c, e, verify, &sums)?;
+                ts.check_all()?;
+                let target = IndexTarget::parse(ts.bytes, c.order, e.offset)?;
                 if targets.iter().any(|x| x.target.name == target.name) {
                     return Err(Error::format(
                         Some(kind::INDEX_TARGET),
@@ -303,7 +312,7 @@ impl<'a> IndexFile<'a> {
                     .iter()
                     .filter(|x| x.kind == kind::HASH_INDEX && x.group == e.group)
                 {
-                    let ix = section(bytes, c, x, verify).and_then(|s| {
+                    let ix = Checked::open(bytes, c, x, verify, &sums).and_then(|s| {
                         HashIndex::parse(s, c.order, x.offset, ti.target.row_count, ti.target.column_count)
                     });
                     match ix {
@@ -336,17 +345,6 @@ impl<'a> IndexFile<'a> {
     pub fn is_empty(&self) -> bool {
         self.targets.is_empty()
     }
-}
-
-/// The bytes of section `e`, checksum verified when `verify`.
-fn section<'a>(bytes: &'a [u8], c: &Container, e: &DirectoryEntry, verify: bool) -> Result<&'a [u8]> {
-    if verify {
-        return c.verified(bytes, e);
-    }
-    e.offset
-        .checked_add(e.length)
-        .and_then(|end| bytes.get(e.offset as usize..end as usize))
-        .ok_or_else(|| Error::format(Some(e.kind), e.offset, "section runs past the end of the file [D4]"))
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@
 use std::collections::HashSet;
 use std::marker::PhantomData;
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use super::{ColumnDef, ColumnType, OwnedValue, RowSet, Schema, Value};
-use crate::container::{ByteOrder, Container, DirectoryEntry};
+use crate::container::{ByteOrder, Checked, ChunkSumsMap, Container, DirectoryEntry};
 use crate::error::{Error, Result};
 use crate::index::{encode_key_value, key_hash, HashIndex, IndexFile, UnusableIndex};
 use crate::spec::{kind, table as t};
@@ -145,6 +146,9 @@ pub struct Table<'a> {
     name: String,
     order: ByteOrder,
     rows: &'a [u8],
+    /// The TABLE section, for verifying the chunks of rows as they are
+    /// used (SPEC §3.2).
+    section: Checked<'a>,
     row_count: u64,
     row_width: usize,
     null_offset: usize,
@@ -154,6 +158,9 @@ pub struct Table<'a> {
     dicts: Vec<Option<Dictionary<'a>>>,
     indexes: Vec<HashIndex<'a>>,
     unusable: Vec<UnusableIndex>,
+    /// Indexes found unusable when a lookup read them (a bucket that
+    /// breaks [HI6], a chunk whose checksum fails): not asked again.
+    broken: Arc<Mutex<Vec<UnusableIndex>>>,
     group: u32,
     /// Absolute offset of the TABLE section.
     offset: u64,
@@ -365,10 +372,28 @@ impl<'a> Table<'a> {
         &self.columns
     }
 
-    /// The raw bytes of row `r` (for validators), if in range.
-    pub fn row_bytes(&self, r: u64) -> Option<&'a [u8]> {
-        let start = (r < self.row_count).then(|| r as usize * self.row_width)?;
-        self.rows.get(start..start + self.row_width)
+    /// The raw bytes of row `r`, its chunk verified; None out of range.
+    pub fn row_bytes(&self, r: u64) -> Result<Option<&'a [u8]>> {
+        let Some(start) = (r < self.row_count).then(|| r as usize * self.row_width) else {
+            return Ok(None);
+        };
+        self.section.check(start..start + self.row_width)?;
+        Ok(self.rows.get(start..start + self.row_width))
+    }
+
+    /// Verifies the chunks that hold `rows` (SPEC §3.2), for work that
+    /// then reads them in place; a no-op when the table was verified whole
+    /// at open or verification is off.
+    pub fn check_rows(&self, rows: Range<u64>) -> Result<()> {
+        let w = self.row_width as u64;
+        let end = rows.end.min(self.row_count);
+        if rows.start >= end {
+            return Ok(());
+        }
+        if rows.start == 0 && end == self.row_count {
+            return self.section.check_all();
+        }
+        self.section.check((rows.start * w) as usize..(end * w) as usize)
     }
 
     /// Byte offset and length of the null bitmap within a row.
@@ -395,16 +420,29 @@ impl<'a> Table<'a> {
         [rows_end..self.header_offset, self.names_end..self.len - t::TRAILER_LEN]
     }
 
-    /// The table's usable indexes (those [`Table::select`] consults).
+    /// The table's indexes that opened (those [`Table::select`] consults,
+    /// unless a lookup found one broken: see [`Table::unusable_indexes`]).
     pub fn indexes(&self) -> &[HashIndex<'a>] {
         &self.indexes
     }
 
     /// The HASH_INDEX sections of the table that cannot be used, with the
     /// reason (SPEC [HI1]: an index is not required, so the table is read
-    /// without it and its conditions are scanned).
-    pub fn unusable_indexes(&self) -> &[UnusableIndex] {
-        &self.unusable
+    /// without it and its conditions are scanned): those refused at open,
+    /// then those a lookup found broken.
+    pub fn unusable_indexes(&self) -> Vec<UnusableIndex> {
+        let mut all = self.unusable.clone();
+        all.extend(self.broken.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned());
+        all
+    }
+
+    fn is_broken(&self, ix: usize) -> bool {
+        let at = self.indexes[ix].offset();
+        self.broken
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|u| u.section_offset == at)
     }
 
     /// The dictionary of column `c`, if it is dictionary-encoded.
@@ -418,9 +456,10 @@ impl<'a> Table<'a> {
             .ok_or_else(|| Error::input(format!("table '{}' has no column '{name}'", self.name)))
     }
 
-    /// A typed view of the column `name`.
+    /// A typed view of the column `name` (every row verified first).
     pub fn column<T: Primitive>(&self, name: &str) -> Result<ColumnView<'a, T>> {
         let c = self.col(name)?;
+        self.check_rows(0..self.row_count)?;
         let col = &self.columns[c];
         if !T::accepts(col.def.ty) {
             return Err(Error::input(format!(
@@ -449,6 +488,7 @@ impl<'a> Table<'a> {
             .get(c)
             .filter(|col| col.def.ty == ColumnType::Dict)
             .ok_or_else(|| Error::input(format!("column {c} of table '{}' is not a dict column", self.name)))?;
+        self.check_rows(0..self.row_count)?;
         Ok(ColumnView {
             rows: self.rows,
             order: self.order,
@@ -462,9 +502,11 @@ impl<'a> Table<'a> {
     }
 
     /// The bytes of every row, `row_count * row_width` of them, in place
-    /// (for views that bindings build over the same memory).
-    pub fn rows_bytes(&self) -> &'a [u8] {
-        self.rows
+    /// (for views that bindings build over the same memory), every row
+    /// verified first.
+    pub fn rows_bytes(&self) -> Result<&'a [u8]> {
+        self.check_rows(0..self.row_count)?;
+        Ok(self.rows)
     }
 
     fn null_of(&self, c: usize) -> Option<(usize, u8)> {
@@ -486,6 +528,7 @@ impl<'a> Table<'a> {
             ));
         }
         let base = r as usize * self.row_width;
+        self.section.check(base..base + self.row_width)?;
         let row = &self.rows[base..base + self.row_width];
         if let Some((at, mask)) = self.null_of(c) {
             if row[at] & mask != 0 {
@@ -758,6 +801,9 @@ impl<'a> Table<'a> {
         let mut order: Vec<usize> = (0..self.indexes.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(self.indexes[i].columns().len()));
         for ix in order {
+            if self.is_broken(ix) {
+                continue;
+            }
             let cols = self.indexes[ix].columns();
             let mut which = Vec::new();
             for &k in cols {
@@ -802,8 +848,23 @@ impl<'a> Table<'a> {
                 }
             }
             let refs: Vec<&[Value<'_>]> = keys.iter().map(|k| &k[..]).collect();
+            let found = match self.index_lookup_many(ix, &refs) {
+                Ok(found) => found,
+                // A broken bucket or chunk of the index itself (not of the
+                // rows): the index is unusable from now on, and its
+                // conditions are scanned (SPEC §8.4).
+                Err(e) if matches!(e.location(), crate::Location::Byte { section: Some(k), .. } if *k == kind::HASH_INDEX) => {
+                    let at = self.indexes[ix].offset();
+                    self.broken
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(UnusableIndex::new(at, &e));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let mut all = Vec::new();
-            for r in self.index_lookup_many(ix, &refs)? {
+            for r in found {
                 all.extend_from_slice(r.ranges());
             }
             let rows = RowSet::from_ranges(all);
@@ -881,6 +942,9 @@ impl<'a> Table<'a> {
             ),
         };
         let dict_len = self.dictionary(c).map_or(0, |d| d.len());
+        for r in base.ranges() {
+            self.check_rows(r.clone())?;
+        }
         let mut key = Vec::new();
         let mut hits = RowSet::new();
         for r in base.rows() {
@@ -930,7 +994,7 @@ impl<'a> TableSet<'a> {
     /// mismatch, a wrong shape) does not fail the open: it is listed in
     /// [`Table::unusable_indexes`] and its table is scanned instead.
     pub fn new(bytes: &'a [u8], c: &Container) -> Result<TableSet<'a>> {
-        Self::open(bytes, c, true, true).map(|(ts, _)| ts)
+        Self::open(bytes, c, Verify::Chunks, true).map(|(ts, _)| ts)
     }
 
     /// As [`TableSet::new`] but without verifying checksums: every bound and
@@ -954,14 +1018,17 @@ impl<'a> TableSet<'a> {
     /// assert_eq!(ts.tables()[0].cell(0, 0).unwrap(), Value::UInt(8));
     /// ```
     pub fn new_unverified(bytes: &'a [u8], c: &Container) -> Result<TableSet<'a>> {
-        Self::open(bytes, c, false, true).map(|(ts, _)| ts)
+        Self::open(bytes, c, Verify::Off, true).map(|(ts, _)| ts)
     }
 
     /// Opens every table that can be opened, each on its own, and returns
     /// beside them the error of each one that cannot (and of each [T2]
-    /// problem between sections), for validators. With `verify` false,
-    /// checksums are not checked (as [`TableSet::new_unverified`]).
+    /// problem between sections), for validators: with `verify`, each
+    /// section is verified whole against its directory checksum, chunk
+    /// checksums or not; else checksums are not checked (as
+    /// [`TableSet::new_unverified`]).
     pub fn new_partial(bytes: &'a [u8], c: &Container, verify: bool) -> (TableSet<'a>, Vec<Error>) {
+        let verify = if verify { Verify::Whole } else { Verify::Off };
         match Self::open(bytes, c, verify, false) {
             Ok(r) => r,
             // Not strict: every error is collected, none returned.
@@ -971,7 +1038,12 @@ impl<'a> TableSet<'a> {
 
     /// Opens the tables; `strict` returns the first error, else each error
     /// is collected and the tables that open are kept.
-    fn open(bytes: &'a [u8], c: &Container, verify: bool, strict: bool) -> Result<(TableSet<'a>, Vec<Error>)> {
+    fn open(bytes: &'a [u8], c: &Container, verify: Verify, strict: bool) -> Result<(TableSet<'a>, Vec<Error>)> {
+        let sums = match verify {
+            Verify::Chunks => ChunkSumsMap::new(bytes, c),
+            _ => ChunkSumsMap::default(),
+        };
+        let verify = verify != Verify::Off;
         let mut tables: Vec<Table<'a>> = Vec::new();
         let mut errors = Vec::new();
         macro_rules! fail {
@@ -1023,7 +1095,7 @@ impl<'a> TableSet<'a> {
         // T-b to T-d, table by table.
         let mut names = HashSet::new();
         for e in opened {
-            match open_table(bytes, c, e, verify, &mut names) {
+            match open_table(bytes, c, e, verify, &sums, &mut names) {
                 Ok(table) => tables.push(table),
                 Err(err) => fail!(err),
             }
@@ -1077,14 +1149,16 @@ impl<'a> TableSet<'a> {
     }
 }
 
-/// The bytes of section `e`, checksum verified when `verify`.
-fn section_bytes<'a>(bytes: &'a [u8], c: &Container, e: &DirectoryEntry, verify: bool) -> Result<&'a [u8]> {
-    if verify {
-        return c.verified(bytes, e);
-    }
-    let end = e.offset.checked_add(e.length);
-    end.and_then(|end| bytes.get(e.offset as usize..end as usize))
-        .ok_or_else(|| Error::format(Some(e.kind), e.offset, "section runs past the end of the file [D4]"))
+/// How a table's sections are verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verify {
+    /// Through their chunk checksums as they are used where they have
+    /// some (SPEC §3.2), else whole before first use.
+    Chunks,
+    /// Whole, before first use.
+    Whole,
+    /// Not at all (SPEC §13.1 rule 7).
+    Off,
 }
 
 /// One table: its TABLE, its dictionaries (required: an error fails the
@@ -1097,9 +1171,19 @@ fn open_table<'a>(
     c: &Container,
     e: &DirectoryEntry,
     verify: bool,
+    sums: &ChunkSumsMap<'a>,
     names: &mut HashSet<String>,
 ) -> Result<Table<'a>> {
-    let mut table = parse_table(section_bytes(bytes, c, e, verify)?, c.order, e)?;
+    let section = Checked::open(bytes, c, e, verify, sums)?;
+    // The header, column descriptors and names are at the end; the last 8
+    // bytes say where they start.
+    let len = section.bytes.len();
+    section.check(len.saturating_sub(t::TRAILER_LEN as usize)..len)?;
+    if len >= t::TRAILER_LEN as usize {
+        let ho = c.order.u64_at(section.bytes, len - t::TRAILER_LEN as usize);
+        section.check((ho.min(len as u64) as usize)..len)?;
+    }
+    let mut table = parse_table(section, c.order, e)?;
     if !names.insert(table.name.clone()) {
         return Err(Error::format(
             Some(kind::TABLE),
@@ -1112,7 +1196,9 @@ fn open_table<'a>(
         .iter()
         .filter(|d| d.kind == kind::DICTIONARY && d.group == e.group)
     {
-        let (col, dict) = Dictionary::parse(section_bytes(bytes, c, d, verify)?, c.order, d.offset)?;
+        let s = Checked::open(bytes, c, d, verify, sums)?;
+        s.check_all()?;
+        let (col, dict) = Dictionary::parse(s.bytes, c.order, d.offset)?;
         let ok = (col as usize) < table.columns.len() && table.columns[col as usize].def.ty == ColumnType::Dict;
         if !ok || table.dicts[col as usize].is_some() {
             return Err(Error::format(
@@ -1137,7 +1223,7 @@ fn open_table<'a>(
         .iter()
         .filter(|x| x.kind == kind::HASH_INDEX && x.group == e.group)
     {
-        let ix = section_bytes(bytes, c, x, verify)
+        let ix = Checked::open(bytes, c, x, verify, sums)
             .and_then(|s| HashIndex::parse(s, c.order, x.offset, table.row_count, table.columns.len() as u32));
         match ix {
             Ok(ix) => table.indexes.push(ix),
@@ -1147,7 +1233,8 @@ fn open_table<'a>(
     Ok(table)
 }
 
-fn parse_table<'a>(s: &'a [u8], o: ByteOrder, e: &DirectoryEntry) -> Result<Table<'a>> {
+fn parse_table<'a>(section: Checked<'a>, o: ByteOrder, e: &DirectoryEntry) -> Result<Table<'a>> {
+    let s = section.bytes;
     let bad = |at: u64, m: String| Error::format(Some(kind::TABLE), e.offset + at, m);
     let len = s.len() as u64;
     if len < t::HEADER_LEN + t::TRAILER_LEN {
@@ -1283,6 +1370,7 @@ fn parse_table<'a>(s: &'a [u8], o: ByteOrder, e: &DirectoryEntry) -> Result<Tabl
         name,
         order: o,
         rows: &s[..(row_count * row_width as u64) as usize],
+        section,
         row_count,
         row_width: row_width as usize,
         null_offset: null_offset as usize,
@@ -1292,6 +1380,7 @@ fn parse_table<'a>(s: &'a [u8], o: ByteOrder, e: &DirectoryEntry) -> Result<Tabl
         schema,
         indexes: Vec::new(),
         unusable: Vec::new(),
+        broken: Arc::default(),
         group: e.group,
         offset: e.offset,
         header_offset: ho,
