@@ -576,6 +576,18 @@ pub fn vectors() -> Vec<Vector> {
         "§2.2, §8.9",
         "070 written big-endian: header, checksums and cells swapped",
     );
+    valid(
+        "090_chunk_sums_table",
+        table_file_chunked(ByteOrder::Little, Some(6)),
+        "§3.2, §8",
+        "version 1.7: the table of 013 with chunk checksums in chunks of 64 bytes after its TABLE, its dictionary and both indexes (each longer than one chunk)",
+    );
+    valid(
+        "091_chunk_sums_table_big_endian",
+        table_file_chunked(ByteOrder::Big, Some(6)),
+        "§2.2, §3.2",
+        "090 written big-endian: the chunk checksum header and sums swapped",
+    );
     for (name, order, description) in [
         (
             "080_reference_escape",
@@ -624,6 +636,21 @@ pub fn vectors() -> Vec<Vector> {
             description:
                 "080 with its first run mapped onto reference positions [1000, +80) of a sequence of 120 bases",
             reference: Some(reference),
+        });
+    }
+    {
+        // Chunk 1 of the TABLE damaged: neither its directory checksum nor
+        // its chunk checksum is resealed.
+        let mut bytes = table_file_chunked(ByteOrder::Little, Some(6));
+        let (off, _) = section(&bytes, kind::TABLE);
+        bytes[off + 70] ^= 0x10;
+        v.push(Vector {
+            name: "290_table_chunk_damaged",
+            bytes,
+            invalid: Some(("checksum", "CS3")),
+            spec: "§3.2",
+            description: "090 with one bit of the TABLE's second 64-byte chunk flipped: the chunk's checksum and the section's both fail",
+            reference: None,
         });
     }
     let table = table_file(ByteOrder::Little);
@@ -1203,6 +1230,12 @@ fn matrix_file(order: ByteOrder) -> Vec<u8> {
 /// A small table of every column type, with nulls, a dictionary and two
 /// indexes, written by the reference writer in `order`.
 fn table_file(order: ByteOrder) -> Vec<u8> {
+    table_file_chunked(order, None)
+}
+
+/// [`table_file`], with chunk checksums (SPEC §3.2) in chunks of
+/// 2^`shift` bytes when `shift` is given.
+fn table_file_chunked(order: ByteOrder, shift: Option<u32>) -> Vec<u8> {
     use tribit::table::{Schema, TableOptions, TablesWriter, Value};
     let schema = Schema::parse(
         "ID:u32,OK:bool?,SMALL:i8,MID:i16?,BIG:i64,U8:u8?,U16:u16,U64:u64?,RAW:f32?,LOG:f64,CODE:str(6)?,GENE:dict",
@@ -1212,6 +1245,9 @@ fn table_file(order: ByteOrder) -> Vec<u8> {
         indexes: vec![vec!["GENE".into()], vec!["GENE".into(), "ID".into()]],
     };
     let mut w = TablesWriter::new(Cursor::new(Vec::new()), order).expect("writer");
+    if let Some(shift) = shift {
+        w.set_chunk_shift(shift);
+    }
     let mut t = w.table("expr", schema, &opts).expect("table");
     let genes = ["TP53", "TP53", "TP53", "BRCA1", "ÅÄÖ", "TP53"];
     for (i, gene) in genes.iter().enumerate() {
@@ -1331,7 +1367,7 @@ pub fn manifest(vs: &[Vector]) -> String {
             m
         })
         .collect();
-    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.6", "vectors": items });
+    let doc = serde_json::json!({ "format": "tribit", "spec_version": "1.7", "vectors": items });
     serde_json::to_string_pretty(&doc).expect("json") + "\n"
 }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""An independent tribit 1.5 reader, written from SPEC.md alone.
+"""An independent tribit 1.7 reader, written from SPEC.md alone.
 
 It implements the container and sequences of version 1.0 (SPEC §1-§7) and
 the tables, dictionaries and hash indexes that version 1.1 adds (§8), and
-the matrices that version 1.5 adds (§8.9). It
+the matrices that version 1.5 adds (§8.9), the reference escapes of 1.6
+(§9) and the chunk checksums of 1.7 (§3.2). It
 reads files of every minor version of major version 1 (§2.3): the canonical
 JSON's "version" is the header's major.minor as stored, e.g. "1.1" for a
 file with tables.
@@ -129,12 +130,16 @@ INDEX_TARGET_DICTIONARY_LEN = 24                  # §8.8
 # Section kinds a 1.5 reader also knows (§3.1: "defined in 1.5", §8.9).
 MATRIX = 0x0301
 MATRIX_TILES = 0x0302
+# Section kind a 1.7 reader also knows (§3.1: "defined in 1.7", §3.2).
+CHUNK_SUMS = 0x0001
+CHUNK_SUMS_HEADER_LEN = 32                       # §3.2
 # Section kind a 1.6 reader also knows (§3.1: "defined in 1.6", §9).
 REFERENCES = 0x0109
 REFERENCES_HEADER_LEN = 64                       # §9.1
 REFERENCE_SEQUENCE_LEN = 48                      # §9.1
 REFERENCE_RUN_LEN = 32                           # §9.1
 KIND_NAMES = {
+    CHUNK_SUMS: "CHUNK_SUMS",
     SEQUENCE_INDEX: "SEQUENCE_INDEX",
     SEQUENCE_NAMES: "SEQUENCE_NAMES",
     SEQUENCE_NAME_HASH: "SEQUENCE_NAME_HASH",
@@ -468,9 +473,48 @@ class TribitReader:
         return self.read(section.offset, section.length)
 
     def verify_section(self, section):
-        """A metadata section's directory checksum [D5]."""
+        """A metadata section's directory checksum [D5]; then, when a usable
+        CHUNK_SUMS covers it (§3.2), every chunk's checksum [CS3] too: this
+        reader verifies whole sections, and also uses the chunk sums."""
         if xxh3_64(self.section_bytes(section)) != section.checksum:
             raise checksum_error(self.error_at(section.offset, "%s checksum mismatch" % section.name))
+        sums = self.chunk_sums(section)
+        if sums is not None:
+            shift, stored = sums
+            size = 1 << shift
+            for i, want in enumerate(stored):
+                start = section.offset + i * size
+                got = xxh3_64(self.read(start, min(size, section.offset + section.length - start)))
+                if got != want:
+                    raise checksum_error(self.error_at(start, "chunk %d of %s: checksum mismatch [CS3]"
+                                                       % (i, section.name)))
+
+    def chunk_sums(self, section):
+        """(chunk_shift, sums) of the CHUNK_SUMS that covers `section`, when
+        exactly one does and it is usable: its own checksum [D5], [CS1] and
+        [CS2] hold (§3.2). An unusable one is not used: the whole-section
+        checksum has been verified anyway."""
+        if section.length == 0:
+            return None
+        found = []
+        for c in self.sections:
+            if c.kind != CHUNK_SUMS or c.length < CHUNK_SUMS_HEADER_LEN:
+                continue
+            target_offset, target_length, shift, reserved, count = self.unpack("QQIIQ", c.offset)
+            if target_offset == section.offset:
+                found.append((c, target_length, shift, reserved, count))
+        if len(found) != 1:                                                 # [CS2]: one per target
+            return None
+        c, target_length, shift, reserved, count = found[0]
+        if xxh3_64(self.section_bytes(c)) != c.checksum:                    # [D5]
+            return None
+        if not 6 <= shift <= 30 or reserved != 0:                           # [CS1]
+            return None
+        if count != -(-target_length // (1 << shift)) or c.length != CHUNK_SUMS_HEADER_LEN + 8 * count:
+            return None
+        if target_length != section.length or c.group != section.group:     # [CS2]
+            return None
+        return shift, list(self.unpack("%dQ" % count, c.offset + CHUNK_SUMS_HEADER_LEN))
 
     def open_sequence_set(self):
         by_kind = {}

@@ -44,16 +44,29 @@ fn chunk_count(len: u64, shift: u32) -> u64 {
 
 /// The rules [CS1] (header and length) and [CS2] (target) for the
 /// CHUNK_SUMS section `e` of `c`; the header when they hold.
-fn check_header(bytes: &[u8], c: &Container, e: &DirectoryEntry) -> std::result::Result<Header, (&'static str, u64, String)> {
+fn check_header(
+    bytes: &[u8],
+    c: &Container,
+    e: &DirectoryEntry,
+) -> std::result::Result<Header, (&'static str, u64, String)> {
     let s = &bytes[e.offset as usize..(e.offset + e.length) as usize];
     let Some(h) = Header::read(s, c.order) else {
-        return Err(("CS1", 0, format!("section of {} bytes is shorter than its 32-byte header", s.len())));
+        return Err((
+            "CS1",
+            0,
+            format!("section of {} bytes is shorter than its 32-byte header", s.len()),
+        ));
     };
     if !(cs::MIN_SHIFT..=cs::MAX_SHIFT).contains(&h.shift) {
         return Err((
             "CS1",
             16,
-            format!("chunk_shift {} is not in {}..={}", h.shift, cs::MIN_SHIFT, cs::MAX_SHIFT),
+            format!(
+                "chunk_shift {} is not in {}..={}",
+                h.shift,
+                cs::MIN_SHIFT,
+                cs::MAX_SHIFT
+            ),
         ));
     }
     if h.reserved != 0 {
@@ -76,7 +89,11 @@ fn check_header(bytes: &[u8], c: &Container, e: &DirectoryEntry) -> std::result:
         return Err((
             "CS1",
             0,
-            format!("section is {} bytes, its header describes 32 + 8 x {}", s.len(), h.count),
+            format!(
+                "section is {} bytes, its header describes 32 + 8 x {}",
+                s.len(),
+                h.count
+            ),
         ));
     }
     let targets: Vec<&DirectoryEntry> = c
@@ -255,10 +272,19 @@ impl<'a> Checked<'a> {
     /// The bytes of section `e`: with `verify`, checked through its chunk
     /// sums in `sums` when it has some (nothing is hashed yet), else whole
     /// against its directory checksum (SPEC [D5]) now.
-    pub fn open(bytes: &'a [u8], c: &Container, e: &DirectoryEntry, verify: bool, sums: &ChunkSumsMap<'a>) -> Result<Checked<'a>> {
+    pub fn open(
+        bytes: &'a [u8],
+        c: &Container,
+        e: &DirectoryEntry,
+        verify: bool,
+        sums: &ChunkSumsMap<'a>,
+    ) -> Result<Checked<'a>> {
         if verify {
             if let Some(s) = sums.get(e) {
-                return Ok(Checked { bytes: s.target, sums: Some(s) });
+                return Ok(Checked {
+                    bytes: s.target,
+                    sums: Some(s),
+                });
             }
             return Ok(Checked {
                 bytes: c.verified(bytes, e)?,
@@ -444,7 +470,7 @@ mod tests {
         let cs = map.get(&c.sections[0]).unwrap();
         cs.check(0..128).unwrap();
         let e = cs.check(100..140).unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Checksum);
+        assert_eq!(e.kind(), ErrorKind::Checksum);
         assert!(e.to_string().contains("chunk 2 (bytes 128..192)"), "{e}");
         let p = problems(&bytes, &c, &c.sections[1]);
         assert_eq!(p.len(), 1);

@@ -8,8 +8,8 @@ mod order;
 mod writer;
 
 pub use crate::output::AtomicFile;
-pub(crate) use header::{from_bytes, to_bytes};
 pub use chunks::{problems as chunk_problems, Checked, ChunkSums, ChunkSumsMap};
+pub(crate) use header::{from_bytes, to_bytes};
 pub use header::{DirectoryEntry, FileHeader};
 pub use mmap::Data;
 pub use order::ByteOrder;

@@ -853,7 +853,8 @@ impl<'a> Table<'a> {
                 // A broken bucket or chunk of the index itself (not of the
                 // rows): the index is unusable from now on, and its
                 // conditions are scanned (SPEC §8.4).
-                Err(e) if matches!(e.location(), crate::Location::Byte { section: Some(k), .. } if *k == kind::HASH_INDEX) => {
+                Err(e) if matches!(e.location(), crate::Location::Byte { section: Some(k), .. } if *k == kind::HASH_INDEX) =>
+                {
                     let at = self.indexes[ix].offset();
                     self.broken
                         .lock()

@@ -39,6 +39,13 @@ impl<W: Write + Seek> TablesWriter<W> {
         })
     }
 
+    /// Sets the chunk length of the chunk checksums written after each
+    /// table section longer than one chunk to 2^`shift` bytes (SPEC §3.2;
+    /// 64 KiB by default).
+    pub fn set_chunk_shift(&mut self, shift: u32) {
+        self.c.set_chunk_shift(shift);
+    }
+
     /// Starts the table `name`; push its rows, then call [`TableWriter::finish`].
     pub fn table(&mut self, name: &str, schema: Schema, options: &TableOptions) -> Result<TableWriter<'_, W>> {
         if !self.names.insert(name.to_string()) {
