@@ -74,7 +74,8 @@ for m in 5000 54675; do
   fi
 done
 
-# median_ms CMD...: median wall ms of REPS runs; sets RSS (MiB, last run).
+# median_ms CMD...: median wall ms of REPS runs; the last run's peak RSS
+# (KiB) is left in $DATA/open.rss.
 median_ms() {
   local times=() t0 t1
   for _ in $(seq "$REPS"); do
@@ -83,7 +84,6 @@ median_ms() {
     t1=$(date +%s%N)
     times+=("$(( (t1 - t0) / 1000 ))")
   done
-  RSS=$(( $(cat "$DATA/open.rss") / 1024 ))
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)] / 1000}'
 }
 
@@ -98,9 +98,9 @@ for m in 5000 54675; do
     [[ $variant = whole ]] && f="$stem.whole.tbit"
     [[ $variant = no-verify ]] && extra=(--no-verify)
     ms=$(median_ms "$T" query "$f" "${extra[@]}" --where PATIENT_ID=1000001 --count)
-    printf '%-34s %10s %12s %9s\n' "m$m count, $variant" "$size" "$ms" "$RSS"
+    printf '%-34s %10s %12s %9s\n' "m$m count, $variant" "$size" "$ms" "$(( $(cat "$DATA/open.rss") / 1024 ))"
     ms=$(median_ms "$T" query "$f" "${extra[@]}" --where GENE_SYMBOL=PSM18 --where PROBESET_ID=1000_at \
       --where PATIENT_ID=1000001 --count)
-    printf '%-34s %10s %12s %9s\n' "m$m point lookup, $variant" "$size" "$ms" "$RSS"
+    printf '%-34s %10s %12s %9s\n' "m$m point lookup, $variant" "$size" "$ms" "$(( $(cat "$DATA/open.rss") / 1024 ))"
   done
 done
