@@ -5,7 +5,7 @@
 //! Valid vectors are written by the reference writer; each invalid vector is
 //! a valid file with one planted defect, its checksums recomputed unless the
 //! defect is a checksum. Numbers follow dependency order: 0xx valid, 1xx
-//! container defects, 2xx sequence defects, 3xx (rules.rs) one vector per
+//! container defects, 2xx sequence defects, 3xx (rules/) one vector per
 //! labelled rule the others leave unshown.
 #![allow(dead_code)]
 
@@ -16,7 +16,7 @@ use tribit::convert::fasta;
 use tribit::spec::kind;
 use tribit::WriterBuilder;
 
-#[path = "rules.rs"]
+#[path = "rules/mod.rs"]
 mod rules;
 
 /// One vector: its file name stem, bytes and manifest fields.
