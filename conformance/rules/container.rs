@@ -261,7 +261,7 @@ pub fn vectors(v: &mut Vec<Vector>) {
         v,
         "398_code_6_outside_runs",
         f("RF5"),
-        Validators,
+        Readers,
         "code 6 at position 1 of t3, which no run covers",
         &|b, _| {
             // t1 (80) END t2 (60) END: t3 starts at stream position 142.
