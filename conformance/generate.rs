@@ -5,7 +5,8 @@
 //! Valid vectors are written by the reference writer; each invalid vector is
 //! a valid file with one planted defect, its checksums recomputed unless the
 //! defect is a checksum. Numbers follow dependency order: 0xx valid, 1xx
-//! container defects, 2xx sequence defects.
+//! container defects, 2xx sequence defects, 3xx (rules/) one vector per
+//! labelled rule the others leave unshown.
 #![allow(dead_code)]
 
 use std::io::Cursor;
@@ -15,12 +16,18 @@ use tribit::convert::fasta;
 use tribit::spec::kind;
 use tribit::WriterBuilder;
 
+#[path = "rules/mod.rs"]
+mod rules;
+
 /// One vector: its file name stem, bytes and manifest fields.
 pub struct Vector {
     pub name: &'static str,
     pub bytes: Vec<u8>,
     /// None for a valid vector; Some((class, label)) for an invalid one.
     pub invalid: Option<(&'static str, &'static str)>,
+    /// An invalid vector whose rule only validators must check (SPEC
+    /// §13.1, §13.3): a reader may read it.
+    pub validator_only: bool,
     pub spec: &'static str,
     pub description: &'static str,
     /// The reference file a reference-escaped vector (SPEC §9) was written
@@ -152,7 +159,7 @@ pub fn reseal(b: &mut [u8]) {
         let (bi, bl) = (section(b, kind::BLOCK_INDEX), section(b, kind::BLOCKS));
         for e in (bi.0..bi.0 + bi.1).step_by(48) {
             let (off, len) = (u64_at(b, e) as usize, u64_at(b, e + 8) as usize);
-            if off + len <= bl.1 {
+            if off.checked_add(len).is_some_and(|end| end <= bl.1) {
                 let sum = xxh3_64(&b[bl.0 + off..bl.0 + off + len]);
                 b[e + 16..e + 24].copy_from_slice(&sum.to_le_bytes());
             }
@@ -391,6 +398,7 @@ pub fn vectors() -> Vec<Vector> {
             name,
             bytes,
             invalid: None,
+            validator_only: false,
             spec,
             description,
             reference: None,
@@ -605,6 +613,7 @@ pub fn vectors() -> Vec<Vector> {
             name,
             bytes,
             invalid: None,
+            validator_only: false,
             spec: "§9",
             description,
             reference: Some(reference),
@@ -616,6 +625,7 @@ pub fn vectors() -> Vec<Vector> {
             name: "280_wrong_reference",
             bytes,
             invalid: Some(("mismatch", "RF6")),
+            validator_only: false,
             spec: "§9",
             description: "080's file beside a reference whose r1 has the same name and length but one other base: its MD5 differs, and no base may be returned",
             reference: Some(reference),
@@ -632,6 +642,7 @@ pub fn vectors() -> Vec<Vector> {
             name: "281_run_outside_reference",
             bytes,
             invalid: Some(("format", "RF3")),
+            validator_only: false,
             spec: "§9",
             description:
                 "080 with its first run mapped onto reference positions [1000, +80) of a sequence of 120 bases",
@@ -660,6 +671,7 @@ pub fn vectors() -> Vec<Vector> {
             name,
             bytes,
             invalid: Some((class, label)),
+            validator_only: false,
             spec,
             description,
             reference: None,
@@ -1158,6 +1170,7 @@ pub fn vectors() -> Vec<Vector> {
             reseal(b);
         }),
     );
+    rules::vectors(&mut v);
     v
 }
 
@@ -1353,6 +1366,9 @@ pub fn manifest(vs: &[Vector]) -> String {
                 Some((class, label)) => {
                     m["class"] = class.into();
                     m["label"] = label.into();
+                    if x.validator_only {
+                        m["validator_only"] = true.into();
+                    }
                 }
                 None => {
                     m["json"] = format!("vectors/valid/{}.json", x.name).into();

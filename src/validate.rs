@@ -510,6 +510,11 @@ impl V<'_> {
                 self.format("K1", Some(k), h.directory_offset, format!("{n} sections of this kind"));
             }
         }
+        let n = sections.iter().filter(|e| e.kind == kind::REFERENCES).count();
+        if n > 1 {
+            let msg = format!("{n} REFERENCES sections");
+            self.format("RF7", Some(kind::REFERENCES), h.directory_offset, msg);
+        }
         for k in [kind::MASK_BITMAP, kind::EXCEPTION_NIBBLES] {
             let n = sections.iter().filter(|e| e.kind == k).count();
             if n > 1 {
@@ -1724,6 +1729,18 @@ impl<'a> Seq<'a> {
                     );
                 }
             }
+        }
+        // [BI7]: bytes of BLOCKS after the last stored block are zero too
+        // (checked when every block was placed, so prev_end is the end).
+        let tail = (self.blocks.offset + prev_end.min(self.blocks.length)) as usize
+            ..(self.blocks.offset + self.blocks.length) as usize;
+        if ok && b[tail.clone()].iter().any(|&c| c != 0) {
+            v.format(
+                "BI7",
+                Some(kind::BLOCKS),
+                tail.start as u64,
+                "bytes after the last block are not zero".into(),
+            );
         }
         if let Some(sm) = self.summary {
             let lines = self.h.stream_len.div_ceil(512);

@@ -394,12 +394,15 @@ impl Reader {
             }
         }
         let [mask_bitmap, exception_nibbles] = dense;
-        // SPEC §9: REFERENCES, checked at open ([RF1]-[RF4]).
+        // SPEC §9: REFERENCES, checked at open ([RF1]-[RF3]); reserved
+        // bytes ([RF4]) are ignored, as §13.1 rule 5 says of every reader.
         let references = match c.find(kind::REFERENCES)? {
             Some(e) => {
                 c.verified(bytes, e)?;
-                let mut stop =
-                    |_: &'static str, at: u64, msg: String| Err(Error::format(Some(kind::REFERENCES), at, msg));
+                let mut stop = |label: &'static str, at: u64, msg: String| match label {
+                    "RF4" => Ok(()),
+                    _ => Err(Error::format(Some(kind::REFERENCES), at, msg)),
+                };
                 References::decode(&bytes[range_of(e)], o, e.offset, h.stream_len, &mut stop)?.map(Arc::new)
             }
             None => None,
