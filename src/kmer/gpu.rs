@@ -21,7 +21,7 @@ use std::time::Instant;
 use cudarc::driver::{CudaContext, CudaFunction, CudaSlice, LaunchConfig, PinnedHostSlice, PushKernelArg};
 use cudarc::nvrtc::Ptx;
 
-use super::kernel::{self, BLOCK_THREADS, ENTRY, PAD_WORDS, SOURCE};
+use super::kernel::{self, BLOCK_THREADS, COMPILES, ENTRY, PAD_WORDS, SOURCE};
 use super::nvrtc::{self, Target};
 use super::{Counts, Patterns, Query, ScanOptions, ScanPath};
 use crate::error::{Error, ErrorKind, Result};
@@ -149,9 +149,6 @@ pub(crate) fn probe() -> std::result::Result<String, String> {
     })
 }
 
-/// NVRTC compilations of the kernel in this process (for tests).
-static COMPILES: AtomicUsize = AtomicUsize::new(0);
-
 /// Kernels built (compiled or read from the cache) and loaded in this
 /// process (for tests).
 static BUILDS: AtomicUsize = AtomicUsize::new(0);
@@ -218,20 +215,6 @@ fn load(d: &'static Device, image: Vec<u8>, target: Target) -> std::result::Resu
         let module = d.ctx.load_module(module).map_err(|e| e.to_string())?;
         module.load_function(ENTRY).map_err(|e| e.to_string())
     })
-}
-
-/// Compiles the kernel with NVRTC to PTX for the highest architecture it
-/// supports and returns the PTX.
-pub(crate) fn compile() -> std::result::Result<String, String> {
-    let n = nvrtc::load()?;
-    let top = n
-        .supported_archs()?
-        .into_iter()
-        .max()
-        .ok_or("NVRTC supports no architecture")?;
-    COMPILES.fetch_add(1, Ordering::Relaxed);
-    let ptx = n.compile(SOURCE, "tribit_kmer.cu", Target::Ptx(top))?;
-    Ok(String::from_utf8_lossy(&ptx).trim_end_matches('\0').to_string())
 }
 
 /// Words per plane per upload chunk (8 MiB): the pinned buffers hold two

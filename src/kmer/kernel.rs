@@ -14,8 +14,13 @@
 //! end to end are the stream's planes and a window that crosses a block
 //! boundary needs nothing special on the device.
 
+#[cfg(feature = "cuda")]
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
+#[cfg(feature = "cuda")]
+use super::nvrtc::{self, Target};
 use super::{Counts, Patterns, Query, ScanOptions, ScanPath};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sequence::Reader;
@@ -365,11 +370,23 @@ fn in_stream(at: u64, stream_len: u64) -> u64 {
     }
 }
 
+/// NVRTC compilations of the kernel in this process (for tests).
+#[cfg(feature = "cuda")]
+pub(super) static COMPILES: AtomicUsize = AtomicUsize::new(0);
+
 /// Compiles [`SOURCE`] to PTX with NVRTC for the highest architecture it
 /// supports (feature `cuda`; needs libnvrtc of CUDA 12 or 13).
 #[cfg(feature = "cuda")]
 pub fn compile_ptx() -> std::result::Result<String, String> {
-    super::gpu::compile()
+    let n = nvrtc::load()?;
+    let top = n
+        .supported_archs()?
+        .into_iter()
+        .max()
+        .ok_or("NVRTC supports no architecture")?;
+    COMPILES.fetch_add(1, Ordering::Relaxed);
+    let ptx = n.compile(SOURCE, "tribit_kmer.cu", Target::Ptx(top))?;
+    Ok(String::from_utf8_lossy(&ptx).trim_end_matches('\0').to_string())
 }
 
 #[cfg(test)]
