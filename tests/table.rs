@@ -118,6 +118,12 @@ fn rows_are_naturally_aligned_and_the_file_reads_at_any_offset() {
 /// A file where keys repeat in runs and scattered, so postings hold both
 /// single rows and ranges.
 fn keyed(order: ByteOrder, hash: Option<fn(&[u8]) -> u64>) -> Vec<u8> {
+    keyed_chunked(order, hash, None)
+}
+
+/// [`keyed`], with chunk checksums in chunks of 2^`shift` bytes (SPEC
+/// §3.2) when `shift` is given.
+fn keyed_chunked(order: ByteOrder, hash: Option<fn(&[u8]) -> u64>, shift: Option<u32>) -> Vec<u8> {
     let schema = Schema::parse("PATIENT:u32,PROBE:dict,GENE:str(8),RAW:f32?").unwrap();
     let opts = TableOptions {
         indexes: vec![
@@ -127,6 +133,9 @@ fn keyed(order: ByteOrder, hash: Option<fn(&[u8]) -> u64>) -> Vec<u8> {
         ],
     };
     let mut w = TablesWriter::new(Cursor::new(Vec::new()), order).unwrap();
+    if let Some(shift) = shift {
+        w.set_chunk_shift(shift);
+    }
     let mut t = w.table("expr", schema, &opts).unwrap();
     if let Some(h) = hash {
         t.set_index_hash(h);
@@ -823,4 +832,55 @@ fn a_bool_view_never_reads_a_bad_byte_as_true() {
             offset: at as u64
         }
     );
+}
+
+/// SPEC §3.2: a damaged chunk whose section checksum was resealed (so only
+/// the chunk checksum can see it) is found where it is read. In an index,
+/// the lookup that reads it marks the index unusable and scans, so every
+/// key still gives exactly its rows; in the rows, reading a cell of that
+/// chunk is a checksum error while the other chunks read fine.
+#[test]
+fn a_damaged_chunk_is_refused_where_it_is_read() {
+    use tribit::spec::kind;
+    let good = keyed_chunked(ByteOrder::Little, None, Some(6));
+    let c = Container::parse(&good).unwrap();
+    assert_eq!(c.header.minor, 7);
+    let sums = c.sections.iter().filter(|e| e.kind == kind::CHUNK_SUMS).count();
+    assert!(sums >= 4, "{sums} CHUNK_SUMS"); // TABLE, dictionary, three indexes
+                                             // The first posting word of the PATIENT index: a row number, so an
+                                             // unchecked change would move rows between keys.
+    let (ix0, _) = nth_section(&good, kind::HASH_INDEX, 0);
+    let bits = u32::from_le_bytes(good[ix0 + 4..ix0 + 8].try_into().unwrap());
+    let entry_count = le64(&good, ix0 + 8) as usize;
+    let words = ix0 + 72 + 8 * ((1usize << bits) + 1) + 16 * entry_count;
+    let mut b = good.clone();
+    b[words] ^= 1;
+    reseal(&mut b);
+    let f = tribit::File::from_bytes(b.clone()).unwrap();
+    let t = f.table("expr").unwrap();
+    assert!(t.unusable_indexes().is_empty());
+    for p in 0..23u64 {
+        let (got, _) = t.select(&[("PATIENT", vec![Value::UInt(p)])]).unwrap();
+        assert_eq!(got, naive(t, &[(0, vec![Value::UInt(p)])]), "patient {p}");
+    }
+    let u = t.unusable_indexes();
+    assert_eq!(u.len(), 1, "{u:?}");
+    assert_eq!(
+        (u[0].section_offset, u[0].kind),
+        (ix0 as u64, tribit::ErrorKind::Checksum)
+    );
+    assert!(u[0].message.ends_with("[CS3]"), "{}", u[0]);
+    assert!(tribit::validate::validate(&b).has("CS3"));
+    // A row of the TABLE's third 64-byte chunk.
+    let (t0, _) = nth_section(&good, kind::TABLE, 0);
+    let mut b = good.clone();
+    b[t0 + 130] ^= 1;
+    reseal(&mut b);
+    let f = tribit::File::from_bytes(b).unwrap();
+    let t = f.table("expr").unwrap();
+    let w = t.row_width() as u64;
+    assert!(t.cell(0, 0).is_ok());
+    let e = t.cell(130 / w, 0).unwrap_err();
+    assert_eq!(e.kind(), tribit::ErrorKind::Checksum);
+    assert!(t.column::<u32>("PATIENT").is_err());
 }
