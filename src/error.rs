@@ -64,6 +64,7 @@ pub struct Error {
     location: Location,
     path: Option<PathBuf>,
     source: Option<std::io::Error>,
+    rule: Option<&'static str>,
 }
 
 /// Result with this crate's [`Error`].
@@ -78,6 +79,7 @@ impl Error {
             location: Location::None,
             path: None,
             source: None,
+            rule: None,
         }
     }
 
@@ -110,6 +112,13 @@ impl Error {
         self
     }
 
+    /// Names the SPEC.md rule the bytes break, e.g. `"T9"`; printed after
+    /// the message in brackets.
+    pub fn with_rule(mut self, label: &'static str) -> Self {
+        self.rule = Some(label);
+        self
+    }
+
     /// Names the file the error is about, unless one is named already.
     pub fn in_file(mut self, path: impl Into<PathBuf>) -> Self {
         if self.path.is_none() {
@@ -131,6 +140,19 @@ impl Error {
     /// The message without file or location.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The SPEC.md rule label the bytes break (e.g. `"T9"`), when the
+    /// error names one.
+    ///
+    /// ```
+    /// use tribit::{Error, ErrorKind};
+    /// let e = Error::format(None, 40, "bool byte 2 is not 0 or 1").with_rule("T9");
+    /// assert_eq!(e.rule(), Some("T9"));
+    /// assert_eq!(e.to_string(), "byte 40: bool byte 2 is not 0 or 1 [T9]");
+    /// ```
+    pub fn rule(&self) -> Option<&'static str> {
+        self.rule
     }
 
     /// The file the error is about, if known.
@@ -182,7 +204,11 @@ impl fmt::Display for Error {
             Location::Line { line, column: 0 } => write!(f, "line {line}: ")?,
             Location::Line { line, column } => write!(f, "line {line}, column {column}: ")?,
         }
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        match self.rule {
+            Some(r) => write!(f, " [{r}]"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -279,14 +279,15 @@ pub fn add_file_index(data: &Path, name: &str, columns: &[String], index_file: &
     let group = match f.target(name) {
         Some(ti) => {
             ti.target.check(t, &c).map_err(|e| {
-                Error::new(
-                    e.kind(),
-                    format!(
-                        "{}; drop its indexes from the index file first (tribit index drop ... --index-file), or write another index file",
-                        e.message()
-                    ),
-                )
-                .in_file(index_file)
+                let msg = format!(
+                    "{}; drop its indexes from the index file first (tribit index drop ... --index-file), or write another index file",
+                    e.message()
+                );
+                let n = Error::new(e.kind(), msg).in_file(index_file);
+                match e.rule() {
+                    Some(r) => n.with_rule(r),
+                    None => n,
+                }
             })?;
             let order = g.container.order;
             let taken = g

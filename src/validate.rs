@@ -203,21 +203,15 @@ pub fn validate_index_file(data: &[u8], index_file: &[u8]) -> Report {
     v.r
 }
 
-/// The SPEC §8 label a table error message of the reader carries, e.g.
-/// "[T7]"; every such message carries one. Should one not, the nearest
-/// rule of its section is used: [D5] for a checksum, [T1], [DI1] or [HI5]
-/// for the shape of a TABLE, DICTIONARY or HASH_INDEX.
-fn table_label(message: &str, kind: crate::ErrorKind, section: Option<u32>) -> &'static str {
-    const LABELS: [&str; 37] = [
-        "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12", "T13", "DI1", "DI2", "DI3", "DI4",
-        "DI5", "DI6", "HI1", "HI2", "HI3", "HI4", "HI5", "HI6", "HI7", "HI8", "HI9", "HI10", "D4", "D5", "IT1", "IT2",
-        "IT3", "IT4", "IT5", "IT6",
-    ];
-    let found = message.rfind('[').and_then(|i| message[i + 1..].split(']').next());
-    if let Some(l) = found.and_then(|l| LABELS.iter().find(|x| **x == l)) {
+/// The SPEC §8 label of a table error of the reader: the rule it names,
+/// or, for one that names none, the nearest rule of its section: [D5] for a
+/// checksum, [T1], [DI1], [HI5] or [IT1] for the shape of a TABLE,
+/// DICTIONARY, HASH_INDEX or INDEX_TARGET.
+fn table_label(e: &crate::Error, section: Option<u32>) -> &'static str {
+    if let Some(l) = e.rule() {
         return l;
     }
-    match (kind, section) {
+    match (e.kind(), section) {
         (crate::ErrorKind::Checksum, _) => "D5",
         (_, Some(kind::DICTIONARY)) => "DI1",
         (_, Some(kind::HASH_INDEX)) => "HI5",
@@ -651,7 +645,7 @@ impl V<'_> {
             crate::ErrorKind::Mismatch => Class::Mismatch,
             _ => Class::Format,
         };
-        let label = table_label(e.message(), e.kind(), section);
+        let label = table_label(e, section);
         self.add(label, class, section, offset, e.message().to_string());
     }
 

@@ -24,6 +24,7 @@ pub(crate) fn err(e: tribit::Error) -> PyErr {
             let exc = class.call1((e.to_string(),))?;
             exc.setattr("message", e.message())?;
             exc.setattr("path", e.path().map(|p| p.display().to_string()))?;
+            exc.setattr("rule", e.rule())?;
             let (offset, line) = match e.location() {
                 tribit::Location::Byte { offset, .. } => (Some(*offset), None),
                 tribit::Location::Line { line, .. } => (None, Some(*line)),

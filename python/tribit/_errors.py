@@ -6,9 +6,10 @@ Each also derives from the built-in exception a Python caller would expect
 ``InputError`` a ``ValueError``, ``IoError`` an ``OSError``), so code written
 for dicts, lists and files catches them too.
 
-Attributes: ``message`` (without file or location), ``path`` (the file, if
-known), ``offset`` (byte offset in a tribit file) and ``line`` (line of a
-text input), each None when unknown.
+Attributes: ``message`` (without file, location or rule), ``path`` (the
+file, if known), ``offset`` (byte offset in a tribit file), ``line`` (line
+of a text input) and ``rule`` (the SPEC.md rule label the bytes break, such
+as ``"T9"``), each None when unknown.
 """
 
 
@@ -19,6 +20,7 @@ class Error(Exception):
     path = None
     offset = None
     line = None
+    rule = None
 
     def __str__(self):
         return self.args[0] if self.args else ""

@@ -199,6 +199,7 @@ struct TableJson {
 struct UnusableJson {
     offset: u64,
     problem: String,
+    rule: Option<&'static str>,
 }
 
 impl UnusableJson {
@@ -208,7 +209,8 @@ impl UnusableJson {
             .iter()
             .map(|u| UnusableJson {
                 offset: u.section_offset,
-                problem: u.message.clone(),
+                problem: u.problem(),
+                rule: u.rule,
             })
             .collect()
     }

@@ -171,7 +171,8 @@ pub fn run(_ctx: &Ctx, a: Query) -> Result<ExitCode> {
         for u in t.unusable_indexes() {
             eprintln!(
                 "tribit: plan: the HASH_INDEX at byte {} is not used: {}",
-                u.section_offset, u.message
+                u.section_offset,
+                u.problem()
             );
         }
         if plans.is_empty() && filters.is_empty() {

@@ -182,11 +182,12 @@ impl<'a> ChunkSums<'a> {
             return Err(Error::new(
                 ErrorKind::Checksum,
                 format!(
-                    "checksum mismatch in chunk {i} (bytes {start}..{end}) of {}: stored {stored:016x}, computed {got:016x} [CS3]",
+                    "checksum mismatch in chunk {i} (bytes {start}..{end}) of {}: stored {stored:016x}, computed {got:016x}",
                     section_name(self.kind)
                 ),
             )
-            .at_byte(Some(self.kind), self.offset + start as u64));
+            .at_byte(Some(self.kind), self.offset + start as u64)
+            .with_rule("CS3"));
         }
         self.done[(i / 64) as usize].fetch_or(1 << (i % 64), Ordering::Relaxed);
         Ok(())

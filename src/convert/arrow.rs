@@ -117,8 +117,9 @@ impl Converter {
                     return Err(Error::format(
                         Some(crate::spec::kind::TABLE),
                         t.offset(),
-                        format!("dict column '{}' has no dictionary [DI4]", d.name),
-                    ))
+                        format!("dict column '{}' has no dictionary", d.name),
+                    )
+                    .with_rule("DI4"))
                 }
                 _ => None,
             });

@@ -310,8 +310,10 @@ pub struct UnusableIndex {
     pub kind: crate::ErrorKind,
     /// Absolute offset of the offending bytes.
     pub offset: u64,
-    /// What is wrong, ending with its SPEC label (e.g. `[HI1]`).
+    /// What is wrong.
     pub message: String,
+    /// The SPEC rule it breaks (e.g. `HI1`), when it names one.
+    pub rule: Option<&'static str>,
 }
 
 impl UnusableIndex {
@@ -326,18 +328,31 @@ impl UnusableIndex {
             kind: e.kind(),
             offset,
             message: e.message().to_string(),
+            rule: e.rule(),
+        }
+    }
+
+    /// What is wrong, followed by the rule it breaks in brackets.
+    pub fn problem(&self) -> String {
+        match self.rule {
+            Some(r) => format!("{} [{r}]", self.message),
+            None => self.message.clone(),
         }
     }
 
     /// The problem as an [`Error`].
     pub fn error(&self) -> Error {
-        Error::new(self.kind, self.message.clone()).at_byte(Some(kind::HASH_INDEX), self.offset)
+        let e = Error::new(self.kind, self.message.clone()).at_byte(Some(kind::HASH_INDEX), self.offset);
+        match self.rule {
+            Some(r) => e.with_rule(r),
+            None => e,
+        }
     }
 }
 
 impl std::fmt::Display for UnusableIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "HASH_INDEX at byte {}: {}", self.section_offset, self.message)
+        write!(f, "HASH_INDEX at byte {}: {}", self.section_offset, self.problem())
     }
 }
 
@@ -380,11 +395,9 @@ impl<'a> HashIndex<'a> {
         if (bytes.len() as u64) < t::INDEX_HEADER_LEN {
             return Err(bad(
                 0,
-                format!(
-                    "section of {} bytes is shorter than its 64-byte header [HI5]",
-                    bytes.len()
-                ),
-            ));
+                format!("section of {} bytes is shorter than its 64-byte header", bytes.len()),
+            )
+            .with_rule("HI5"));
         }
         let key_count = order.u32_at(bytes, 0);
         let bits = order.u32_at(bytes, 4);
@@ -395,38 +408,32 @@ impl<'a> HashIndex<'a> {
         if hash != t::HASH_XXH3_64 {
             return Err(Error::new(
                 crate::ErrorKind::Unsupported,
-                format!("hash function {hash} is not known (1 = xxh3-64) [HI1]"),
+                format!("hash function {hash} is not known (1 = xxh3-64)"),
             )
+            .with_rule("HI1")
             .at_byte(Some(kind::HASH_INDEX), offset + 32));
         }
         if rows != row_count {
-            return Err(bad(
-                24,
-                format!("index is for {rows} rows, the table has {row_count} [HI2]"),
-            ));
+            return Err(bad(24, format!("index is for {rows} rows, the table has {row_count}")).with_rule("HI2"));
         }
         if key_count == 0 || key_count > column_count {
-            return Err(bad(
-                0,
-                format!("key_count {key_count} is not in 1..={column_count} [HI3]"),
-            ));
+            return Err(bad(0, format!("key_count {key_count} is not in 1..={column_count}")).with_rule("HI3"));
         }
         if bits > 40 {
-            return Err(bad(4, format!("bucket_bits {bits} is above 40 [HI4]")));
+            return Err(bad(4, format!("bucket_bits {bits} is above 40")).with_rule("HI4"));
         }
         let mut columns = Vec::with_capacity(key_count as usize);
         let cols_end = 64 + 4 * key_count as u64;
         if cols_end > bytes.len() as u64 {
-            return Err(bad(64, "key column list runs past the section [HI5]".into()));
+            return Err(bad(64, "key column list runs past the section".into()).with_rule("HI5"));
         }
         section.check(0..cols_end as usize)?;
         for i in 0..key_count as usize {
             let c = order.u32_at(bytes, 64 + 4 * i);
             if c >= column_count || columns.contains(&c) {
-                return Err(bad(
-                    64 + 4 * i as u64,
-                    format!("key column {c} is out of range or repeated [HI3]"),
-                ));
+                return Err(
+                    bad(64 + 4 * i as u64, format!("key column {c} is out of range or repeated")).with_rule("HI3"),
+                );
             }
             columns.push(c);
         }
@@ -440,11 +447,12 @@ impl<'a> HashIndex<'a> {
             return Err(bad(
                 0,
                 format!(
-                    "section is {} bytes, its header describes {} [HI5]",
+                    "section is {} bytes, its header describes {}",
                     bytes.len(),
                     need.map_or("more than 2^64".into(), |n| n.to_string())
                 ),
-            ));
+            )
+            .with_rule("HI5"));
         }
         let entries_at = dir_at + ((1u64 << bits) + 1) * 8;
         let words_at = entries_at + entry_count * 16;
@@ -471,40 +479,18 @@ impl<'a> HashIndex<'a> {
     /// entry hashes never decrease.
     pub fn check_order(&self) -> Result<()> {
         let n = 1u64 << self.bits;
-        let bad = |at: usize, m: String| Err(Error::format(Some(kind::HASH_INDEX), self.offset + at as u64, m));
         if self.bucket(0) != 0 || self.bucket(n) != self.entry_count {
-            return bad(
-                self.dir_at,
-                format!(
-                    "bucket directory runs {}..{}, not 0..{} [HI6]",
-                    self.bucket(0),
-                    self.bucket(n),
-                    self.entry_count
-                ),
+            let msg = format!(
+                "bucket directory runs {}..{}, not 0..{}",
+                self.bucket(0),
+                self.bucket(n),
+                self.entry_count
             );
+            return Err(Error::format(Some(kind::HASH_INDEX), self.offset + self.dir_at as u64, msg).with_rule("HI6"));
         }
-        let mut prev = 0;
-        for b in 0..n {
-            let (lo, hi) = (self.bucket(b), self.bucket(b + 1));
-            if lo > hi || hi > self.entry_count {
-                return bad(
-                    self.dir_at + 8 * b as usize,
-                    format!(
-                        "bucket {b} spans entries {lo}..{hi}, outside 0..{} [HI6]",
-                        self.entry_count
-                    ),
-                );
-            }
-            for e in lo..hi {
-                let h = self.entry_hash(e);
-                if bucket_of(h, self.bits) != b || h < prev {
-                    return bad(
-                        self.entries_at + 16 * e as usize,
-                        format!("entry {e} is out of hash order or outside its bucket {b} [HI6]"),
-                    );
-                }
-                prev = h;
-            }
+        // Bucket by bucket: hashes in ascending buckets ascend across them.
+        for b in 0..n as usize {
+            self.bucket_range(b)?;
         }
         Ok(())
     }
@@ -569,10 +555,11 @@ impl<'a> HashIndex<'a> {
                 Some(kind::HASH_INDEX),
                 self.offset + self.entries_at as u64 + 16 * i,
                 format!(
-                    "entry {i} has posting words {first}..{end} outside 0..{} or empty [HI7]",
+                    "entry {i} has posting words {first}..{end} outside 0..{} or empty",
                     self.word_count
                 ),
-            ));
+            )
+            .with_rule("HI7"));
         }
         self.section
             .check(self.words_at + 8 * first as usize..self.words_at + 8 * end as usize)?;
@@ -588,8 +575,9 @@ impl<'a> HashIndex<'a> {
             Error::format(
                 Some(kind::HASH_INDEX),
                 self.offset + self.words_at as u64 + 8 * w,
-                format!("posting word {w} of entry {i} is out of order, past the rows, or a truncated range [HI8]"),
+                format!("posting word {w} of entry {i} is out of order, past the rows, or a truncated range"),
             )
+            .with_rule("HI8")
         };
         let mut ranges = Vec::new();
         let mut w = words.start;
@@ -637,19 +625,22 @@ impl<'a> HashIndex<'a> {
     /// top bits and their hashes never decrease. Its bytes are verified
     /// first, chunk by chunk, when the index has chunk checksums.
     pub fn bucket_entries(&self, hash: u64) -> Result<Range<u64>> {
-        let b = bucket_of(hash, self.bits) as usize;
+        self.bucket_range(bucket_of(hash, self.bits) as usize)
+    }
+
+    /// Bucket `b`'s entries, checked against [HI6] as far as this bucket
+    /// goes; the one statement of the rule, for lookups and
+    /// [`HashIndex::check_order`] alike.
+    fn bucket_range(&self, b: usize) -> Result<Range<u64>> {
+        let bad = |at: usize, msg: String| {
+            Error::format(Some(kind::HASH_INDEX), self.offset + at as u64, msg).with_rule("HI6")
+        };
         self.section.check(self.dir_at + 8 * b..self.dir_at + 8 * (b + 2))?;
         let lo = self.order.u64_at(self.bytes, self.dir_at + 8 * b);
         let hi = self.order.u64_at(self.bytes, self.dir_at + 8 * (b + 1));
         if lo > hi || hi > self.entry_count {
-            return Err(Error::format(
-                Some(kind::HASH_INDEX),
-                self.offset + self.dir_at as u64 + 8 * b as u64,
-                format!(
-                    "bucket {b} spans entries {lo}..{hi}, outside 0..{} [HI6]",
-                    self.entry_count
-                ),
-            ));
+            let msg = format!("bucket {b} spans entries {lo}..{hi}, outside 0..{}", self.entry_count);
+            return Err(bad(self.dir_at + 8 * b, msg));
         }
         self.section
             .check(self.entries_at + 16 * lo as usize..self.entries_at + 16 * hi as usize)?;
@@ -657,11 +648,8 @@ impl<'a> HashIndex<'a> {
         for e in lo..hi {
             let h = self.entry_hash(e);
             if bucket_of(h, self.bits) != b as u64 || h < prev {
-                return Err(Error::format(
-                    Some(kind::HASH_INDEX),
-                    self.offset + (self.entries_at + 16 * e as usize) as u64,
-                    format!("entry {e} is out of hash order or outside its bucket {b} [HI6]"),
-                ));
+                let msg = format!("entry {e} is out of hash order or outside its bucket {b}");
+                return Err(bad(self.entries_at + 16 * e as usize, msg));
             }
             prev = h;
         }

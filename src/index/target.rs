@@ -104,10 +104,7 @@ impl IndexTarget {
         let bad = |at: u64, m: String| Error::format(Some(kind::INDEX_TARGET), offset + at, m);
         let len = s.len() as u64;
         if len < t::TARGET_HEADER_LEN {
-            return Err(bad(
-                0,
-                format!("section of {len} bytes is shorter than its 64-byte header [IT1]"),
-            ));
+            return Err(bad(0, format!("section of {len} bytes is shorter than its 64-byte header")).with_rule("IT1"));
         }
         let column_count = o.u32_at(s, 24);
         let name_len = o.u32_at(s, 28) as u64;
@@ -117,11 +114,11 @@ impl IndexTarget {
         if need != len {
             return Err(bad(
                 28,
-                format!("{dict_count} dictionaries and names of {name_len} and {source_len} bytes need {need} bytes, the section has {len} [IT1]"),
-            ));
+                format!("{dict_count} dictionaries and names of {name_len} and {source_len} bytes need {need} bytes, the section has {len}"),
+            ).with_rule("IT1"));
         }
         if column_count == 0 {
-            return Err(bad(24, "column_count is 0 [IT2]".into()));
+            return Err(bad(24, "column_count is 0".into()).with_rule("IT2"));
         }
         let mut dictionaries: Vec<TargetDictionary> = Vec::with_capacity(dict_count as usize);
         for i in 0..dict_count {
@@ -130,10 +127,9 @@ impl IndexTarget {
             if column >= column_count || dictionaries.last().is_some_and(|d| d.column >= column) {
                 return Err(bad(
                     at as u64,
-                    format!(
-                        "dictionary {i} is for column {column}: columns must ascend and be below {column_count} [IT3]"
-                    ),
-                ));
+                    format!("dictionary {i} is for column {column}: columns must ascend and be below {column_count}"),
+                )
+                .with_rule("IT3"));
             }
             dictionaries.push(TargetDictionary {
                 column,
@@ -146,9 +142,9 @@ impl IndexTarget {
         let name = std::str::from_utf8(&s[names_at..name_end])
             .ok()
             .filter(|n| !n.is_empty())
-            .ok_or_else(|| bad(names_at as u64, "the table name is empty or not UTF-8 [IT2]".into()))?;
+            .ok_or_else(|| bad(names_at as u64, "the table name is empty or not UTF-8".into()).with_rule("IT2"))?;
         let source = std::str::from_utf8(&s[name_end..])
-            .map_err(|_| bad(name_end as u64, "the source name is not UTF-8 [IT2]".into()))?;
+            .map_err(|_| bad(name_end as u64, "the source name is not UTF-8".into()).with_rule("IT2"))?;
         Ok(IndexTarget {
             name: name.to_string(),
             source: source.to_string(),
@@ -214,10 +210,11 @@ impl IndexTarget {
         Err(Error::new(
             ErrorKind::Mismatch,
             format!(
-                "table '{}' changed since the index file was built{built}: {what} [IT6]",
+                "table '{}' changed since the index file was built{built}: {what}",
                 self.name
             ),
-        ))
+        )
+        .with_rule("IT6"))
     }
 }
 
@@ -285,10 +282,11 @@ impl<'a> IndexFile<'a> {
                         Some(kind::INDEX_TARGET),
                         e.offset,
                         format!(
-                            "group {} holds another INDEX_TARGET, a TABLE, a DICTIONARY or the sequence set [IT4]",
+                            "group {} holds another INDEX_TARGET, a TABLE, a DICTIONARY or the sequence set",
                             e.group
                         ),
-                    ));
+                    )
+                    .with_rule("IT4"));
                 }
                 let ts = Checked::open(bytes, c, e, verify, &sums)?;
                 ts.check_all()?;
@@ -297,8 +295,9 @@ impl<'a> IndexFile<'a> {
                     return Err(Error::format(
                         Some(kind::INDEX_TARGET),
                         e.offset,
-                        format!("a second INDEX_TARGET for table '{}' [IT4]", target.name),
-                    ));
+                        format!("a second INDEX_TARGET for table '{}'", target.name),
+                    )
+                    .with_rule("IT4"));
                 }
                 let mut ti = TargetIndexes {
                     target,
@@ -397,17 +396,17 @@ mod tests {
     fn broken_targets_name_their_rule() {
         let o = ByteOrder::Little;
         let good = target().encode(o);
-        let label = |b: &[u8]| IndexTarget::parse(b, o, 0).unwrap_err().message().to_string();
-        assert!(label(&good[..good.len() - 1]).ends_with("[IT1]"));
+        let label = |b: &[u8]| IndexTarget::parse(b, o, 0).unwrap_err().rule();
+        assert_eq!(label(&good[..good.len() - 1]), Some("IT1"));
         let mut b = good.clone();
         b[24] = 0; // column_count 0
-        assert!(label(&b).ends_with("[IT2]"));
+        assert_eq!(label(&b), Some("IT2"));
         let mut b = good.clone();
         b[64] = 3; // dictionary column 3 of 3 columns
-        assert!(label(&b).ends_with("[IT3]"));
+        assert_eq!(label(&b), Some("IT3"));
         let mut b = good.clone();
         b[88] = 0xFF; // the name is not UTF-8
-        assert!(label(&b).ends_with("[IT2]"));
+        assert_eq!(label(&b), Some("IT2"));
         let mut b = good;
         b[50] = 1;
         assert!(!IndexTarget::reserved_are_zero(&b, o));

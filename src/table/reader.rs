@@ -29,7 +29,7 @@ impl<'a> Dictionary<'a> {
     fn parse(bytes: &'a [u8], order: ByteOrder, offset: u64) -> Result<(u32, Dictionary<'a>)> {
         let bad = |at: u64, m: String| Error::format(Some(kind::DICTIONARY), offset + at, m);
         if (bytes.len() as u64) < t::DICTIONARY_HEADER_LEN {
-            return Err(bad(0, "section is shorter than its 32-byte header [DI1]".into()));
+            return Err(bad(0, "section is shorter than its 32-byte header".into()).with_rule("DI1"));
         }
         let column = order.u32_at(bytes, 0);
         let count = order.u64_at(bytes, 8);
@@ -43,10 +43,11 @@ impl<'a> Dictionary<'a> {
             return Err(bad(
                 8,
                 format!(
-                    "{count} strings of {total} bytes do not fill the {}-byte section [DI1]",
+                    "{count} strings of {total} bytes do not fill the {}-byte section",
                     bytes.len()
                 ),
-            ));
+            )
+            .with_rule("DI1"));
         }
         let offs_end = 32 + 8 * (count as usize + 1);
         let offsets = &bytes[32..offs_end];
@@ -56,7 +57,7 @@ impl<'a> Dictionary<'a> {
         for i in 0..=count {
             let v = off(i);
             if (i == 0 && v != 0) || v < prev || v > total || (i == count && v != total) {
-                return Err(bad(32 + 8 * i, format!("string offset {i} = {v} breaks [DI2]")));
+                return Err(bad(32 + 8 * i, format!("string offset {i} = {v} breaks")).with_rule("DI2"));
             }
             prev = v;
         }
@@ -77,7 +78,7 @@ impl<'a> Dictionary<'a> {
                         hi = mid;
                     }
                 }
-                return Err(bad(offs_end as u64 + at, format!("string {lo} is not UTF-8 [DI3]")));
+                return Err(bad(offs_end as u64 + at, format!("string {lo} is not UTF-8")).with_rule("DI3"));
             }
         };
         for i in 1..count {
@@ -86,10 +87,11 @@ impl<'a> Dictionary<'a> {
                 return Err(bad(
                     offs_end as u64 + v,
                     format!(
-                        "string offset {i} = {v} splits a UTF-8 character, so string {} is not UTF-8 [DI3]",
+                        "string offset {i} = {v} splits a UTF-8 character, so string {} is not UTF-8",
                         i - 1
                     ),
-                ));
+                )
+                .with_rule("DI3"));
             }
         }
         let d = Dictionary {
@@ -550,7 +552,7 @@ impl<'a> Table<'a> {
             ColumnType::Bool => match b[0] {
                 0 => Value::Bool(false),
                 1 => Value::Bool(true),
-                x => return Err(bad(format!("bool byte {x} is not 0 or 1 [T9]"))),
+                x => return Err(bad(format!("bool byte {x} is not 0 or 1")).with_rule("T9")),
             },
             ColumnType::I8 => Value::Int(i8::decode(b, o).into()),
             ColumnType::I16 => Value::Int(i16::decode(b, o).into()),
@@ -566,14 +568,14 @@ impl<'a> Table<'a> {
                 let end = b.iter().rposition(|&x| x != 0).map_or(0, |p| p + 1);
                 match std::str::from_utf8(&b[..end]) {
                     Ok(s) if !s.contains('\0') => Value::Str(s),
-                    _ => return Err(bad("fixed-width string is not UTF-8 or has an inner NUL [T10]".into())),
+                    _ => return Err(bad("fixed-width string is not UTF-8 or has an inner NUL".into()).with_rule("T10")),
                 }
             }
             ColumnType::Dict => {
                 let code = u32::decode(b, o);
                 match self.dicts[c].as_ref().and_then(|d| d.get(code)) {
                     Some(s) => Value::Str(s),
-                    None => return Err(bad(format!("dictionary code {code} is out of range [DI4]"))),
+                    None => return Err(bad(format!("dictionary code {code} is out of range")).with_rule("DI4")),
                 }
             }
         })
@@ -676,8 +678,9 @@ impl<'a> Table<'a> {
             return Err(Error::format(
                 Some(kind::HASH_INDEX),
                 index.offset(),
-                format!("entry {e} points past the rows [HI8]"),
-            ));
+                format!("entry {e} points past the rows"),
+            )
+            .with_rule("HI8"));
         }
         Ok(first)
     }
@@ -1064,11 +1067,10 @@ impl<'a> TableSet<'a> {
             if groups.insert(e.group) {
                 opened.push(e);
             } else {
-                fail!(Error::format(
-                    Some(kind::TABLE),
-                    e.offset,
-                    format!("two tables in group {} [T2]", e.group),
-                ));
+                fail!(
+                    Error::format(Some(kind::TABLE), e.offset, format!("two tables in group {}", e.group),)
+                        .with_rule("T2")
+                );
             }
         }
         // A HASH_INDEX may instead belong to an INDEX_TARGET (SPEC §8.8),
@@ -1086,11 +1088,7 @@ impl<'a> TableSet<'a> {
         {
             let targeted = x.kind == kind::HASH_INDEX && targets.contains(&x.group);
             if !groups.contains(&x.group) && !targeted {
-                fail!(Error::format(
-                    Some(x.kind),
-                    x.offset,
-                    format!("no TABLE in group {} [T2]", x.group),
-                ));
+                fail!(Error::format(Some(x.kind), x.offset, format!("no TABLE in group {}", x.group),).with_rule("T2"));
             }
         }
         // T-b to T-d, table by table.
@@ -1126,7 +1124,7 @@ impl<'a> TableSet<'a> {
                 return Err(Error::new(
                     crate::ErrorKind::Mismatch,
                     format!(
-                        "the index file {origin} indexes table '{}', which this file does not have (tables: {}) [IT6]",
+                        "the index file {origin} indexes table '{}', which this file does not have (tables: {})",
                         ti.target.name,
                         if names.is_empty() {
                             "none".into()
@@ -1134,7 +1132,8 @@ impl<'a> TableSet<'a> {
                             names.join(", ")
                         }
                     ),
-                ));
+                )
+                .with_rule("IT6"));
             };
             ti.target.check(t, c)?;
         }
@@ -1189,8 +1188,9 @@ fn open_table<'a>(
         return Err(Error::format(
             Some(kind::TABLE),
             e.offset,
-            format!("duplicate table name '{}' [T2]", table.name),
-        ));
+            format!("duplicate table name '{}'", table.name),
+        )
+        .with_rule("T2"));
     }
     for d in c
         .sections
@@ -1205,8 +1205,9 @@ fn open_table<'a>(
             return Err(Error::format(
                 Some(kind::DICTIONARY),
                 d.offset,
-                format!("dictionary for column {col}, which is not a dict column or has another dictionary [DI5]"),
-            ));
+                format!("dictionary for column {col}, which is not a dict column or has another dictionary"),
+            )
+            .with_rule("DI5"));
         }
         table.dicts[col as usize] = Some(dict);
     }
@@ -1215,8 +1216,9 @@ fn open_table<'a>(
             return Err(Error::format(
                 Some(kind::TABLE),
                 e.offset,
-                format!("dict column '{}' has no DICTIONARY section [DI5]", col.def.name),
-            ));
+                format!("dict column '{}' has no DICTIONARY section", col.def.name),
+            )
+            .with_rule("DI5"));
         }
     }
     for x in c
@@ -1239,14 +1241,15 @@ fn parse_table<'a>(section: Checked<'a>, o: ByteOrder, e: &DirectoryEntry) -> Re
     let bad = |at: u64, m: String| Error::format(Some(kind::TABLE), e.offset + at, m);
     let len = s.len() as u64;
     if len < t::HEADER_LEN + t::TRAILER_LEN {
-        return Err(bad(0, format!("section of {len} bytes is too short for a table [T1]")));
+        return Err(bad(0, format!("section of {len} bytes is too short for a table")).with_rule("T1"));
     }
     let ho = o.u64_at(s, (len - 8) as usize);
     if !ho.is_multiple_of(8) || ho.checked_add(t::HEADER_LEN).is_none_or(|end| end > len - 8) {
         return Err(bad(
             len - 8,
-            format!("header offset {ho} is not a multiple of 8 inside the section [T1]"),
-        ));
+            format!("header offset {ho} is not a multiple of 8 inside the section"),
+        )
+        .with_rule("T1"));
     }
     let h = ho as usize;
     let row_count = o.u64_at(s, h);
@@ -1260,38 +1263,40 @@ fn parse_table<'a>(section: Checked<'a>, o: ByteOrder, e: &DirectoryEntry) -> Re
     if rows_len.is_none_or(|r| r > ho || ho - r >= 8) {
         return Err(bad(
             ho,
-            format!("{row_count} rows of {row_width} bytes do not end at the header at {ho} [T3]"),
-        ));
+            format!("{row_count} rows of {row_width} bytes do not end at the header at {ho}"),
+        )
+        .with_rule("T3"));
     }
     if row_width == 0 || ncol == 0 || (desc_len as u64) < t::COLUMN_LEN {
         return Err(bad(
             ho + 8,
-            "row_width, column_count and column_entry_len must be non-zero (>= 32) [T4]".into(),
-        ));
+            "row_width, column_count and column_entry_len must be non-zero (>= 32)".into(),
+        )
+        .with_rule("T4"));
     }
     if null_offset as u64 + null_len as u64 > row_width as u64 {
-        return Err(bad(ho + 16, "null bitmap lies outside the row [T5]".into()));
+        return Err(bad(ho + 16, "null bitmap lies outside the row".into()).with_rule("T5"));
     }
     let descs = (ncol as u64)
         .checked_mul(desc_len as u64)
         .and_then(|n| n.checked_add(ho + t::HEADER_LEN));
     let Some(names_at) = descs.filter(|&n| n <= len - 8) else {
-        return Err(bad(ho + 12, "column descriptors run past the section [T4]".into()));
+        return Err(bad(ho + 12, "column descriptors run past the section".into()).with_rule("T4"));
     };
     let mut pos = names_at;
     let mut take = |n: u32, what: &str| -> Result<&'a str> {
         let end = pos + n as u64;
         if end > len - 8 {
-            return Err(bad(pos, format!("{what} runs past the section [T4]")));
+            return Err(bad(pos, format!("{what} runs past the section")).with_rule("T4"));
         }
         let r = std::str::from_utf8(&s[pos as usize..end as usize])
-            .map_err(|_| bad(pos, format!("{what} is not UTF-8 [T4]")));
+            .map_err(|_| bad(pos, format!("{what} is not UTF-8")).with_rule("T4"));
         pos = end;
         r
     };
     let name = take(name_len, "table name")?.to_string();
     if name.is_empty() {
-        return Err(bad(ho + 24, "empty table name [T4]".into()));
+        return Err(bad(ho + 24, "empty table name".into()).with_rule("T4"));
     }
     // ncol descriptors fit in the section, so ncol is bounded by its length;
     // the checks below are linear (overlaps: one sort) in ncol.
@@ -1309,20 +1314,18 @@ fn parse_table<'a>(section: Checked<'a>, o: ByteOrder, e: &DirectoryEntry) -> Re
         let null_bit = o.u32_at(s, d + 12);
         let cname = take(o.u32_at(s, d + 16), "column name")?;
         let ty = ColumnType::from_code(code, width).ok_or_else(|| {
-            bad(
-                at,
-                format!("column {i}: type {code} with width {width} is not valid [T6]"),
-            )
+            bad(at, format!("column {i}: type {code} with width {width} is not valid")).with_rule("T6")
         })?;
         let end = offset as u64 + width as u64;
         if end > row_width as u64 {
             return Err(bad(
                 at + 4,
-                format!("column '{cname}' lies outside the {row_width}-byte row [T7]"),
-            ));
+                format!("column '{cname}' lies outside the {row_width}-byte row"),
+            )
+            .with_rule("T7"));
         }
         if null_len > 0 && (null_offset as u64) < end && (offset as u64) < null_end {
-            return Err(bad(at + 4, format!("column '{cname}' overlaps the null bitmap [T7]")));
+            return Err(bad(at + 4, format!("column '{cname}' overlaps the null bitmap")).with_rule("T7"));
         }
         // u64: 8 x null_len does not fit a u32 for a bitmap of 2^29 bytes or more.
         if nullable != (null_bit != t::NO_NULL_BIT)
@@ -1330,11 +1333,12 @@ fn parse_table<'a>(section: Checked<'a>, o: ByteOrder, e: &DirectoryEntry) -> Re
         {
             return Err(bad(
                 at + 12,
-                format!("column '{cname}': null bit {null_bit} does not match its nullability or the bitmap [T8]"),
-            ));
+                format!("column '{cname}': null bit {null_bit} does not match its nullability or the bitmap"),
+            )
+            .with_rule("T8"));
         }
         if cname.is_empty() || !names_seen.insert(cname) {
-            return Err(bad(at + 16, format!("column name '{cname}' is empty or repeated [T4]")));
+            return Err(bad(at + 16, format!("column name '{cname}' is empty or repeated")).with_rule("T4"));
         }
         columns.push(StoredColumn {
             def: ColumnDef {
@@ -1357,11 +1361,12 @@ fn parse_table<'a>(section: Checked<'a>, o: ByteOrder, e: &DirectoryEntry) -> Re
             return Err(bad(
                 ho + t::HEADER_LEN + later as u64 * desc_len as u64 + 4,
                 format!(
-                    "column '{}' overlaps column '{}' [T7]",
+                    "column '{}' overlaps column '{}'",
                     columns[later].def.name,
                     columns[w[0].min(w[1])].def.name
                 ),
-            ));
+            )
+            .with_rule("T7"));
         }
     }
     let schema = Schema {
