@@ -1463,82 +1463,33 @@ impl<'a> Seq<'a> {
 
     /// [M1] [M2] [E1] [E2] [E4] [E5] [E6].
     fn runs(&mut self, v: &mut V<'_>) {
+        use crate::sequence::layout::{check_exception_runs, check_mask_runs};
         let (nm, ne) = (self.masks.length / 16, self.exc.length / 16);
         for i in 0..self.records.len() {
             let r = self.records[i];
             if r.mask_first.checked_add(r.mask_count).is_some_and(|e| e <= nm) {
-                let mut ok = true;
-                let mut prev_end = None;
-                for k in r.mask_first..r.mask_first + r.mask_count {
-                    let m = self.mask(k);
-                    let at = self.masks.offset + 16 * k;
-                    if !(m.start < m.end && m.end <= r.length) {
-                        v.format(
-                            "M1",
-                            Some(kind::MASKS),
-                            at,
-                            format!("run [{}, {}) of record {i} (length {})", m.start, m.end, r.length),
-                        );
-                        ok = false;
-                    }
-                    if prev_end.is_some_and(|p| p >= m.start) {
-                        v.format(
-                            "M2",
-                            Some(kind::MASKS),
-                            at,
-                            format!("run at {} of record {i} is unsorted, overlapping or adjacent", m.start),
-                        );
-                        ok = false;
-                    }
-                    prev_end = Some(m.end);
-                }
-                self.masks_ok[i] = ok;
+                let runs = (r.mask_first..r.mask_first + r.mask_count).map(|k| self.mask(k));
+                let at = self.masks.offset + 16 * r.mask_first;
+                self.masks_ok[i] = check_mask_runs(runs, r.length, |f| {
+                    let msg = format!("record {i}: {}", f.message);
+                    v.format(f.label, Some(kind::MASKS), at + 16 * f.run, msg);
+                    true
+                });
             }
             if r.exception_first
                 .checked_add(r.exception_count)
                 .is_some_and(|e| e <= ne)
             {
-                let mut ok = true;
-                let mut prev: Option<ExceptionRun> = None;
+                let runs = (r.exception_first..r.exception_first + r.exception_count).map(|k| self.exception(k));
+                let at = self.exc.offset + 16 * r.exception_first;
+                self.exc_ok[i] = check_exception_runs(runs, r.length, |f| {
+                    let msg = format!("record {i}: {}", f.message);
+                    let off = at + 16 * f.run + if f.at_letter { 12 } else { 0 };
+                    v.format(f.label, Some(kind::EXCEPTIONS), off, msg);
+                    true
+                });
                 for k in r.exception_first..r.exception_first + r.exception_count {
-                    let x = self.exception(k);
                     let at = self.exc.offset + 16 * k;
-                    if x.length == 0 || x.start.checked_add(x.length as u64).is_none_or(|e| e > r.length) {
-                        v.format(
-                            "E1",
-                            Some(kind::EXCEPTIONS),
-                            at,
-                            format!("run at {} length {} of record {i}", x.start, x.length),
-                        );
-                        ok = false;
-                    }
-                    if let Some(p) = prev {
-                        if p.end() > x.start {
-                            v.format(
-                                "E2",
-                                Some(kind::EXCEPTIONS),
-                                at,
-                                format!("run at {} of record {i} is unsorted or overlapping", x.start),
-                            );
-                            ok = false;
-                        } else if p.end() == x.start && p.letter == x.letter && p.length < u32::MAX {
-                            v.format(
-                                "E5",
-                                Some(kind::EXCEPTIONS),
-                                at,
-                                format!("run at {} continues the previous run", x.start),
-                            );
-                        }
-                    }
-                    if !spec::EXCEPTION_LETTERS.contains(&x.letter) {
-                        v.format(
-                            "E4",
-                            Some(kind::EXCEPTIONS),
-                            at + 12,
-                            format!("letter 0x{:02x} is not an exception letter", x.letter),
-                        );
-                        ok = false;
-                    }
                     let raw = &self.b[at as usize + 13..at as usize + 16];
                     v.reserved(
                         "E6",
@@ -1547,9 +1498,7 @@ impl<'a> Seq<'a> {
                         raw.iter().any(|&c| c != 0),
                         "exception bytes 13-15",
                     );
-                    prev = Some(x);
                 }
-                self.exc_ok[i] = ok;
             }
         }
     }

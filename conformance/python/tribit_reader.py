@@ -38,9 +38,9 @@ What it checks, and in which order (SPEC §2.4, §13.1):
     checksum, the first time a byte of the block is needed;
   * §6.5 while decoding bases: END or an uncovered code 7 inside a sequence
     is a format error, code 6 resolves through REFERENCES and the reference
-    it names (§9; a missing or different reference is refused), and mask
-    and exception runs
-    must be sorted, non-overlapping and inside their sequence.
+    it names (§9; a missing or different reference is refused), and every
+    mask and exception run of the record must pass [M1], [M2], [E1], [E2]
+    and [E4] before any of its bases is returned.
 After the sequences have been decoded, blocks that no sequence touched
 (blocks holding nothing but END codes) are verified too, so every block's
 checksum is checked once.
@@ -819,25 +819,21 @@ class TribitReader:
 
     def stored_mask_runs(self, r):
         """The record's mask runs as (start, end), checked: non-empty and inside
-        the sequence [M1], sorted and non-overlapping [M2]. §6.5 lets a reader
-        that detects out-of-range, unsorted or overlapping runs report format;
-        this one does. Adjacent runs break only [M2]'s canonical form, not the
-        letters, so they are accepted.
-
-        This reader reads whole sequences, so it loads and checks all of a
-        record's runs; a reader of small regions would check only the runs
-        it touches (§6.5)."""
+        the sequence [M1], sorted, non-overlapping and not adjacent [M2].
+        §6.5 asks a reader to check every run of a record before it returns
+        a base of it, whatever range it reads."""
         runs = []
         base = self.masks_section.offset + r.mask_first * RUN_ENTRY_LEN
-        previous_end = 0
+        previous_end = None
         for m in range(r.mask_count):
             at = base + m * RUN_ENTRY_LEN
             start, end = self.unpack("QQ", at)
             if not start < end <= r.length:
                 raise format_error(self.error_at(at, "record %d: mask run [%d, %d) outside [0, %d) or empty"
                                                  % (r.index, start, end, r.length)))
-            if start < previous_end:
-                raise format_error(self.error_at(at, "record %d: mask runs unsorted or overlapping" % r.index))
+            if previous_end is not None and start <= previous_end:
+                raise format_error(self.error_at(at, "record %d: mask runs unsorted, overlapping or adjacent"
+                                                 % r.index))
             previous_end = end
             runs.append((start, end))
         return runs
@@ -845,8 +841,9 @@ class TribitReader:
     def stored_exception_runs(self, r):
         """The record's exception runs as (start, end, letter), checked: non-empty
         and inside the sequence [E1], sorted and non-overlapping [E2], with a
-        letter of §4 [E4] (§6.5). Unmerged runs ([E5]) and non-zero reserved
-        bytes ([E6]) do not change the letters and are accepted."""
+        letter of §4 [E4], every run of the record whatever range is read
+        (§6.5). Unmerged runs ([E5]) and non-zero reserved bytes ([E6]) are
+        left to validators and accepted."""
         runs = []
         base = self.exceptions_section.offset + r.exception_first * RUN_ENTRY_LEN
         previous_end = 0

@@ -174,3 +174,186 @@ impl ExceptionRun {
         self.start.saturating_add(self.length as u64)
     }
 }
+
+/// A run of one record that breaks a rule of SPEC §6.3 or §6.4, found by
+/// [`check_mask_runs`] or [`check_exception_runs`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunFault {
+    /// The rule's label, e.g. `M1`.
+    pub label: &'static str,
+    /// The run's place among the record's runs (0 = its first).
+    pub run: u64,
+    /// Whether the fault lies in the run's letter byte (offset 12 of the
+    /// entry) rather than at its start.
+    pub at_letter: bool,
+    /// What is wrong.
+    pub message: String,
+    /// Whether a reader that returns bases of the record must refuse it
+    /// (SPEC §6.5); the others are for validators only.
+    pub for_readers: bool,
+}
+
+/// SPEC [M1] and [M2] over the mask runs of a record of `length` bases, in
+/// stored order: each fault goes to `fault`, which returns whether to go on.
+/// Returns whether no run broke a rule.
+pub fn check_mask_runs(
+    runs: impl Iterator<Item = MaskRun>,
+    length: u64,
+    mut fault: impl FnMut(RunFault) -> bool,
+) -> bool {
+    let mut ok = true;
+    let mut prev_end = None;
+    for (k, m) in runs.enumerate() {
+        let mut report = |label, message| {
+            ok = false;
+            let for_readers = true;
+            fault(RunFault {
+                label,
+                run: k as u64,
+                at_letter: false,
+                message,
+                for_readers,
+            })
+        };
+        if !(m.start < m.end && m.end <= length) {
+            let msg = format!(
+                "mask run [{}, {}) is empty or reaches past the sequence's length {length}",
+                m.start, m.end
+            );
+            if !report("M1", msg) {
+                return false;
+            }
+        }
+        if prev_end.is_some_and(|p| p >= m.start) {
+            let msg = format!(
+                "mask run at {} is unsorted, overlapping or adjacent to the one before",
+                m.start
+            );
+            if !report("M2", msg) {
+                return false;
+            }
+        }
+        prev_end = Some(m.end);
+    }
+    ok
+}
+
+/// SPEC [E1], [E2], [E4] and [E5] over the exception runs of a record of
+/// `length` bases, in stored order, as [`check_mask_runs`] does; [E5]
+/// (canonical form: the letters are the same either way) is for validators
+/// only and does not count against the result.
+pub fn check_exception_runs(
+    runs: impl Iterator<Item = ExceptionRun>,
+    length: u64,
+    mut fault: impl FnMut(RunFault) -> bool,
+) -> bool {
+    let mut ok = true;
+    let mut prev: Option<ExceptionRun> = None;
+    for (k, x) in runs.enumerate() {
+        let mut report = |label, at_letter, message| {
+            let for_readers = label != "E5";
+            ok &= !for_readers;
+            fault(RunFault {
+                label,
+                run: k as u64,
+                at_letter,
+                message,
+                for_readers,
+            })
+        };
+        if x.length == 0 || x.start.checked_add(x.length as u64).is_none_or(|e| e > length) {
+            let msg = format!(
+                "exception run at {} of length {} is empty or reaches past the sequence's length {length}",
+                x.start, x.length
+            );
+            if !report("E1", false, msg) {
+                return false;
+            }
+        }
+        if let Some(p) = prev {
+            if p.end() > x.start {
+                let msg = format!("exception run at {} is unsorted or overlaps the one before", x.start);
+                if !report("E2", false, msg) {
+                    return false;
+                }
+            } else if p.end() == x.start && p.letter == x.letter && p.length < u32::MAX {
+                let msg = format!(
+                    "exception run at {} continues the one before with the same letter",
+                    x.start
+                );
+                if !report("E5", false, msg) {
+                    return false;
+                }
+            }
+        }
+        if !spec::EXCEPTION_LETTERS.contains(&x.letter) {
+            let msg = format!(
+                "exception letter 0x{:02x} is not one of {}",
+                x.letter,
+                String::from_utf8_lossy(spec::EXCEPTION_LETTERS)
+            );
+            if !report("E4", true, msg) {
+                return false;
+            }
+        }
+        prev = Some(x);
+    }
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masks(runs: &[(u64, u64)], length: u64) -> Vec<&'static str> {
+        let mut got = Vec::new();
+        let it = runs.iter().map(|&(start, end)| MaskRun { start, end });
+        check_mask_runs(it, length, |f| {
+            got.push(f.label);
+            true
+        });
+        got
+    }
+
+    fn exceptions(runs: &[(u64, u32, u8)], length: u64) -> Vec<&'static str> {
+        let mut got = Vec::new();
+        let it = runs
+            .iter()
+            .map(|&(start, length, letter)| ExceptionRun { start, length, letter });
+        check_exception_runs(it, length, |f| {
+            got.push(f.label);
+            true
+        });
+        got
+    }
+
+    #[test]
+    fn mask_runs_are_checked_whatever_their_place() {
+        assert!(masks(&[(0, 3), (4, 10)], 10).is_empty());
+        // A run [5, 0) first: a search for the runs that overlap [0, n)
+        // would skip it; the check does not.
+        assert_eq!(masks(&[(5, 0), (6, 8)], 10), ["M1"]);
+        assert_eq!(masks(&[(0, 3), (3, 5)], 10), ["M2"]); // adjacent
+        assert_eq!(masks(&[(4, 6), (0, 2)], 10), ["M2"]); // unsorted
+        assert_eq!(masks(&[(8, 11)], 10), ["M1"]);
+    }
+
+    #[test]
+    fn exception_runs_are_checked_whatever_their_place() {
+        assert!(exceptions(&[(1, 2, b'R'), (3, 1, b'Y')], 10).is_empty());
+        assert_eq!(exceptions(&[(1, 0, b'R')], 10), ["E1"]);
+        assert_eq!(exceptions(&[(u64::MAX, 2, b'R')], 10), ["E1"]);
+        assert_eq!(exceptions(&[(5, 1, b'R'), (1, 1, b'Y')], 10), ["E2"]);
+        assert_eq!(exceptions(&[(1, 1, b'R'), (2, 1, b'R')], 10), ["E5"]);
+        assert_eq!(exceptions(&[(1, 1, b'Z')], 10), ["E4"]);
+        // E5 alone leaves the runs usable; E4 does not.
+        let it = [(1, 1, b'R'), (2, 1, b'R')].map(|(start, length, letter)| ExceptionRun { start, length, letter });
+        assert!(check_exception_runs(it.into_iter(), 10, |f| !f.for_readers));
+        let it = [ExceptionRun {
+            start: 1,
+            length: 1,
+            letter: b'Z',
+        }];
+        assert!(!check_exception_runs(it.into_iter(), 10, |_| true));
+    }
+}

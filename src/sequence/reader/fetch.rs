@@ -51,6 +51,7 @@ impl Reader {
             ));
         }
         let l = self.lay()?;
+        self.check_runs(seq)?;
         let o = self.container.order;
         let bytes = self.data.bytes();
         let base = out.len();
@@ -101,23 +102,10 @@ impl Reader {
             let n = r.exception_count as usize;
             let h = hint.map(|h| h.first_exception.saturating_sub(r.exception_first).min(n as u64) as usize);
             let mut k = first_run(n, h, |k| runs(k).end() <= start);
-            let mut prev_end = 0;
+            // Every run of the record passed [E1], [E2], [E4] (check_runs).
             while k < n {
                 let x = runs(k);
                 k += 1;
-                if x.length == 0 || x.end() > r.length || x.start < prev_end {
-                    return Err(Error::format(
-                        Some(kind::EXCEPTIONS),
-                        (l.exceptions.start + (first + k - 1) * 16) as u64,
-                        format!(
-                            "exception run at {} length {} of {} is empty, past the end or out of order",
-                            x.start,
-                            x.length,
-                            seq.name_str()
-                        ),
-                    ));
-                }
-                prev_end = x.end();
                 if x.start >= end {
                     break;
                 }
@@ -127,17 +115,6 @@ impl Reader {
                 }
                 let span = &mut got[a as usize..b as usize];
                 let at = (l.exceptions.start + (first + k - 1) * 16) as u64;
-                if !spec::EXCEPTION_LETTERS.contains(&x.letter) {
-                    return Err(Error::format(
-                        Some(kind::EXCEPTIONS),
-                        at,
-                        format!(
-                            "exception letter 0x{:02x} is not one of {}",
-                            x.letter,
-                            String::from_utf8_lossy(spec::EXCEPTION_LETTERS)
-                        ),
-                    ));
-                }
                 if span.iter().any(|&c| c != PLACEHOLDER_EXCEPTION) {
                     return Err(Error::format(
                         Some(kind::EXCEPTIONS),
@@ -147,7 +124,8 @@ impl Reader {
                             x.start,
                             seq.name_str()
                         ),
-                    ));
+                    )
+                    .with_rule("E3"));
                 }
                 span.fill(x.letter);
             }
@@ -193,23 +171,10 @@ impl Reader {
             let n = r.mask_count as usize;
             let h = hint.map(|h| h.first_mask.saturating_sub(r.mask_first).min(n as u64) as usize);
             let mut k = first_run(n, h, |k| runs(k).end <= start);
-            let mut prev_end = 0;
+            // Every run of the record passed [M1], [M2] (check_runs).
             while k < n {
                 let m = runs(k);
                 k += 1;
-                if m.start >= m.end || m.end > r.length || m.start < prev_end {
-                    return Err(Error::format(
-                        Some(kind::MASKS),
-                        (l.masks.start + (first + k - 1) * 16) as u64,
-                        format!(
-                            "mask run [{}, {}) of {} is empty, past the end or out of order",
-                            m.start,
-                            m.end,
-                            seq.name_str()
-                        ),
-                    ));
-                }
-                prev_end = m.end;
                 if m.start >= end {
                     break;
                 }

@@ -4,7 +4,9 @@
 use super::sections::Layout;
 use super::{Reader, Sequence};
 use crate::error::{section_name, Error, Result};
-use crate::sequence::layout::{ExceptionRun, MaskRun};
+use std::sync::atomic::Ordering;
+
+use crate::sequence::layout::{check_exception_runs, check_mask_runs, ExceptionRun, MaskRun, RunFault};
 use crate::sequence::writer;
 use crate::spec::{self, kind};
 
@@ -72,6 +74,44 @@ impl Reader {
         Ok(Some(&b[off as usize..(off + need) as usize]))
     }
 
+    /// SPEC §6.5: before any base of a record is returned, every mask and
+    /// exception run of the record is checked ([M1], [M2], [E1], [E2],
+    /// [E4]), not only those a read overlaps; once per record and reader.
+    pub(super) fn check_runs(&self, seq: &Sequence<'_>) -> Result<()> {
+        let r = &seq.record;
+        let (word, bit) = (seq.index / 64, 1u64 << (seq.index % 64));
+        let done = self.runs_checked.get(word);
+        if (r.mask_count == 0 && r.exception_count == 0) || done.is_some_and(|w| w.load(Ordering::Relaxed) & bit != 0) {
+            return Ok(());
+        }
+        let Some(l) = self.layout.as_ref() else {
+            return Ok(());
+        };
+        let mut first: Option<(u32, u64, RunFault)> = None;
+        let mut keep = |section, at: u64, f: RunFault| {
+            if f.for_readers {
+                first = Some((section, at, f));
+            }
+            first.is_none()
+        };
+        let (mf, ef) = (r.mask_first, r.exception_first);
+        if !check_mask_runs(self.mask_runs_stored(seq), r.length, |f| {
+            let at = l.masks.start as u64 + 16 * (mf + f.run);
+            keep(kind::MASKS, at, f)
+        }) || !check_exception_runs(self.exception_runs_stored(seq), r.length, |f| {
+            let at = l.exceptions.start as u64 + 16 * (ef + f.run) + if f.at_letter { 12 } else { 0 };
+            keep(kind::EXCEPTIONS, at, f)
+        }) {
+            let (section, at, f) = first.expect("a failed check reports its fault");
+            let msg = format!("{}: {}", seq.name_str(), f.message);
+            return Err(Error::format(Some(section), at, msg).with_rule(f.label));
+        }
+        if let Some(w) = done {
+            w.fetch_or(bit, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
     /// The soft-mask runs of `seq` (SPEC §6.3), sequence-relative, in
     /// either form (SPEC §6.6).
     pub fn mask_runs(&self, seq: &Sequence<'_>) -> Result<Vec<MaskRun>> {
@@ -80,6 +120,7 @@ impl Reader {
                 return Ok(writer::bitmap_runs(bits, seq.record.length));
             }
         }
+        self.check_runs(seq)?;
         Ok(self.mask_runs_stored(seq).collect())
     }
 
@@ -97,6 +138,7 @@ impl Reader {
                 });
             }
         }
+        self.check_runs(seq)?;
         Ok(self.exception_runs_stored(seq).collect())
     }
 
@@ -115,6 +157,7 @@ impl Reader {
                 return Ok(n);
             }
         }
+        self.check_runs(seq)?;
         Ok(self.mask_runs_stored(seq).map(|m| m.end.saturating_sub(m.start)).sum())
     }
 
@@ -128,6 +171,7 @@ impl Reader {
                 return Ok(n as u64);
             }
         }
+        self.check_runs(seq)?;
         Ok(self.exception_runs_stored(seq).map(|e| e.length as u64).sum())
     }
 

@@ -65,6 +65,9 @@ pub struct Reader {
     layout: Option<Layout>,
     verify_blocks: bool,
     verified: Vec<AtomicU64>,
+    /// One bit per record: its mask and exception runs passed SPEC §6.5's
+    /// checks ([`Reader::check_runs`]).
+    runs_checked: Vec<AtomicU64>,
     cache: BlockCache,
     path: Option<PathBuf>,
     /// The attached reference (SPEC §9) of a file with REFERENCES, or why
@@ -179,12 +182,15 @@ impl Reader {
         let layout = Self::layout(&container, data.bytes())?;
         let blocks = layout.as_ref().map_or(0, |l| l.header.block_count as usize);
         let verified = (0..blocks.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+        let records = layout.as_ref().map_or(0, |l| l.header.sequence_count as usize);
+        let runs_checked = (0..records.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
         Ok(Reader {
             data: Arc::new(data),
             container,
             layout,
             verify_blocks: true,
             verified,
+            runs_checked,
             cache: BlockCache::default(),
             path: None,
             reference: None,
