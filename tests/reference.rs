@@ -190,8 +190,8 @@ fn substitutions_cost_no_runs_and_round_trip() {
     let mut q = 10;
     while q < t.len() - 10 {
         let cluster = if rng.below(20) == 0 { 6 } else { 1 };
-        for p in q..q + cluster {
-            t[p] = match t[p] {
+        for b in &mut t[q..q + cluster] {
+            *b = match *b {
                 b'A' => b'C',
                 b'C' => b'G',
                 b'G' => b'T',

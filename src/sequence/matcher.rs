@@ -473,8 +473,8 @@ mod tests {
         for q in (25..t.len()).step_by(50) {
             t[q] = other(t[q], q);
         }
-        for q in 3000..3008 {
-            t[q] = other(t[q], q);
+        for (q, b) in t.iter_mut().enumerate().take(3008).skip(3000) {
+            *b = other(*b, q);
         }
         // 400 bases where every third base differs: cheaper literal than
         // copied with its substitutions.
