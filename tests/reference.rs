@@ -176,6 +176,41 @@ fn copies_cost_almost_nothing_and_kmer_answers_match() {
     }
 }
 
+/// A strain with a substitution every 50 bases or so and short clusters of
+/// them: one run per copied stretch, every substitution a literal inside
+/// it, the same FASTA back.
+#[test]
+fn substitutions_cost_no_runs_and_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(41);
+    let refs = vec![("chr".to_string(), random(&mut rng, 120_000))];
+    let (rpath, m) = reference(dir.path(), &refs);
+    let mut t = refs[0].1[5_000..105_000].to_vec();
+    let mut changed = 0;
+    let mut q = 10;
+    while q < t.len() - 10 {
+        let cluster = if rng.below(20) == 0 { 6 } else { 1 };
+        for b in &mut t[q..q + cluster] {
+            *b = match *b {
+                b'A' => b'C',
+                b'C' => b'G',
+                b'G' => b'T',
+                _ => b'A',
+            };
+            changed += 1;
+        }
+        q += 30 + rng.below(40) as usize;
+    }
+    let text = fasta_text(&[("t".into(), t)]);
+    let bytes = write(&text, ByteOrder::Little, Compression::Zstd(3), Some(m));
+    let r = Reader::from_bytes_with_reference(bytes.clone(), &rpath).unwrap();
+    let runs = &r.references().unwrap().runs;
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!((runs[0].start, runs[0].length, runs[0].ref_start), (0, 100_000, 5_000));
+    assert!(changed > 1900, "{changed} substitutions");
+    assert_eq!(export(&r), text);
+}
+
 #[test]
 fn a_different_reference_is_refused_naming_what_differs() {
     let dir = tempfile::tempdir().unwrap();

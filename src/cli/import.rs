@@ -212,16 +212,16 @@ pub struct Fasta {
     refget: bool,
     /// How blocks are stored: none (raw bit-planes, scanned in place) or
     /// zstd[:LEVEL] (each block a zstd frame, LEVEL 1-22, default 3; the
-    /// file is then version 1.4). Default none, or zstd with --reference.
+    /// file is then version 1.4). Default none, or zstd:9 with --reference.
     #[arg(long, value_name = "none|zstd[:LEVEL]")]
     compress: Option<crate::sequence::Compression>,
     /// Store each sequence as runs copied from this tribit file (forward
     /// or reverse complement, any sequence, any offset) plus the bases
     /// that differ (SPEC §9, version 1.6). The path is recorded as given:
     /// readers look for it relative to the output's folder, then as
-    /// given, or take --reference PATH. Blocks are zstd-compressed unless
-    /// --compress says otherwise, so the copied stretches cost almost
-    /// nothing.
+    /// given, or take --reference PATH. Blocks are zstd-compressed (level
+    /// 9) unless --compress says otherwise, so the copied stretches cost
+    /// almost nothing.
     #[arg(long, value_name = "REF.tbit")]
     reference: Option<PathBuf>,
 }
@@ -263,7 +263,7 @@ pub fn run(ctx: &Ctx, cmd: Import) -> Result<ExitCode> {
         Order::Big => ByteOrder::Big,
     };
     let compress = a.compress.unwrap_or(match a.reference {
-        Some(_) => crate::sequence::Compression::Zstd(crate::spec::DEFAULT_ZSTD_LEVEL),
+        Some(_) => crate::sequence::Compression::Zstd(crate::spec::REFERENCE_ZSTD_LEVEL),
         None => crate::sequence::Compression::None,
     });
     let matcher = match &a.reference {
