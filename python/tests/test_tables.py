@@ -15,7 +15,7 @@ import pytest
 
 import tribit
 
-from conftest import EVERY_TYPE_CSV
+from conftest import EVERY_TYPE_CSV, ROOT
 
 
 def as_plain(df):
@@ -311,3 +311,16 @@ def test_index_files_answer_select_and_refuse_a_changed_table(transmart, cli, tm
     with pytest.raises(tribit.MismatchError) as e:
         tribit.open(other, index_files=[str(side)])
     assert "changed since the index file was built" in str(e.value)
+
+
+def test_errors_name_the_spec_rule_they_break():
+    """A FormatError names the SPEC.md rule as data (``.rule``), not only
+    in its text: a column that overlaps another breaks [T7] at open."""
+    bad = ROOT / "conformance" / "vectors" / "invalid" / "208_table_columns_overlap.tbit"
+    with pytest.raises(tribit.FormatError) as e:
+        tribit.open(bad).tables()
+    assert e.value.rule == "T7"
+    assert str(e.value).endswith("[T7]") and "[T7]" not in e.value.message
+    with pytest.raises(tribit.FormatError) as e:
+        tribit.File.from_bytes(b"not a tribit file at all")
+    assert e.value.rule is None
