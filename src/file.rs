@@ -32,9 +32,9 @@ use std::sync::{Arc, OnceLock};
 
 use crate::container::{Container, Data};
 use crate::error::{Error, ErrorKind, Result};
-use crate::index::IndexFile;
 use crate::matrix::{Matrix, MatrixSet};
 use crate::sequence::Reader;
+use crate::table::index::IndexFile;
 use crate::table::{Table, TableSet};
 
 /// The bytes the tables borrow: the file's, and those of its index files.

@@ -13,8 +13,8 @@ use std::path::Path;
 
 use crate::container::{AtomicFile, ByteOrder, Container, ContainerWriter, Data, DirectoryEntry};
 use crate::error::{Error, ErrorKind, Result};
-use crate::index::{encode_key_value, IndexBuilder, IndexFile, IndexTarget};
 use crate::spec::{self, kind};
+use crate::table::index::{encode_key_value, IndexBuilder, IndexFile, IndexTarget};
 use crate::table::{Schema, TableOptions, TableSet, TableWriter};
 
 /// The file being changed: its bytes, directory and tables.

@@ -45,13 +45,14 @@ pub mod convert;
 mod error;
 mod file;
 pub mod grow;
-pub mod index;
 pub mod kmer;
 pub mod matrix;
 pub mod output;
 pub mod sequence;
 pub mod spec;
 pub mod table;
+/// The hash-key index of a table (SPEC §8.4–§8.8), a part of [`table`].
+pub use table::index;
 pub mod validate;
 
 pub use error::{section_name, Error, ErrorKind, Location, Result};

@@ -113,7 +113,7 @@ struct TargetIndexJson {
 }
 
 fn targets(r: &Reader) -> Result<Vec<TargetJson>> {
-    let f = crate::index::IndexFile::new(r.bytes(), r.container(), true)?;
+    let f = crate::table::index::IndexFile::new(r.bytes(), r.container(), true)?;
     Ok(f.targets()
         .iter()
         .map(|ti| TargetJson {
@@ -204,7 +204,7 @@ struct UnusableJson {
 
 impl UnusableJson {
     /// The indexes that cannot be used, for `--json`.
-    fn list(unusable: &[crate::index::UnusableIndex]) -> Vec<UnusableJson> {
+    fn list(unusable: &[crate::table::index::UnusableIndex]) -> Vec<UnusableJson> {
         unusable
             .iter()
             .map(|u| UnusableJson {

@@ -9,9 +9,9 @@ use clap::{Args, ValueEnum};
 use super::{write_err, Ctx};
 use crate::container::{Container, Data};
 use crate::error::{Error, Result};
-use crate::index::IndexFile;
 use crate::sequence::Reader;
 use crate::table::filter::{Condition, Filter, Op};
+use crate::table::index::IndexFile;
 use crate::table::{OwnedValue, Plan, TableSet, Value};
 
 /// Select rows of a table by key and comparison, and print them.

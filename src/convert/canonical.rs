@@ -89,7 +89,7 @@ pub fn write_json<W: std::io::Write>(r: &Reader, mut out: W) -> Result<()> {
 /// present only when the file holds an INDEX_TARGET. Each target with its
 /// stored fields, and the key columns (numbers) of each usable index.
 fn write_targets<W: std::io::Write>(r: &Reader, out: &mut W) -> Result<()> {
-    let f = crate::index::IndexFile::new(r.bytes(), r.container(), true)?;
+    let f = crate::table::index::IndexFile::new(r.bytes(), r.container(), true)?;
     if f.is_empty() {
         return Ok(());
     }

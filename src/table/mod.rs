@@ -1,6 +1,6 @@
 //! SPEC §8 "Tables": fixed-width rows described by a schema, string
-//! dictionaries, and typed zero-copy reading; the hash-key index lives in
-//! [`crate::index`].
+//! dictionaries, and typed zero-copy reading, with the hash-key indexes of
+//! [`index`] beside them.
 //!
 //! ```
 //! use std::io::Cursor;
@@ -23,6 +23,7 @@
 //! ```
 
 pub mod filter;
+pub mod index;
 mod reader;
 mod rowset;
 mod writer;

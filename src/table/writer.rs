@@ -9,9 +9,9 @@ use std::sync::Arc;
 use super::{ColumnType, Schema, Value};
 use crate::container::{ByteOrder, ContainerWriter};
 use crate::error::{Error, Result};
-use crate::index::{encode_key_value, IndexBuilder};
 use crate::matrix::{MatrixOptions, MatrixWriter};
 use crate::spec::{kind, table as t};
+use crate::table::index::{encode_key_value, IndexBuilder};
 
 /// Options of one table.
 #[derive(Debug, Clone, Default)]

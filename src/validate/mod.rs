@@ -182,7 +182,7 @@ pub fn validate_index_file(data: &[u8], index_file: &[u8]) -> Report {
         return v.r;
     };
     let (ts, _) = crate::table::TableSet::new_partial(data, &dc, false);
-    let (f, _) = crate::index::IndexFile::new_partial(index_file, &ic, false);
+    let (f, _) = crate::table::index::IndexFile::new_partial(index_file, &ic, false);
     for ti in f.targets() {
         let Some(t) = ts.table(&ti.target.name) else {
             let msg = format!("the data file has no table '{}'", ti.target.name);

@@ -99,7 +99,7 @@ impl V<'_> {
     /// HASH_INDEX sections of their groups, as far as a lone file shows
     /// them ([HI9] needs the table: [`validate_index_file`]).
     pub(super) fn index_targets(&mut self, c: &crate::container::Container) {
-        let (f, errors) = crate::index::IndexFile::new_partial(self.b, c, false);
+        let (f, errors) = crate::table::index::IndexFile::new_partial(self.b, c, false);
         for e in &errors {
             self.reader_error(e);
         }
@@ -109,7 +109,7 @@ impl V<'_> {
                 let s = &b[e.offset as usize..(e.offset + e.length) as usize];
                 match e.kind {
                     kind::INDEX_TARGET => {
-                        let bad = !crate::index::IndexTarget::reserved_are_zero(s, o);
+                        let bad = !crate::table::index::IndexTarget::reserved_are_zero(s, o);
                         self.reserved(
                             "IT5",
                             Some(e.kind),
@@ -237,11 +237,11 @@ impl V<'_> {
     /// [HI9] when the table `t` is at hand.
     pub(super) fn index(
         &mut self,
-        ix: &crate::index::HashIndex<'_>,
+        ix: &crate::table::index::HashIndex<'_>,
         row_count: u64,
         t: Option<&crate::table::Table<'_>>,
     ) {
-        use crate::index::{encode_key_value, key_hash};
+        use crate::table::index::{encode_key_value, key_hash};
         use crate::table::ColumnType;
         // [HI6] over the whole index (a lookup checks only the buckets it
         // reads); the other rules assume it.

@@ -6,8 +6,8 @@ use std::ops::Range;
 
 use super::Table;
 use crate::error::{Error, Result};
-use crate::index::{encode_key_value, key_hash, HashIndex};
 use crate::spec::kind;
+use crate::table::index::{encode_key_value, key_hash, HashIndex};
 use crate::table::{ColumnType, RowSet, Value};
 
 /// Whether `v`, canonicalised for a column of `ty`, is a value of that type

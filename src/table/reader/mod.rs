@@ -27,8 +27,8 @@ use std::sync::{Arc, Mutex};
 use super::{ColumnDef, OwnedValue, Schema};
 use crate::container::{ByteOrder, Checked};
 use crate::error::{Error, Result};
-use crate::index::{HashIndex, UnusableIndex};
 use crate::spec::table as t;
+use crate::table::index::{HashIndex, UnusableIndex};
 
 /// Column metadata as stored (SPEC §8.1).
 #[derive(Debug, Clone)]

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use super::lookup::same_key;
 use super::Table;
 use crate::error::Result;
-use crate::index::{encode_key_value, UnusableIndex};
 use crate::spec::kind;
+use crate::table::index::{encode_key_value, UnusableIndex};
 use crate::table::{ColumnType, RowSet, Value};
 
 /// How a query was answered, for `--explain`.

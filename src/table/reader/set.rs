@@ -9,8 +9,8 @@ use super::parse::parse_table;
 use super::Table;
 use crate::container::{Checked, ChunkSumsMap, Container, DirectoryEntry};
 use crate::error::{Error, Result};
-use crate::index::{HashIndex, IndexFile, UnusableIndex};
 use crate::spec::{kind, table as t};
+use crate::table::index::{HashIndex, IndexFile, UnusableIndex};
 use crate::table::ColumnType;
 
 /// Every table of a file.

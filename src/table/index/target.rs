@@ -8,8 +8,8 @@
 
 use crate::container::{ByteOrder, Checked, ChunkSumsMap, Container, DirectoryEntry};
 use crate::error::{Error, ErrorKind, Result};
-use crate::index::{HashIndex, UnusableIndex};
 use crate::spec::{kind, table as t};
+use crate::table::index::{HashIndex, UnusableIndex};
 use crate::table::Table;
 
 /// One DICTIONARY section of a target table, as the INDEX_TARGET records it.
