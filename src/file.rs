@@ -219,7 +219,7 @@ impl File {
         }
         let container = self.reader.container();
         let opened = Matrices::try_new(Arc::clone(self.reader.data()), |d| {
-            MatrixSet::new(d.bytes(), container, true).map_err(Error::from)
+            MatrixSet::new(d.bytes(), container, true)
         });
         let opened = match (opened, self.path()) {
             (Ok(m), _) => m,
@@ -254,7 +254,7 @@ impl File {
                 format!("no matrix '{name}' ({have})"),
             )));
         };
-        Matrix::new(m, self.tables()?).map_err(|b| in_file(b.error))
+        Matrix::new(m, self.tables()?).map_err(in_file)
     }
 
     /// The table called `name`; a [`ErrorKind::NotFound`] error names the

@@ -158,7 +158,7 @@ impl Grow {
     /// belongs to that matrix: dropping, replacing it or its index would
     /// leave the matrix without names, so it is refused.
     fn not_matrix_names(&self, name: &str, what: &str) -> Result<()> {
-        let set = crate::matrix::MatrixSet::new(self.data.bytes(), &self.container, false).map_err(|b| b.error)?;
+        let set = crate::matrix::MatrixSet::new(self.data.bytes(), &self.container, false)?;
         for m in set.matrices() {
             let (rows, cols) = m.name_tables();
             if name == rows || name == cols {

@@ -187,7 +187,7 @@ fn a_damaged_tile_is_refused_on_first_touch_and_by_the_validator() {
     assert!(x.read_f64(&[20], &[0]).is_ok());
     let e = x.read_f64(&[0], &[1]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Checksum);
-    assert!(e.message().contains("[MX7]"), "{}", e.message());
+    assert_eq!(e.rule(), Some("MX7"), "{e}");
     let report = tribit::validate::validate(&bad);
     assert!(report.has("MX7"));
 }
@@ -205,7 +205,7 @@ fn truncated_or_broken_headers_are_refused() {
     let f = File::from_bytes(bad.clone()).unwrap();
     let e = f.matrix("expr").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Format);
-    assert!(e.message().contains("[MX2]"), "{}", e.message());
+    assert_eq!(e.rule(), Some("MX2"), "{e}");
     assert!(tribit::validate::validate(&bad).has("MX2"));
     // A truncated file is refused at open.
     assert!(File::from_bytes(bytes[..bytes.len() - 10].to_vec()).is_err());

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::{Broken, Matrix, MatrixSet};
+use super::{Matrix, MatrixSet};
 use crate::container::{checksum, Container};
 use crate::spec::kind;
 use crate::table::TableSet;
@@ -26,18 +26,18 @@ pub struct Finding {
     pub message: String,
 }
 
-fn from_broken(b: Broken) -> Finding {
-    let (section, offset) = match b.error.location() {
+fn from_broken(b: crate::Error) -> Finding {
+    let (section, offset) = match b.location() {
         crate::Location::Byte { section, offset } => (section.unwrap_or(kind::MATRIX), *offset),
         _ => (kind::MATRIX, 0),
     };
     Finding {
-        label: b.label,
-        checksum: b.error.kind() == crate::ErrorKind::Checksum,
+        label: b.rule().unwrap_or("MX2"),
+        checksum: b.kind() == crate::ErrorKind::Checksum,
         reserved: false,
         section,
         offset,
-        message: b.error.message().to_string(),
+        message: b.message().to_string(),
     }
 }
 

@@ -60,20 +60,10 @@ pub fn cell_type(code: u8) -> Option<ColumnType> {
     ty.is_numeric().then_some(ty)
 }
 
-/// A broken rule of SPEC §8.9: its label and the error a reader reports.
-#[derive(Debug)]
-pub struct Broken {
-    /// The rule's label, e.g. `MX2`.
-    pub label: &'static str,
-    /// The error, its message ending in the label.
-    pub error: Error,
-}
-
-fn broken(label: &'static str, kind_: u32, offset: u64, msg: String) -> Broken {
-    Broken {
-        label,
-        error: Error::format(Some(kind_), offset, format!("{msg} [{label}]")),
-    }
+/// A broken rule of SPEC §8.9, as the error a reader reports, naming the
+/// rule (e.g. `MX2`).
+fn broken(label: &'static str, kind_: u32, offset: u64, msg: String) -> Error {
+    Error::format(Some(kind_), offset, msg).with_rule(label)
 }
 
 /// The fixed header of a MATRIX section (SPEC §8.9), as stored.
@@ -158,7 +148,7 @@ impl<'a> MatrixSet<'a> {
     /// Opens every matrix (SPEC §2.4 steps M-a to M-c), verifying the
     /// MATRIX sections' checksums when `verify` (tiles are verified on
     /// first use). Returns the first broken rule.
-    pub fn new(bytes: &'a [u8], c: &Container, verify: bool) -> std::result::Result<MatrixSet<'a>, Broken> {
+    pub fn new(bytes: &'a [u8], c: &Container, verify: bool) -> Result<MatrixSet<'a>> {
         let (set, mut errors) = MatrixSet::open(bytes, c, verify, true);
         match errors.pop() {
             Some(e) => Err(e),
@@ -168,11 +158,11 @@ impl<'a> MatrixSet<'a> {
 
     /// As [`MatrixSet::new`], but each matrix on its own: every matrix
     /// that opens is kept and every broken rule returned (validators).
-    pub fn new_partial(bytes: &'a [u8], c: &Container, verify: bool) -> (MatrixSet<'a>, Vec<Broken>) {
+    pub fn new_partial(bytes: &'a [u8], c: &Container, verify: bool) -> (MatrixSet<'a>, Vec<Error>) {
         MatrixSet::open(bytes, c, verify, false)
     }
 
-    fn open(bytes: &'a [u8], c: &Container, verify: bool, strict: bool) -> (MatrixSet<'a>, Vec<Broken>) {
+    fn open(bytes: &'a [u8], c: &Container, verify: bool, strict: bool) -> (MatrixSet<'a>, Vec<Error>) {
         let mut set = MatrixSet::default();
         let mut errors = Vec::new();
         let mut names = HashSet::new();
@@ -243,11 +233,11 @@ fn open_matrix<'a>(
     h: &DirectoryEntry,
     t: &DirectoryEntry,
     verify: bool,
-) -> std::result::Result<MatrixSection<'a>, Broken> {
+) -> Result<MatrixSection<'a>> {
     let o = c.order;
     let at = h.offset;
     let b = if verify {
-        c.verified(bytes, h).map_err(|error| Broken { label: "D5", error })?
+        c.verified(bytes, h).map_err(|error| error.with_rule("D5"))?
     } else {
         &bytes[h.offset as usize..(h.offset + h.length) as usize]
     };
@@ -284,7 +274,7 @@ fn open_matrix<'a>(
             format!("length {} is not {p} + 8 x tile_count ({})", b.len(), hd.tile_count),
         ));
     }
-    let text = |from: u64, len: u32, what: &str| -> std::result::Result<String, Broken> {
+    let text = |from: u64, len: u32, what: &str| -> Result<String> {
         let s = &b[from as usize..(from + len as u64) as usize];
         match std::str::from_utf8(s) {
             Ok(s) if !s.is_empty() => Ok(s.to_string()),
@@ -438,12 +428,12 @@ impl<'a> MatrixSection<'a> {
             return Err(Error::new(
                 ErrorKind::Checksum,
                 format!(
-                    "tile {k} (rows from {}, columns from {}) of matrix '{}': stored checksum {stored:016x}, computed {got:016x} [MX7]",
+                    "tile {k} (rows from {}, columns from {}) of matrix '{}': stored checksum {stored:016x}, computed {got:016x}",
                     b * self.header.tile_rows as u64,
                     t * self.header.tile_cols as u64,
                     self.name
                 ),
-            )
+            ).with_rule("MX7")
             .at_byte(Some(kind::MATRIX_TILES), at));
         }
         self.verified[word].fetch_or(bit, Ordering::Relaxed);
@@ -722,17 +712,5 @@ pub fn native_to_f64(ty: ColumnType, c: &[u8], null: Option<u64>) -> f64 {
         ColumnType::I32 => sx(32),
         ColumnType::I64 => bits as i64 as f64,
         _ => bits as f64,
-    }
-}
-
-impl std::fmt::Display for Broken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.error)
-    }
-}
-
-impl From<Broken> for Error {
-    fn from(b: Broken) -> Error {
-        b.error
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{broken, Broken, MatrixSection};
+use super::{broken, MatrixSection};
 use crate::error::{Error, ErrorKind, Result};
 use crate::spec::kind;
 use crate::table::{ColumnType, Table, TableSet, Value};
@@ -18,7 +18,7 @@ pub struct Matrix<'f> {
 }
 
 /// SPEC §8.9 [MX6]: `t` is a names table for `n` entries.
-fn check_names(t: &Table<'_>, n: u64, m: &MatrixSection<'_>, what: &str) -> std::result::Result<(), Broken> {
+fn check_names(t: &Table<'_>, n: u64, m: &MatrixSection<'_>, what: &str) -> Result<()> {
     let fail = |msg: String| broken("MX6", kind::MATRIX, m.offset, msg);
     if t.row_count() != n {
         return Err(fail(format!(
@@ -38,7 +38,7 @@ fn check_names(t: &Table<'_>, n: u64, m: &MatrixSection<'_>, what: &str) -> std:
 
 impl<'f> Matrix<'f> {
     /// Joins a matrix to its name tables (SPEC §2.4 step M-d: [MX6]).
-    pub fn new(section: &'f MatrixSection<'f>, tables: &'f TableSet<'f>) -> std::result::Result<Matrix<'f>, Broken> {
+    pub fn new(section: &'f MatrixSection<'f>, tables: &'f TableSet<'f>) -> Result<Matrix<'f>> {
         let find = |name: &str, what: &str| {
             tables.table(name).ok_or_else(|| {
                 broken(
@@ -132,11 +132,9 @@ impl<'f> Matrix<'f> {
 fn name_at<'f>(t: &'f Table<'f>, i: u64) -> Result<&'f str> {
     match t.cell(i, 0)? {
         Value::Str(s) => Ok(s),
-        v => Err(Error::format(
-            Some(kind::TABLE),
-            t.offset(),
-            format!("name {i} is {v}, not a string [MX6]"),
-        )),
+        v => {
+            Err(Error::format(Some(kind::TABLE), t.offset(), format!("name {i} is {v}, not a string")).with_rule("MX6"))
+        }
     }
 }
 
