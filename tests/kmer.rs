@@ -646,19 +646,24 @@ fn iupac_and_mismatches_equal_the_naive_scan() {
                 .map(|&k| Query::new(&fuzzy_pattern(&mut rng, k)).unwrap())
                 .chain([Query::new("TATAWAW").unwrap(), Query::new("GGNCC").unwrap()])
                 .collect();
-            for both in [false, true] {
+            // Every path this CPU runs: the scalar kernel and the wide ones.
+            for (both, path) in [false, true]
+                .into_iter()
+                .flat_map(|b| paths().into_iter().map(move |p| (b, p)))
+            {
                 let opts = ScanOptions::default()
                     .set_both_strands(both)
                     .set_per_sequence(true)
-                    .set_mismatches(m);
+                    .set_mismatches(m)
+                    .set_cpu_path(Some(path));
                 let got = kmer::count(r, &q, &opts).unwrap();
                 let want = naive::count_with_mismatches(r, &q, both, m as usize).unwrap();
-                assert_eq!(got.kmers, want, "{name}: {m} mismatches, both strands {both}");
+                assert_eq!(got.kmers, want, "{name}: {m} mismatches, both strands {both}, {path:?}");
                 let found = locate(r, &q, &opts);
                 assert_eq!(
                     found,
                     naive::locate_with_mismatches(r, &q, both, m as usize).unwrap(),
-                    "{name} locate"
+                    "{name} locate, {path:?}"
                 );
             }
         }

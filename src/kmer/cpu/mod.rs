@@ -24,7 +24,7 @@
 use std::ops::Range;
 
 use super::hashed::{Hashed, HASH_MAX_K};
-use super::{par_chunks, Patterns, ScanOptions, MAX_K};
+use super::{par_chunks, Patterns, ScanOptions, MAX_K, MAX_MISMATCHES};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sequence::Reader;
 
@@ -120,11 +120,82 @@ pub(crate) struct Group {
     /// the pattern's bit j is 1, zero where it is 0.
     masks: Vec<[[u64; 64]; 2]>,
     /// For a group that allows IUPAC letters or mismatches (SPEC §14),
-    /// which then runs [`scalar::fuzzy`]: per pattern, the base set of
-    /// each position (bit c for code c).
-    sets: Option<Vec<Vec<u8>>>,
+    /// which then runs a fuzzy kernel: per pattern, its positions as
+    /// those kernels test them.
+    sets: Option<Vec<FuzzyPattern>>,
     /// Mismatches allowed.
     mismatches: u8,
+}
+
+/// A base set (bit c for code c, SPEC §14) as four all-ones-or-zero
+/// words, one per code: the inputs of the fuzzy kernels' set test.
+#[inline(always)]
+pub(super) fn set_words(set: u8) -> [u64; 4] {
+    std::array::from_fn(|c| ((set as u64 >> c) & 1).wrapping_neg())
+}
+
+/// A pattern as the fuzzy kernels test it, prepared once per scan.
+pub(super) struct FuzzyPattern {
+    /// Per position, its base set as [`set_words`].
+    words: Vec<[u64; 4]>,
+    /// The same positions as per-plane and two-plane tests.
+    tests: PatternTests,
+}
+
+impl FuzzyPattern {
+    fn new(sets: &[u8]) -> FuzzyPattern {
+        FuzzyPattern {
+            words: sets.iter().map(|&s| set_words(s)).collect(),
+            tests: PatternTests::new(sets),
+        }
+    }
+}
+
+/// A pattern's positions as the wide fuzzy kernels test them without
+/// mismatches: a base set that is every code with given bits on some
+/// planes (one letter, R Y K M, N) is tested plane by plane, as exact
+/// patterns are, so that plane 1 is read only where plane 0 leaves a
+/// window; the others (W S B D H V) need both planes at once.
+pub(super) struct PatternTests {
+    /// Per plane, (position, all ones or zero: the bit every member of
+    /// the position's set has on that plane).
+    planes: [Vec<(usize, u64)>; 2],
+    /// Positions whose set is not a product of per-plane tests.
+    mixed: Vec<usize>,
+}
+
+impl PatternTests {
+    fn new(sets: &[u8]) -> PatternTests {
+        let mut t = PatternTests {
+            planes: [Vec::new(), Vec::new()],
+            mixed: Vec::new(),
+        };
+        for (j, &set) in sets.iter().enumerate() {
+            // Per plane, the bit all members share, if they share one.
+            let shared: [Option<u64>; 2] = std::array::from_fn(|plane| {
+                let ones = (0..4u8).filter(|c| set >> c & 1 == 1).map(|c| (c >> plane) & 1);
+                let (mut any0, mut any1) = (false, false);
+                for b in ones {
+                    any0 |= b == 0;
+                    any1 |= b == 1;
+                }
+                (any0 != any1).then_some(if any1 { !0 } else { 0 })
+            });
+            // The codes with those bits number 4 >> (planes fixed); the set
+            // is exactly them when it is as large.
+            let fixed = shared.iter().flatten().count();
+            if set.count_ones() == 4 >> fixed {
+                for (plane, bit) in shared.iter().enumerate() {
+                    if let Some(b) = *bit {
+                        t.planes[plane].push((j, b));
+                    }
+                }
+            } else {
+                t.mixed.push(j);
+            }
+        }
+        t
+    }
 }
 
 /// Matches found in one block: (pattern, stream line, bit i of word w = the
@@ -218,7 +289,7 @@ impl<'r> Plan<'r> {
                 g.bits.push(bits);
                 g.masks.push(masks);
                 if let Some(sets) = &mut g.sets {
-                    sets.push(pats.sets[p].clone());
+                    sets.push(FuzzyPattern::new(&pats.sets[p]));
                 }
             }
         }
@@ -409,6 +480,12 @@ fn split_by_sequence(starts: &[u64], base: u64, word: u64, mut f: impl FnMut(usi
 /// checked before) and k ≤ 64, else the scalar kernel, which runs anywhere.
 /// The third field says which path the kernel runs on.
 fn kernel_for(path: CpuPath, g: &Group) -> Chosen {
+    #[cfg(target_arch = "x86_64")]
+    if g.sets.is_some() {
+        if let Some(kernel) = x86::fuzzy_for(path, g) {
+            return (kernel, false, path);
+        }
+    }
     if g.sets.is_some() {
         return (scalar::fuzzy, false, CpuPath::Scalar);
     }
@@ -483,5 +560,38 @@ mod tests {
                 assert!(wide || !specialized);
             }
         }
+    }
+
+    #[test]
+    fn fuzzy_groups_run_avx512_or_scalar() {
+        // IUPAC letters and mismatches have a wide kernel on AVX-512 only,
+        // for k ≤ 64.
+        for path in CpuPath::ALL {
+            for k in [1, 7, 21, 64, 65] {
+                let mut g = group(k);
+                g.sets = Some(vec![FuzzyPattern::new(&vec![0b0101; k])]);
+                g.mismatches = 1;
+                let (_, specialized, ran) = kernel_for(path, &g);
+                let wide = path == CpuPath::Avx512 && path.is_available() && k <= 64;
+                assert_eq!(ran, if wide { path } else { CpuPath::Scalar }, "{path:?} k={k}");
+                assert!(!specialized);
+            }
+        }
+    }
+
+    #[test]
+    fn positions_split_into_plane_tests_and_set_tests() {
+        // Codes: A 0, C 1, G 2, T 3; bit c of a set is code c.
+        let (a, c, g, t) = (1u8, 2, 4, 8);
+        let sets = [a, c | t, g | t, a | c | g | t, a | t, c | g | t, c | g];
+        let p = PatternTests::new(&sets);
+        // A: both planes 0. Y = C/T: plane 0 is 1, plane 1 free. K = G/T:
+        // plane 1 is 1. N: nothing to test.
+        assert_eq!(p.planes[0], [(0, 0), (1, !0)]);
+        assert_eq!(p.planes[1], [(0, 0), (2, !0)]);
+        // W = A/T, B = C/G/T and S = C/G need both planes at once.
+        assert_eq!(p.mixed, [4, 5, 6]);
+        // The per-position words say which codes are in the set.
+        assert_eq!(set_words(a | t), [!0, 0, 0, !0]);
     }
 }

@@ -89,13 +89,6 @@ fn group_lead<const L: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hit
     }
 }
 
-/// A base set (bit c for code c) as four all-ones-or-zero words, one
-/// per code, for [`in_set`].
-#[inline(always)]
-fn set_words(set: u8) -> [u64; 4] {
-    std::array::from_fn(|c| ((set as u64 >> c) & 1).wrapping_neg())
-}
-
 /// The windows (bits) whose base, planes 0 and 1 giving bits 0 and 1
 /// of its code, is in the set given by [`set_words`]: a two-level
 /// multiplexer, without a branch.
@@ -106,50 +99,36 @@ fn in_set([a, c, g, t]: [u64; 4], p0: u64, p1: u64) -> u64 {
     (p1 & hi) | (!p1 & lo)
 }
 
-/// The windows whose mismatch count, kept bit-sliced as `2 c1 + c0`
-/// with `over` set past 3, exceeds `m`.
-#[inline(always)]
-fn exceeds(c0: u64, c1: u64, over: u64, m: u8) -> u64 {
-    over | match m {
-        0 => c0 | c1,
-        1 => c1,
-        2 => c0 & c1,
-        _ => 0,
-    }
-}
-
 /// IUPAC letters and mismatches (SPEC §14), 64 windows per word: at each
 /// position j, the windows whose base is not in the pattern's set there
-/// add one to a bit-sliced counter (two bits and an overflow bit per
-/// window); a word stops as soon as every window is past the allowed
-/// mismatches.
+/// count one more miss, in a thermometer code (`lvl[i]`: more than i
+/// misses so far); a word stops as soon as every window is past the
+/// allowed mismatches.
 pub(super) fn fuzzy(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
     let k = g.k;
-    let m = g.mismatches;
-    let Some(sets) = &g.sets else { return };
-    let words: Vec<Vec<[u64; 4]>> = sets.iter().map(|p| p.iter().map(|&s| set_words(s)).collect()).collect();
+    let m = g.mismatches as usize;
+    let Some(fuzzy) = &g.sets else { return };
     for l in 0..v.lines {
         let gl = v.first_line + l as u64;
         let w0 = words16(v.line(0, l), v.next_line(0, l));
         let w1 = words16(v.line(1, l), v.next_line(1, l));
         let mut w2: Option<[u64; 16]> = None;
         for (n, &p) in g.pats.iter().enumerate() {
-            let set = &words[n];
             let mut acc = [0u64; 8];
             let mut any = 0;
             for (i, a) in acc.iter_mut().enumerate() {
-                let (mut c0, mut c1, mut over) = (0u64, 0u64, 0u64);
-                for (j, &s) in set.iter().enumerate() {
+                let mut lvl = [0u64; MAX_MISMATCHES as usize + 1];
+                for (j, &s) in fuzzy[n].words.iter().enumerate() {
                     let miss = !in_set(s, funnel(&w0, i, j), funnel(&w1, i, j));
-                    let carry = c0 & miss;
-                    c0 ^= miss;
-                    over |= c1 & carry;
-                    c1 ^= carry;
-                    if exceeds(c0, c1, over, m) == !0 {
+                    for x in (1..=m).rev() {
+                        lvl[x] |= lvl[x - 1] & miss;
+                    }
+                    lvl[0] |= miss;
+                    if lvl[m] == !0 {
                         break;
                     }
                 }
-                *a = !exceeds(c0, c1, over, m);
+                *a = !lvl[m];
                 any |= *a;
             }
             if any == 0 {

@@ -37,7 +37,7 @@ mod avx2;
 mod avx512;
 
 use self::avx2::avx2_group;
-use self::avx512::avx512_group;
+use self::avx512::{avx512_fuzzy, avx512_group};
 
 /// The wide kernel for `g` on `path` and whether it is specialised for
 /// its k, or None when there is none: k > 64 (the wide kernels test at
@@ -62,6 +62,29 @@ pub(super) fn kernel_for(path: CpuPath, g: &Group) -> Option<(Kernel, bool)> {
         )),
         CpuPath::Scalar => None,
     }
+}
+
+/// The wide kernel for IUPAC letters and mismatches (a group with base
+/// sets), or None where there is none: k > 64, or a path other than
+/// AVX-512 (the others run [`scalar::fuzzy`]), or one this CPU lacks.
+pub(super) fn fuzzy_for(path: CpuPath, g: &Group) -> Option<Kernel> {
+    if g.k > 64 || path != CpuPath::Avx512 || !path.is_available() {
+        return None;
+    }
+    Some(match g.mismatches {
+        0 => avx512_fuzzy_m::<0>,
+        1 => avx512_fuzzy_m::<1>,
+        2 => avx512_fuzzy_m::<2>,
+        // ScanOptions allows at most MAX_MISMATCHES (3).
+        _ => avx512_fuzzy_m::<3>,
+    })
+}
+
+fn avx512_fuzzy_m<const M: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
+    // SAFETY: as for `avx512`: `avx512_fuzzy` enables avx512f and
+    // avx512vbmi2, and only `fuzzy_for` hands out a pointer to this
+    // function, after `CpuPath::Avx512.is_available()` returned true.
+    unsafe { avx512_fuzzy::<M>(plan, g, v, hits) }
 }
 
 fn avx512<const K: usize, const NP: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
