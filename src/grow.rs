@@ -154,7 +154,7 @@ impl Grow {
         Ok(rows)
     }
 
-    /// A table that holds a matrix's row or column names (SPEC §8.9 [MX6])
+    /// A table that holds a matrix's row or column names (SPEC §8.9 \[MX6])
     /// belongs to that matrix: dropping, replacing it or its index would
     /// leave the matrix without names, so it is refused.
     fn not_matrix_names(&self, name: &str, what: &str) -> Result<()> {

@@ -42,7 +42,7 @@ fn chunk_count(len: u64, shift: u32) -> u64 {
     len.div_ceil(1u64 << shift)
 }
 
-/// The rules [CS1] (header and length) and [CS2] (target) for the
+/// The rules \[CS1] (header and length) and \[CS2] (target) for the
 /// CHUNK_SUMS section `e` of `c`; the header when they hold.
 fn check_header(
     bytes: &[u8],
@@ -219,7 +219,7 @@ impl<'a> ChunkSums<'a> {
 }
 
 /// The usable CHUNK_SUMS of a file, by the offset of the section each
-/// covers. One whose own checksum or [CS1]–[CS2] fails is left out, and its
+/// covers. One whose own checksum or \[CS1]–\[CS2] fails is left out, and its
 /// section is then verified whole, as by a reader that does not know the
 /// kind (SPEC §3.2).
 #[derive(Debug, Default)]
@@ -272,7 +272,7 @@ pub struct Checked<'a> {
 impl<'a> Checked<'a> {
     /// The bytes of section `e`: with `verify`, checked through its chunk
     /// sums in `sums` when it has some (nothing is hashed yet), else whole
-    /// against its directory checksum (SPEC [D5]) now.
+    /// against its directory checksum (SPEC \[D5]) now.
     pub fn open(
         bytes: &'a [u8],
         c: &Container,
@@ -392,7 +392,7 @@ impl ChunkHasher {
 }
 
 /// Every problem of the CHUNK_SUMS section `e` of `c` (for validators):
-/// [CS1], [CS2], then each chunk that fails [CS3], as (rule, byte offset
+/// \[CS1], \[CS2], then each chunk that fails \[CS3], as (rule, byte offset
 /// relative to the file, message).
 pub fn problems(bytes: &[u8], c: &Container, e: &DirectoryEntry) -> Vec<(&'static str, u64, String)> {
     let h = match check_header(bytes, c, e) {

@@ -5,8 +5,8 @@
 //! the Arrow type of the same width, `str(N)` → Utf8 (padding removed),
 //! `dict` → Dictionary(UInt32, Utf8) whose values are the column's whole
 //! DICTIONARY, so codes pass through unchanged. Nulls become validity
-//! bitmaps. Every cell is checked as [`Table::cell`] checks it ([T9], [T10],
-//! [DI4]): a bad cell is a format error at its offset, never a wrong value.
+//! bitmaps. Every cell is checked as [`Table::cell`] checks it (\[T9], \[T10],
+//! \[DI4]): a bad cell is a format error at its offset, never a wrong value.
 //!
 //! ```
 //! use std::io::Cursor;

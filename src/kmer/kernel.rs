@@ -3,8 +3,8 @@
 //! [`KernelInput`] feeds the CPU emulation of the kernel in the tests
 //! (`kernel_shim.cpp` compiles [`SOURCE`] as C++ and reads
 //! [`KernelInput::to_bytes`]); the CUDA path (feature `cuda`) builds the
-//! same words with the same functions ([`gather_range`],
-//! [`encode_patterns`], [`counts_from_raw`], [`grid`]), chunk by chunk
+//! same words with the same functions (`gather_range`,
+//! `encode_patterns`, `counts_from_raw`, `grid`), chunk by chunk
 //! straight into pinned upload buffers, so both check the same host code.
 //!
 //! The planes are gathered from the blocks (each block's checksum checked
@@ -77,7 +77,7 @@ impl KernelInput {
     /// Checks what the CPU scan checks, with the same errors: every block
     /// (first, before anything is allocated, so that the planes' size,
     /// taken from the header's stream_len, is one the blocks bear out),
-    /// the sequence records (SPEC §6.1 [R1]), and code 6, which is
+    /// the sequence records (SPEC §6.1 \[R1]), and code 6, which is
     /// *unsupported* (SPEC §14, §9) rather than a non-match. The planes
     /// are allocated fallibly: a file too large for memory is an error, not
     /// an abort.

@@ -1,7 +1,7 @@
 //! The scan drivers (SPEC §14): [`count`] and [`Counter`] (CPU plan or
 //! GPU), [`locate`] (CPU, in bounded batches, reported in stream order),
 //! and what they share: the sequence starts checked against SPEC §6.1
-//! [R1], the error for a reference-escaped position, the query checks,
+//! \[R1], the error for a reference-escaped position, the query checks,
 //! the thread pool and the parallel chunking of blocks.
 
 use rayon::prelude::*;
@@ -15,7 +15,7 @@ use crate::sequence::Reader;
 /// The stream start of every sequence, then `stream_len`: sequence i
 /// covers stream positions `[starts[i], starts[i + 1])`, its END included.
 ///
-/// SPEC §6.1 [R1] is checked exactly, since per-sequence counts and locate
+/// SPEC §6.1 \[R1] is checked exactly, since per-sequence counts and locate
 /// coordinates rest on it: `start_0 = 0`, `start_{i+1} = start_i +
 /// length_i + 1`, and the last record ends one END before `stream_len`.
 /// A break is a [`ErrorKind::Format`] error at the record (or, for the
@@ -147,7 +147,7 @@ pub fn count(reader: &Reader, queries: &[Query], options: &ScanOptions) -> Resul
 }
 
 /// Counts over one file, prepared once for many: on the GPU the file's
-/// planes are uploaded once ([`GpuPlanes`], feature `cuda`) and each count
+/// planes are uploaded once (`GpuPlanes`, feature `cuda`) and each count
 /// is one launch over them; on the CPU nothing needs preparing.
 pub struct Counter<'r> {
     reader: &'r Reader,
@@ -239,7 +239,7 @@ fn no_cuda() -> Error {
 /// scan would refuse reports
 /// nothing rather than part of its matches; after that only `on_match` can
 /// fail. Matches are then found in parallel
-/// [`LOCATE_BATCH_POSITIONS`] stream positions per thread at a time, so
+/// `LOCATE_BATCH_POSITIONS` stream positions per thread at a time, so
 /// memory stays bounded however many there are and however large the
 /// blocks are. Returns the path that ran. The GPU is not used here: locate
 /// always runs on the CPU.

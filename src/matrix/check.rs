@@ -42,7 +42,7 @@ fn from_broken(b: crate::Error) -> Finding {
 }
 
 /// Checks every matrix of the file (section checksums are the
-/// container's [D5]; tile checksums, [MX7], are checked here).
+/// container's \[D5]; tile checksums, \[MX7], are checked here).
 pub fn check(bytes: &[u8], c: &Container) -> Vec<Finding> {
     let (set, broken) = MatrixSet::new_partial(bytes, c, false);
     let mut out: Vec<Finding> = broken.into_iter().map(from_broken).collect();

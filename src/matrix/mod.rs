@@ -13,7 +13,7 @@
 //! ```
 //!
 //! Tiles are verified against their checksum the first time a read touches
-//! them (SPEC §8.9 [MX7]); a bit per tile remembers it.
+//! them (SPEC §8.9 \[MX7]); a bit per tile remembers it.
 //!
 //! ```
 //! use std::io::Cursor;
@@ -53,7 +53,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::spec::{kind, matrix as mx};
 use crate::table::ColumnType;
 
-/// The cell types a matrix may hold (SPEC §8.9 [MX1]): the numeric column
+/// The cell types a matrix may hold (SPEC §8.9 \[MX1]): the numeric column
 /// types of §8.2.
 pub fn cell_type(code: u8) -> Option<ColumnType> {
     let ty = [1, 2, 4, 8].into_iter().find_map(|w| ColumnType::from_code(code, w))?;

@@ -1,4 +1,4 @@
-//! A matrix joined to its row and column name tables (SPEC §8.9 [MX6]):
+//! A matrix joined to its row and column name tables (SPEC §8.9 \[MX6]):
 //! [`Matrix`] finds rows and columns by name through each table's hash
 //! index and reads cells through its [`MatrixSection`].
 
@@ -37,7 +37,7 @@ fn check_names(t: &Table<'_>, n: u64, m: &MatrixSection<'_>, what: &str) -> Resu
 }
 
 impl<'f> Matrix<'f> {
-    /// Joins a matrix to its name tables (SPEC §2.4 step M-d: [MX6]).
+    /// Joins a matrix to its name tables (SPEC §2.4 step M-d: \[MX6]).
     pub fn new(section: &'f MatrixSection<'f>, tables: &'f TableSet<'f>) -> Result<Matrix<'f>> {
         let find = |name: &str, what: &str| {
             tables.table(name).ok_or_else(|| {

@@ -13,7 +13,7 @@ use crate::table::{ColumnType, Schema, TableOptions, TableWriter, Value};
 /// How a matrix is written.
 #[derive(Debug, Clone)]
 pub struct MatrixOptions {
-    /// The cell type (a numeric type, SPEC §8.9 [MX1]).
+    /// The cell type (a numeric type, SPEC §8.9 \[MX1]).
     pub ty: ColumnType,
     /// Rows per tile (default [`mx::TILE_ROWS`], lowered to fit `memory_limit`).
     pub tile_rows: Option<u32>,
@@ -290,7 +290,7 @@ impl<'w, W: Write + Seek> MatrixWriter<'w, W> {
     }
 }
 
-/// A names table: one dictionary column `name`, indexed (SPEC §8.9 [MX6]).
+/// A names table: one dictionary column `name`, indexed (SPEC §8.9 \[MX6]).
 fn names_table<W: Write + Seek>(c: &mut ContainerWriter<W>, group: u32, name: &str, names: &[String]) -> Result<()> {
     let opts = TableOptions {
         indexes: vec![vec!["name".into()]],

@@ -115,7 +115,7 @@ impl References {
         out
     }
 
-    /// Decodes the section at absolute offset `at` and checks [RF1]–[RF4]
+    /// Decodes the section at absolute offset `at` and checks \[RF1]–\[RF4]
     /// against a stream of `stream_len` positions; the first broken rule
     /// goes to `problem` (label, absolute offset, message), and decoding
     /// stops there when `problem` returns an error.
@@ -299,7 +299,7 @@ pub fn candidates(recorded: &[u8], data: Option<&Path>) -> Vec<PathBuf> {
 
 /// Opens the reference of `refs` (at `explicit`, or found from the
 /// recorded path) and checks that each listed sequence is there with its
-/// length and MD5 (SPEC §9 [RF6]); a difference is [`ErrorKind::Mismatch`].
+/// length and MD5 (SPEC §9 \[RF6]); a difference is [`ErrorKind::Mismatch`].
 pub(crate) fn attach(refs: &References, data: Option<&Path>, explicit: Option<&Path>) -> Result<Attached> {
     let recorded = String::from_utf8_lossy(&refs.path).into_owned();
     let path = match explicit {
@@ -395,7 +395,7 @@ fn code_at(raw: &[u8], pb: usize, p: usize) -> u8 {
     ((raw[j] >> s) & 1) | (((raw[pb + j] >> s) & 1) << 1) | (((raw[2 * pb + j] >> s) & 1) << 2)
 }
 
-/// The first position of three planes (padding bits zero, SPEC §5 [B1])
+/// The first position of three planes (padding bits zero, SPEC §5 \[B1])
 /// whose code is 6, if any.
 pub(crate) fn first_escape(raw: &[u8], pb: usize) -> Option<usize> {
     let word = |k: usize, j: usize| {

@@ -193,7 +193,7 @@ pub struct RunFault {
     pub for_readers: bool,
 }
 
-/// SPEC [M1] and [M2] over the mask runs of a record of `length` bases, in
+/// SPEC \[M1] and \[M2] over the mask runs of a record of `length` bases, in
 /// stored order: each fault goes to `fault`, which returns whether to go on.
 /// Returns whether no run broke a rule.
 pub fn check_mask_runs(
@@ -238,8 +238,8 @@ pub fn check_mask_runs(
     ok
 }
 
-/// SPEC [E1], [E2], [E4] and [E5] over the exception runs of a record of
-/// `length` bases, in stored order, as [`check_mask_runs`] does; [E5]
+/// SPEC \[E1], \[E2], \[E4] and \[E5] over the exception runs of a record of
+/// `length` bases, in stored order, as [`check_mask_runs`] does; \[E5]
 /// (canonical form: the letters are the same either way) is for validators
 /// only and does not count against the result.
 pub fn check_exception_runs(

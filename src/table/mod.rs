@@ -107,7 +107,7 @@ impl ColumnType {
         }
     }
 
-    /// The type of a code and width, if the pair is valid (SPEC [T6]).
+    /// The type of a code and width, if the pair is valid (SPEC \[T6]).
     pub fn from_code(code: u8, width: u32) -> Option<ColumnType> {
         use ColumnType::*;
         let t = match code {

@@ -4,7 +4,7 @@
 use super::*;
 
 impl V<'_> {
-    /// SPEC §8.9: matrices ([D15] here, the rest in [`crate::matrix::check`]).
+    /// SPEC §8.9: matrices (\[D15] here, the rest in [`crate::matrix::check`]).
     pub(super) fn matrices(&mut self, h: &FileHeader, sections: &[DirectoryEntry]) {
         let kinds = [kind::MATRIX, kind::MATRIX_TILES];
         let Some(first) = sections.iter().find(|e| kinds.contains(&e.kind)) else {
@@ -35,7 +35,7 @@ impl V<'_> {
     }
 
     /// SPEC §2–§3: header, directory, sections, padding, sequence-set kinds.
-    /// SPEC §3.2: [D17], then [CS1]–[CS3] of each CHUNK_SUMS.
+    /// SPEC §3.2: \[D17], then \[CS1]–\[CS3] of each CHUNK_SUMS.
     pub(super) fn chunk_sums(&mut self, header: &FileHeader, sections: &[DirectoryEntry]) {
         let c = crate::container::Container {
             header: header.clone(),

@@ -36,7 +36,7 @@ pub enum Class {
     /// Not an error: a reserved field set in a file of a newer minor version (SPEC §10 rule 9).
     Note,
     /// An index file does not belong to the data file it is checked with
-    /// (SPEC §8.8 [IT6]).
+    /// (SPEC §8.8 \[IT6]).
     Mismatch,
 }
 
@@ -156,8 +156,8 @@ pub fn validate_with_reference(bytes: &[u8], path: Option<&Path>, reference: Opt
 
 /// Checks the index file `index_file` (SPEC §8.8) on its own, as
 /// [`validate`] does, and then against the data file `data` whose tables it
-/// indexes: every target names a table of `data` that matches it ([IT6]),
-/// and every usable index holds exactly that table's keys ([HI9]).
+/// indexes: every target names a table of `data` that matches it (\[IT6]),
+/// and every usable index holds exactly that table's keys (\[HI9]).
 /// Offsets are those of the index file.
 pub fn validate_index_file(data: &[u8], index_file: &[u8]) -> Report {
     let mut v = V {

@@ -5,8 +5,8 @@
 use super::*;
 
 /// The SPEC §8 label of a table error of the reader: the rule it names,
-/// or, for one that names none, the nearest rule of its section: [D5] for a
-/// checksum, [T1], [DI1], [HI5] or [IT1] for the shape of a TABLE,
+/// or, for one that names none, the nearest rule of its section: \[D5] for a
+/// checksum, \[T1], \[DI1], \[HI5] or \[IT1] for the shape of a TABLE,
 /// DICTIONARY, HASH_INDEX or INDEX_TARGET.
 fn table_label(e: &crate::Error, section: Option<u32>) -> &'static str {
     if let Some(l) = e.rule() {
@@ -25,7 +25,7 @@ impl V<'_> {
     /// SPEC §8: tables, dictionaries and hash indexes. Each table is
     /// opened on its own (one that cannot be opened hides no other), each
     /// index on its own (an unusable index hides nothing of its table), and
-    /// without checksums, which [D5] covers, so that the structure of a
+    /// without checksums, which \[D5] covers, so that the structure of a
     /// section with a bad checksum is checked too. Then the cell, padding
     /// and index checks of every table that opened report every problem.
     pub(super) fn tables(&mut self, h: &FileHeader, sections: &[DirectoryEntry]) {
@@ -75,10 +75,10 @@ impl V<'_> {
         self.index_targets(&c);
     }
 
-    /// [HI10] of the HASH_INDEX section `e` (its bytes `s`), in a table's
+    /// \[HI10] of the HASH_INDEX section `e` (its bytes `s`), in a table's
     /// file or an index file: the reserved header bytes and the padding
     /// after the key columns are zero. A section too short for its header
-    /// is [HI5]'s, reported where the index is parsed.
+    /// is \[HI5]'s, reported where the index is parsed.
     pub(super) fn hash_index_reserved(&mut self, e: &DirectoryEntry, s: &[u8]) {
         if s.len() < 64 {
             return;
@@ -97,7 +97,7 @@ impl V<'_> {
 
     /// SPEC §8.8: the INDEX_TARGET sections of an index file and the
     /// HASH_INDEX sections of their groups, as far as a lone file shows
-    /// them ([HI9] needs the table: [`validate_index_file`]).
+    /// them (\[HI9] needs the table: [`validate_index_file`]).
     pub(super) fn index_targets(&mut self, c: &crate::container::Container) {
         let (f, errors) = crate::table::index::IndexFile::new_partial(self.b, c, false);
         for e in &errors {
@@ -233,8 +233,8 @@ impl V<'_> {
         }
     }
 
-    /// [HI7]-[HI8] of the index `ix` of a table of `row_count` rows, and
-    /// [HI9] when the table `t` is at hand.
+    /// \[HI7]-\[HI8] of the index `ix` of a table of `row_count` rows, and
+    /// \[HI9] when the table `t` is at hand.
     pub(super) fn index(
         &mut self,
         ix: &crate::table::index::HashIndex<'_>,
@@ -319,8 +319,8 @@ impl V<'_> {
         }
     }
 
-    /// SPEC §8: reserved fields of a table's TABLE [T12], DICTIONARY [DI6]
-    /// and HASH_INDEX [HI10] sections, once the table has opened (so its
+    /// SPEC §8: reserved fields of a table's TABLE \[T12], DICTIONARY \[DI6]
+    /// and HASH_INDEX \[HI10] sections, once the table has opened (so its
     /// TABLE header and dictionaries are known to be in bounds; an index
     /// may be unusable, so its reads are bounded here).
     pub(super) fn table_reserved(&mut self, t: &crate::table::Table<'_>, sections: &[DirectoryEntry]) {

@@ -206,7 +206,7 @@ impl Plan<'_> {
     /// *unsupported*. Returns the stream position of the first code 6 in
     /// the view. Code 6 has plane 2 set, so only lines the summary marks
     /// need a look. Positions past the end of the stream are not looked at
-    /// (their bits are padding, SPEC §5 [B1], which a scan never reads as
+    /// (their bits are padding, SPEC §5 \[B1], which a scan never reads as
     /// codes).
     pub(super) fn reference_escape(&self, v: &BlockView<'_>) -> Option<u64> {
         let escaped = |l: usize| -> Option<u64> {

@@ -75,8 +75,8 @@ impl Reader {
     }
 
     /// SPEC §6.5: before any base of a record is returned, every mask and
-    /// exception run of the record is checked ([M1], [M2], [E1], [E2],
-    /// [E4]), not only those a read overlaps; once per record and reader.
+    /// exception run of the record is checked (\[M1], \[M2], \[E1], \[E2],
+    /// \[E4]), not only those a read overlaps; once per record and reader.
     pub(super) fn check_runs(&self, seq: &Sequence<'_>) -> Result<()> {
         let r = &seq.record;
         let (word, bit) = (seq.index / 64, 1u64 << (seq.index % 64));

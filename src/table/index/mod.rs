@@ -298,7 +298,7 @@ fn bucket_of(hash: u64, bits: u32) -> u64 {
 }
 
 /// A HASH_INDEX section a reader cannot use: its hash function is not
-/// known (SPEC [HI1], *unsupported*), its checksum does not match, or its
+/// known (SPEC \[HI1], *unsupported*), its checksum does not match, or its
 /// header or sizes are wrong. The index is not required, so its table is
 /// still read and its conditions are answered by a scan; the problem is
 /// kept here so that `tribit query --explain` and validators can say why.
@@ -378,7 +378,7 @@ pub struct HashIndex<'a> {
 impl<'a> HashIndex<'a> {
     /// Checks the header and sizes of the section `section` (at absolute
     /// `offset`) of a table with `row_count` rows and `column_count` columns.
-    /// The order of the buckets and entries ([HI6]) is checked bucket by
+    /// The order of the buckets and entries (\[HI6]) is checked bucket by
     /// bucket as lookups read them ([`HashIndex::bucket_entries`]), so that
     /// opening reads only the header; [`HashIndex::check_order`] checks it
     /// all at once.
@@ -472,7 +472,7 @@ impl<'a> HashIndex<'a> {
         })
     }
 
-    /// [HI6] for the whole index, one pass over the directory and the
+    /// \[HI6] for the whole index, one pass over the directory and the
     /// entries (for validators; lookups check the buckets they read): the
     /// bucket directory starts at 0, never decreases and ends at
     /// entry_count; every entry lies in the bucket of its hash's top bits;
@@ -567,7 +567,7 @@ impl<'a> HashIndex<'a> {
     }
 
     /// The rows of entry `i`, as a row set, checked against `row_count`
-    /// (SPEC [HI8]): each single row or range starts after the last row of
+    /// (SPEC \[HI8]): each single row or range starts after the last row of
     /// the one before it, ranges are non-empty, every row is < `row_count`.
     pub fn entry_rows(&self, i: u64, row_count: u64) -> Result<RowSet> {
         let words = self.entry_words(i)?;
@@ -620,7 +620,7 @@ impl<'a> HashIndex<'a> {
     }
 
     /// The entries of the bucket of `hash` (one read of the directory),
-    /// checked against [HI6] as far as this bucket goes (SPEC §8.4): its
+    /// checked against \[HI6] as far as this bucket goes (SPEC §8.4): its
     /// range lies in 0..entry_count, each of its entries has the bucket's
     /// top bits and their hashes never decrease. Its bytes are verified
     /// first, chunk by chunk, when the index has chunk checksums.
@@ -628,7 +628,7 @@ impl<'a> HashIndex<'a> {
         self.bucket_range(bucket_of(hash, self.bits) as usize)
     }
 
-    /// Bucket `b`'s entries, checked against [HI6] as far as this bucket
+    /// Bucket `b`'s entries, checked against \[HI6] as far as this bucket
     /// goes; the one statement of the rule, for lookups and
     /// [`HashIndex::check_order`] alike.
     fn bucket_range(&self, b: usize) -> Result<Range<u64>> {

@@ -99,7 +99,7 @@ impl IndexTarget {
     }
 
     /// Parses the INDEX_TARGET section `s` at absolute `offset`, checking
-    /// [IT1]–[IT3].
+    /// \[IT1]–\[IT3].
     pub fn parse(s: &[u8], o: ByteOrder, offset: u64) -> Result<IndexTarget> {
         let bad = |at: u64, m: String| Error::format(Some(kind::INDEX_TARGET), offset + at, m);
         let len = s.len() as u64;
@@ -156,7 +156,7 @@ impl IndexTarget {
         })
     }
 
-    /// Whether the reserved bytes of the section `s` are zero (SPEC [IT5]).
+    /// Whether the reserved bytes of the section `s` are zero (SPEC \[IT5]).
     pub fn reserved_are_zero(s: &[u8], o: ByteOrder) -> bool {
         let n = s.get(32..36).map_or(0, |b| o.u32(b.try_into().unwrap_or([0; 4]))) as usize;
         let header = s.get(40..64).is_none_or(|r| r.iter().all(|&x| x == 0));
@@ -167,7 +167,7 @@ impl IndexTarget {
             })
     }
 
-    /// SPEC [IT6]: that table `tb` of the file whose directory is `c` is the
+    /// SPEC \[IT6]: that table `tb` of the file whose directory is `c` is the
     /// table this target was built for; else a *mismatch* error that says
     /// what differs.
     pub fn check(&self, tb: &Table<'_>, c: &Container) -> Result<()> {

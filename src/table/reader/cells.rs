@@ -1,6 +1,6 @@
 //! Decoding cells (SPEC §8.2): the [`Primitive`] types a column can be
 //! viewed as, strided [`ColumnView`]s over the rows, and [`Table::cell`],
-//! which reports a cell that breaks [T9], [T10] or [DI4].
+//! which reports a cell that breaks \[T9], \[T10] or \[DI4].
 
 use std::marker::PhantomData;
 
@@ -17,7 +17,7 @@ pub trait Primitive: Copy {
     /// Decodes a cell of the accepted width.
     fn decode(b: &[u8], order: ByteOrder) -> Self;
     /// Whether the cell bytes `b` hold a value (false for a bool byte other
-    /// than 0 or 1, SPEC [T9]); every bit pattern of the other types does.
+    /// than 0 or 1, SPEC \[T9]); every bit pattern of the other types does.
     #[inline]
     fn is_valid(_b: &[u8]) -> bool {
         true
@@ -81,7 +81,7 @@ pub struct ColumnView<'a, T> {
 
 impl<'a, T: Primitive> ColumnView<'a, T> {
     /// The value of row `r`; `None` when null, past the last row, or not a
-    /// value: a bool byte other than 0 or 1 breaks SPEC [T9] and reads as
+    /// value: a bool byte other than 0 or 1 breaks SPEC \[T9] and reads as
     /// `None` here (never as `true`); [`Table::cell`] reports it as an error.
     #[inline]
     pub fn get(&self, r: u64) -> Option<T> {
@@ -162,7 +162,7 @@ impl<'a> Table<'a> {
     }
 
     /// The value of column `c` in row `r` (both checked). A cell that breaks
-    /// [T9], [T10] or [DI4] is a *format* error at the cell's absolute offset.
+    /// \[T9], \[T10] or \[DI4] is a *format* error at the cell's absolute offset.
     pub fn cell(&self, r: u64, c: usize) -> Result<Value<'a>> {
         if r >= self.row_count || c >= self.columns.len() {
             return Err(Error::new(

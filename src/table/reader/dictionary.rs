@@ -1,5 +1,5 @@
 //! String dictionaries of dict columns (SPEC §8.3): a DICTIONARY section is
-//! checked whole when its table opens ([DI1] to [DI3]), then each string is a
+//! checked whole when its table opens (\[DI1] to \[DI3]), then each string is a
 //! slice of it.
 
 use crate::container::ByteOrder;

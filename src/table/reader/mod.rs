@@ -60,7 +60,7 @@ pub struct Table<'a> {
     indexes: Vec<HashIndex<'a>>,
     unusable: Vec<UnusableIndex>,
     /// Indexes found unusable when a lookup read them (a bucket that
-    /// breaks [HI6], a chunk whose checksum fails): not asked again.
+    /// breaks \[HI6], a chunk whose checksum fails): not asked again.
     broken: Arc<Mutex<Vec<UnusableIndex>>>,
     group: u32,
     /// Absolute offset of the TABLE section.
@@ -137,7 +137,7 @@ impl<'a> Table<'a> {
     }
 
     /// The two runs of padding of the TABLE section, relative to its start
-    /// (for validators, SPEC [T13]): from the end of the rows to
+    /// (for validators, SPEC \[T13]): from the end of the rows to
     /// header_offset, and from the end of the names to the trailing
     /// header_offset field.
     pub fn padding(&self) -> [Range<u64>; 2] {
@@ -152,7 +152,7 @@ impl<'a> Table<'a> {
     }
 
     /// The HASH_INDEX sections of the table that cannot be used, with the
-    /// reason (SPEC [HI1]: an index is not required, so the table is read
+    /// reason (SPEC \[HI1]: an index is not required, so the table is read
     /// without it and its conditions are scanned): those refused at open,
     /// then those a lookup found broken.
     pub fn unusable_indexes(&self) -> Vec<UnusableIndex> {

@@ -1,6 +1,6 @@
 //! Parsing a TABLE section (SPEC §8.1): the header at header_offset, the
-//! column descriptors and the names after it, each checked ([T1], [T3] to
-//! [T8]) before the table is viewed in place.
+//! column descriptors and the names after it, each checked (\[T1], \[T3] to
+//! \[T8]) before the table is viewed in place.
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Every table of a file (SPEC §2.4 T-a to T-d): the group rules of [T2],
+//! Every table of a file (SPEC §2.4 T-a to T-d): the group rules of \[T2],
 //! opening each table with its dictionaries and indexes, and attaching the
 //! indexes of an index file (SPEC §8.8).
 
@@ -54,7 +54,7 @@ impl<'a> TableSet<'a> {
     }
 
     /// Opens every table that can be opened, each on its own, and returns
-    /// beside them the error of each one that cannot (and of each [T2]
+    /// beside them the error of each one that cannot (and of each \[T2]
     /// problem between sections), for validators: with `verify`, each
     /// section is verified whole against its directory checksum, chunk
     /// checksums or not; else checksums are not checked (as
@@ -143,7 +143,7 @@ impl<'a> TableSet<'a> {
     /// Adds the indexes of the index file `f` (SPEC §8.8) to the tables
     /// they target, once every target of `f` has been found among these
     /// tables and matches its table in the file whose directory is `c`
-    /// ([IT6]); otherwise nothing is added and the error says which table
+    /// (\[IT6]); otherwise nothing is added and the error says which table
     /// is missing or what changed. `origin` names the index file in plans.
     pub fn attach(&mut self, f: &IndexFile<'a>, c: &Container, origin: &str) -> Result<()> {
         for ti in f.targets() {
@@ -193,7 +193,7 @@ enum Verify {
 /// table) and its indexes (not required: an error makes that index unusable).
 /// Opens the table of TABLE section `e` (SPEC §2.4 T-b to T-d); its name,
 /// read once the TABLE is verified, must not be in `names` (the earlier
-/// tables', [T2]) and is added to it.
+/// tables', \[T2]) and is added to it.
 fn open_table<'a>(
     bytes: &'a [u8],
     c: &Container,

@@ -3,7 +3,7 @@
 use super::*;
 
 impl Seq<'_> {
-    /// [BI0]–[BI9], [B1], [S1] [S3], the per-block checksums.
+    /// \[BI0]–\[BI9], \[B1], \[S1] \[S3], the per-block checksums.
     pub(super) fn block_index(&self, v: &mut V<'_>) -> bool {
         let (bi, o, b) = (self.bidx, self.o, self.b);
         let s = Some(bi.kind);
@@ -212,7 +212,7 @@ impl Seq<'_> {
         ok
     }
 
-    /// first_mask and first_exception as SPEC §5.1 [BI8] [BI9] define them,
+    /// first_mask and first_exception as SPEC §5.1 \[BI8] \[BI9] define them,
     /// or empty when the records do not allow computing them.
     pub(super) fn expected_hints(&self) -> (Vec<u64>, Vec<u64>) {
         let bb = self.h.block_bases as u64;

@@ -229,7 +229,7 @@ impl<'a> Seq<'a> {
         }
     }
 
-    /// [R1] [R3]–[R7] [R11] [R12] [X1].
+    /// \[R1] \[R3]–\[R7] \[R11] \[R12] \[X1].
     pub(super) fn records_and_names(&mut self, v: &mut V<'_>) -> bool {
         let si = Some(kind::SEQUENCE_INDEX);
         let names = &self.b[self.names.offset as usize..(self.names.offset + self.names.length) as usize];
@@ -409,7 +409,7 @@ impl<'a> Seq<'a> {
             .then(|| &self.b[s as usize..e as usize])
     }
 
-    /// [NH1]–[NH5].
+    /// \[NH1]–\[NH5].
     pub(super) fn name_hash(&self, v: &mut V<'_>) {
         let (e, o, b) = (self.hash, self.o, self.b);
         let s = Some(e.kind);

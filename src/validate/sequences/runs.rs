@@ -11,7 +11,7 @@ impl Seq<'_> {
         ExceptionRun::decode(&self.b[(self.exc.offset + 16 * k) as usize..][..16], self.o)
     }
 
-    /// SPEC §6.6: [DF2] [DF3] [DF4], and nibble values of [DF6].
+    /// SPEC §6.6: \[DF2] \[DF3] \[DF4], and nibble values of \[DF6].
     pub(super) fn dense(&mut self, v: &mut V<'_>) {
         for (which, d) in self.dense_sections.into_iter().enumerate() {
             let Some(d) = d else { continue };
@@ -111,7 +111,7 @@ impl Seq<'_> {
         }
     }
 
-    /// [M1] [M2] [E1] [E2] [E4] [E5] [E6].
+    /// \[M1] \[M2] \[E1] \[E2] \[E4] \[E5] \[E6].
     pub(super) fn runs(&mut self, v: &mut V<'_>) {
         use crate::sequence::layout::{check_exception_runs, check_mask_runs};
         let (nm, ne) = (self.masks.length / 16, self.exc.length / 16);

@@ -4,7 +4,7 @@
 use super::*;
 
 impl Seq<'_> {
-    /// One pass over every code: [R2] [R8] [R9] [R10] [E3] [M3] [S2] [C1].
+    /// One pass over every code: \[R2] \[R8] \[R9] \[R10] \[E3] \[M3] \[S2] \[C1].
     pub(super) fn stream(&self, v: &mut V<'_>) {
         let bb = self.h.block_bases as u64;
         let (b, o) = (self.b, self.o);
@@ -149,8 +149,8 @@ impl Seq<'_> {
         }
     }
 
-    /// SPEC §9: REFERENCES ([RF1]-[RF4], [RF7], runs inside one sequence
-    /// for [RF5]) and its reference ([RF6]), which `stream` then uses.
+    /// SPEC §9: REFERENCES (\[RF1]-\[RF4], \[RF7], runs inside one sequence
+    /// for \[RF5]) and its reference (\[RF6]), which `stream` then uses.
     pub(super) fn references(&mut self, v: &mut V<'_>, e: &DirectoryEntry, group: u32) {
         let s = Some(kind::REFERENCES);
         if e.group != group {
@@ -206,7 +206,7 @@ impl Seq<'_> {
         self.refs = Some((refs, attached));
     }
 
-    /// The exception letter at `pos` of record `rec`; reports [E3] where
+    /// The exception letter at `pos` of record `rec`; reports \[E3] where
     /// runs and code-7 positions disagree.
     fn exception_at(&self, v: &mut V<'_>, rec: usize, pos: u64, c: u8, st: &mut RecordState) -> Option<u8> {
         if !self.exc_ok[rec] {
@@ -243,7 +243,7 @@ impl Seq<'_> {
         }
     }
 
-    /// The letter of nibble array `a` at `pos`; reports [DF6] where
+    /// The letter of nibble array `a` at `pos`; reports \[DF6] where
     /// nibbles and code-7 positions disagree.
     fn nibble_at(&self, v: &mut V<'_>, rec: usize, a: u64, pos: u64, c: u8) -> Option<u8> {
         let x = (self.b[(a + pos / 2) as usize] >> (4 * (pos % 2))) & 15;
