@@ -99,9 +99,33 @@ fn in_set([a, c, g, t]: [u64; 4], p0: u64, p1: u64) -> u64 {
     (p1 & hi) | (!p1 & lo)
 }
 
-/// IUPAC letters and mismatches (SPEC §14), 64 windows per word: at each
-/// position j, the windows whose base is not in the pattern's set there
-/// count one more miss, in a thermometer code (`lvl[i]`: more than i
+/// The windows of word `i` that match pattern `f` with no mismatch: the
+/// per-plane tests of [`PatternTests`] first (plane 0, then plane 1), the
+/// two-plane ones last, stopping once no window is left (checked after
+/// each plane: a branch per test costs more than it saves).
+#[inline(always)]
+fn exact_sets(f: &FuzzyPattern, w0: &[u64; 16], w1: &[u64; 16], i: usize) -> u64 {
+    let mut x = !0u64;
+    for (w, tests) in [w0, w1].into_iter().zip(&f.tests.planes) {
+        for &(j, bit) in tests {
+            x &= !(funnel(w, i, j) ^ bit);
+        }
+        if x == 0 {
+            return 0;
+        }
+    }
+    for &j in &f.tests.mixed {
+        x &= in_set(f.words[j], funnel(w0, i, j), funnel(w1, i, j));
+        if x == 0 {
+            return 0;
+        }
+    }
+    x
+}
+
+/// IUPAC letters and mismatches (SPEC §14), 64 windows per word. With
+/// none allowed, [`exact_sets`]; else at each position j, the windows
+/// whose base is not in the pattern's set there count one more miss, in a thermometer code (`lvl[i]`: more than i
 /// misses so far); a word stops as soon as every window is past the
 /// allowed mismatches.
 pub(super) fn fuzzy(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
@@ -117,6 +141,11 @@ pub(super) fn fuzzy(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hi
             let mut acc = [0u64; 8];
             let mut any = 0;
             for (i, a) in acc.iter_mut().enumerate() {
+                if m == 0 {
+                    *a = exact_sets(&fuzzy[n], &w0, &w1, i);
+                    any |= *a;
+                    continue;
+                }
                 let mut lvl = [0u64; MAX_MISMATCHES as usize + 1];
                 for (j, &s) in fuzzy[n].words.iter().enumerate() {
                     let miss = !in_set(s, funnel(&w0, i, j), funnel(&w1, i, j));
