@@ -51,8 +51,8 @@ struct Common {
     both_strands: bool,
     /// Let a window differ from the k-mer in up to M positions (Hamming
     /// distance, 0 to 3; a window with N or an IUPAC code in the genome
-    /// still never matches). On the CPU it runs on AVX-512 where the
-    /// machine has it, else on the portable path.
+    /// still never matches). On the CPU it runs on AVX-512 or AVX2 where
+    /// the machine has them, else on the portable path.
     #[arg(short = 'm', long, value_name = "M", default_value_t = 0,
           value_parser = clap::value_parser!(u8).range(0..=3))]
     mismatches: u8,

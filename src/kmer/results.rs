@@ -50,8 +50,7 @@ pub struct Counts {
     pub kmers: Vec<KmerCount>,
     /// The code path that ran: on the CPU, the narrowest path any k-mer
     /// length's kernel ran on (k > 64 always runs [`CpuPath::Scalar`](super::CpuPath::Scalar),
-    /// whatever path was asked for, and so do IUPAC letters and mismatches
-    /// on any path but AVX-512; the hash tables are portable code, so
+    /// whatever path was asked for; the hash tables are portable code, so
     /// when they scan every pattern the path is [`CpuPath::Scalar`](super::CpuPath::Scalar) too).
     pub path: ScanPath,
     /// Whether the CPU path ran a kernel specialised for this k (a

@@ -36,7 +36,7 @@ macro_rules! pick {
 mod avx2;
 mod avx512;
 
-use self::avx2::avx2_group;
+use self::avx2::{avx2_fuzzy, avx2_group};
 use self::avx512::{avx512_fuzzy, avx512_group};
 
 /// The wide kernel for `g` on `path` and whether it is specialised for
@@ -65,19 +65,35 @@ pub(super) fn kernel_for(path: CpuPath, g: &Group) -> Option<(Kernel, bool)> {
 }
 
 /// The wide kernel for IUPAC letters and mismatches (a group with base
-/// sets), or None where there is none: k > 64, or a path other than
-/// AVX-512 (the others run [`scalar::fuzzy`]), or one this CPU lacks.
+/// sets), or None where there is none: k > 64, the scalar path (which
+/// runs [`scalar::fuzzy`]), or a path this CPU lacks.
 pub(super) fn fuzzy_for(path: CpuPath, g: &Group) -> Option<Kernel> {
-    if g.k > 64 || path != CpuPath::Avx512 || !path.is_available() {
+    if g.k > 64 || !path.is_available() {
         return None;
     }
-    Some(match g.mismatches {
-        0 => avx512_fuzzy_m::<0>,
-        1 => avx512_fuzzy_m::<1>,
-        2 => avx512_fuzzy_m::<2>,
-        // ScanOptions allows at most MAX_MISMATCHES (3).
-        _ => avx512_fuzzy_m::<3>,
-    })
+    // ScanOptions allows at most MAX_MISMATCHES (3).
+    match path {
+        CpuPath::Avx512 => Some(match g.mismatches {
+            0 => avx512_fuzzy_m::<0>,
+            1 => avx512_fuzzy_m::<1>,
+            2 => avx512_fuzzy_m::<2>,
+            _ => avx512_fuzzy_m::<3>,
+        }),
+        CpuPath::Avx2 => Some(match g.mismatches {
+            0 => avx2_fuzzy_m::<0>,
+            1 => avx2_fuzzy_m::<1>,
+            2 => avx2_fuzzy_m::<2>,
+            _ => avx2_fuzzy_m::<3>,
+        }),
+        CpuPath::Scalar => None,
+    }
+}
+
+fn avx2_fuzzy_m<const M: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
+    // SAFETY: as for `avx2`: `avx2_fuzzy` enables avx2, and only
+    // `fuzzy_for` hands out a pointer to this function, after
+    // `CpuPath::Avx2.is_available()` returned true.
+    unsafe { avx2_fuzzy::<M>(plan, g, v, hits) }
 }
 
 fn avx512_fuzzy_m<const M: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {

@@ -115,3 +115,128 @@ pub(super) fn avx2_group<const K: usize, const NP: usize>(
         }
     }
 }
+
+/// Both halves of a line shifted by `j` positions.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn shift_y(lo: Y, hi: Y, j: usize) -> Y {
+    [funnel256(lo[0], hi[0], j), funnel256(lo[1], hi[1], j)]
+}
+
+/// Whether any window of `a` is left.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn any_y(a: Y) -> bool {
+    any256(&[a])
+}
+
+/// `f` on each half.
+#[inline(always)]
+fn halves(a: Y, b: Y, f: impl Fn(__m256i, __m256i) -> __m256i) -> Y {
+    [f(a[0], b[0]), f(a[1], b[1])]
+}
+
+/// The windows whose base at `x0`/`x1` (planes 0 and 1) is in the set
+/// given by `w` ([`set_words`]): a two-level multiplexer, each level
+/// `y ^ (sel & (x ^ y))`.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn in_set_y(w: &[u64; 4], x0: Y, x1: Y) -> Y {
+    let splat = |x: u64| _mm256_set1_epi64x(x as i64);
+    let (a, ca, g, tg) = (splat(w[0]), splat(w[0] ^ w[1]), splat(w[2]), splat(w[2] ^ w[3]));
+    let mut out = [_mm256_setzero_si256(); 2];
+    for h in 0..2 {
+        let lo = _mm256_xor_si256(a, _mm256_and_si256(x0[h], ca));
+        let hi = _mm256_xor_si256(g, _mm256_and_si256(x0[h], tg));
+        out[h] = _mm256_xor_si256(lo, _mm256_and_si256(x1[h], _mm256_xor_si256(hi, lo)));
+    }
+    out
+}
+
+/// acc &= (plane bit at s + j == bit) for each (j, bit) of `tests`, with
+/// an early exit every four; returns whether any window survives.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn planes_and_y(acc: &mut Y, lo: Y, hi: Y, tests: &[(usize, u64)]) -> bool {
+    for (i, &(j, bit)) in tests.iter().enumerate() {
+        let m = _mm256_set1_epi64x(bit as i64);
+        *acc = halves(shift_y(lo, hi, j), *acc, |x, a| {
+            _mm256_andnot_si256(_mm256_xor_si256(x, m), a)
+        });
+        if i % 4 == 3 && !any_y(*acc) {
+            return false;
+        }
+    }
+    any_y(*acc)
+}
+
+/// IUPAC letters and mismatches (SPEC §14) for k ≤ 64 on AVX2: the
+/// AVX-512 kernel's method (`avx512_fuzzy`) on a line held as two 256-bit
+/// halves.
+#[target_feature(enable = "avx2")]
+pub(super) fn avx2_fuzzy<const M: usize>(plan: &Plan<'_>, g: &Group, v: &BlockView<'_>, hits: &mut Hits) {
+    let k = g.k;
+    let Some(fuzzy) = &g.sets else { return };
+    let ones = _mm256_set1_epi64x(-1);
+    for l in 0..v.lines {
+        prefetch(v, l, if M == 0 { k } else { 1 });
+        let gl = v.first_line + l as u64;
+        let (c0, h0) = pair256(v, 0, l);
+        let mut plane1: Option<(Y, Y)> = None;
+        let mut bad: Option<Y> = None;
+        for (n, &p) in g.pats.iter().enumerate() {
+            let mut acc = [ones; 2];
+            if M == 0 {
+                let t = &fuzzy[n].tests;
+                if !planes_and_y(&mut acc, c0, h0, &t.planes[0]) {
+                    continue;
+                }
+                let (c1, h1) = *plane1.get_or_insert_with(|| pair256(v, 1, l));
+                if !planes_and_y(&mut acc, c1, h1, &t.planes[1]) {
+                    continue;
+                }
+                for &j in &t.mixed {
+                    let inn = in_set_y(&fuzzy[n].words[j], shift_y(c0, h0, j), shift_y(c1, h1, j));
+                    acc = halves(acc, inn, |a, b| _mm256_and_si256(a, b));
+                }
+            } else {
+                let (c1, h1) = *plane1.get_or_insert_with(|| pair256(v, 1, l));
+                let mut lvl = [[_mm256_setzero_si256(); 2]; 4];
+                for (j, w) in fuzzy[n].words.iter().enumerate() {
+                    let inn = in_set_y(w, shift_y(c0, h0, j), shift_y(c1, h1, j));
+                    // lvl[i] |= lvl[i - 1] & miss; lvl[0] |= miss (miss = !inn).
+                    for i in (1..=M).rev() {
+                        lvl[i] = halves(
+                            lvl[i],
+                            halves(inn, lvl[i - 1], |a, b| _mm256_andnot_si256(a, b)),
+                            |a, b| _mm256_or_si256(a, b),
+                        );
+                    }
+                    lvl[0] = halves(lvl[0], inn, |a, b| _mm256_or_si256(a, _mm256_xor_si256(b, ones)));
+                    let dead = _mm256_and_si256(lvl[M][0], lvl[M][1]);
+                    if j % 4 == 3 && _mm256_testc_si256(dead, ones) == 1 {
+                        break;
+                    }
+                }
+                acc = halves(lvl[M], [ones; 2], |a, b| _mm256_andnot_si256(a, b));
+            }
+            if !any_y(acc) {
+                continue;
+            }
+            if plan.dirty(gl, k) {
+                let b = *bad.get_or_insert_with(|| {
+                    let (c2, h2) = pair256(v, 2, l);
+                    let mut b = [_mm256_setzero_si256(); 2];
+                    for j in 0..k {
+                        b = halves(b, shift_y(c2, h2, j), |x, y| _mm256_or_si256(x, y));
+                    }
+                    b
+                });
+                acc = halves(b, acc, |x, a| _mm256_andnot_si256(x, a));
+            }
+            if any_y(acc) {
+                plan.emit(hits, p, gl, words256(&acc));
+            }
+        }
+    }
+}
