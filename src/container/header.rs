@@ -89,3 +89,104 @@ where
     T::read_options(&mut Cursor::new(bytes), order.endian(), ())
         .map_err(|e| Error::format(section, offset, format!("cannot decode structure: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file header written out field by field (SPEC §2), little-endian.
+    #[rustfmt::skip]
+    const HEADER_LE: [u8; 64] = [
+        0x89, b'T', b'B', b'T', 0x0D, 0x0A, 0x1A, 0x0A, //  0 magic
+        0x3D, 0x2C, 0x1B, 0x0A,                         //  8 signature 0x0A1B2C3D
+        0x01, 0x00,                                     // 12 major 1
+        0x07, 0x00,                                     // 14 minor 7
+        0x40, 0x00, 0x00, 0x00,                         // 16 header_len 64
+        0x00, 0x00, 0x00, 0x00,                         // 20 flags
+        0xB0, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // 24 file_len 432
+        0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // 32 directory_offset 384
+        0x01, 0x00, 0x00, 0x00,                         // 40 directory_count 1
+        0x30, 0x00, 0x00, 0x00,                         // 44 directory_entry_len 48
+        0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, // 48 directory_checksum
+        0xF8, 0xF7, 0xF6, 0xF5, 0xF4, 0xF3, 0xF2, 0xF1, // 56 header_checksum
+    ];
+
+    /// The same header big-endian: every field after the magic reversed.
+    #[rustfmt::skip]
+    const HEADER_BE: [u8; 64] = [
+        0x89, b'T', b'B', b'T', 0x0D, 0x0A, 0x1A, 0x0A, //  0 magic (bytes, not a number)
+        0x0A, 0x1B, 0x2C, 0x3D,                         //  8 signature
+        0x00, 0x01,                                     // 12 major
+        0x00, 0x07,                                     // 14 minor
+        0x00, 0x00, 0x00, 0x40,                         // 16 header_len
+        0x00, 0x00, 0x00, 0x00,                         // 20 flags
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xB0, // 24 file_len
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x80, // 32 directory_offset
+        0x00, 0x00, 0x00, 0x01,                         // 40 directory_count
+        0x00, 0x00, 0x00, 0x30,                         // 44 directory_entry_len
+        0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, // 48 directory_checksum
+        0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, // 56 header_checksum
+    ];
+
+    /// One directory entry (SPEC §3), little-endian.
+    #[rustfmt::skip]
+    const ENTRY_LE: [u8; 48] = [
+        0x01, 0x01, 0x00, 0x00,                         //  0 kind 0x0101 (SEQUENCE_INDEX)
+        0x01, 0x00, 0x00, 0x00,                         //  4 flags: required
+        0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, //  8 offset 64
+        0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // 16 length 192
+        0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, // 24 checksum
+        0x02, 0x00, 0x00, 0x00,                         // 32 group 2
+        0x00, 0x00, 0x00, 0x00,                         // 36 reserved
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // 40 reserved
+    ];
+
+    fn header() -> FileHeader {
+        FileHeader {
+            magic: spec::MAGIC,
+            signature: spec::SIGNATURE,
+            major: 1,
+            minor: 7,
+            header_len: spec::HEADER_LEN,
+            flags: 0,
+            file_len: 432,
+            directory_offset: 384,
+            directory_count: 1,
+            directory_entry_len: spec::DIRECTORY_ENTRY_LEN,
+            directory_checksum: 0x0102_0304_0506_0708,
+            header_checksum: 0xF1F2_F3F4_F5F6_F7F8,
+        }
+    }
+
+    #[test]
+    fn file_header_fields_sit_where_spec_2_says() {
+        for (order, bytes) in [(ByteOrder::Little, HEADER_LE), (ByteOrder::Big, HEADER_BE)] {
+            let h: FileHeader = from_bytes(&bytes, order, None, 0).unwrap();
+            assert_eq!(h, header(), "{order:?}");
+            assert_eq!(to_bytes(&h, order), bytes, "{order:?}");
+        }
+    }
+
+    #[test]
+    fn directory_entry_fields_sit_where_spec_3_says() {
+        let e: DirectoryEntry = from_bytes(&ENTRY_LE, ByteOrder::Little, None, 0).unwrap();
+        assert_eq!(
+            e,
+            DirectoryEntry {
+                kind: spec::kind::SEQUENCE_INDEX,
+                flags: spec::SECTION_FLAG_REQUIRED,
+                offset: 64,
+                length: 192,
+                checksum: 0x8877_6655_4433_2211,
+                group: 2,
+                reserved0: 0,
+                reserved1: 0,
+            }
+        );
+        assert!(e.required());
+        assert_eq!(to_bytes(&e, ByteOrder::Little), ENTRY_LE);
+        // Too few bytes is a format error at the offset given, not a panic.
+        let short = from_bytes::<DirectoryEntry>(&ENTRY_LE[..40], ByteOrder::Little, None, 4096).unwrap_err();
+        assert!(short.to_string().contains("byte 4096"), "{short}");
+    }
+}

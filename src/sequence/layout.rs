@@ -327,6 +327,73 @@ mod tests {
         got
     }
 
+    /// A SEQUENCE_INDEX header written out field by field (SPEC §6),
+    /// little-endian.
+    #[rustfmt::skip]
+    const INDEX_HEADER_LE: [u8; 64] = [
+        0x02, 0, 0, 0, 0, 0, 0, 0,       //  0 sequence_count 2
+        0x0B, 0x04, 0, 0, 0, 0, 0, 0,    //  8 stream_len 1035
+        0x00, 0x02, 0, 0,                // 16 block_bases 512
+        0x80, 0, 0, 0,                   // 20 record_len 128
+        0x03, 0, 0, 0, 0, 0, 0, 0,       // 24 block_count 3
+        0x01, 0, 0, 0, 0, 0, 0, 0,       // 32 flags: refget digests
+        0, 0, 0, 0, 0, 0, 0, 0,          // 40 reserved (24 bytes)
+        0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+
+    /// One BLOCK_INDEX entry (SPEC §5.1), big-endian.
+    #[rustfmt::skip]
+    const BLOCK_ENTRY_BE: [u8; 48] = [
+        0, 0, 0, 0, 0, 0, 0x01, 0x00,                   //  0 offset 256
+        0, 0, 0, 0, 0, 0, 0x00, 0xC0,                   //  8 stored_len 192 (3 planes of 64)
+        0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, // 16 checksum
+        0, 0, 0x01, 0x00,                               // 24 bases 256
+        0x00,                                           // 28 encoding 0: raw planes
+        0, 0, 0,                                        // 29 reserved
+        0, 0, 0, 0, 0, 0, 0, 0x05,                      // 32 first_mask 5
+        0, 0, 0, 0, 0, 0, 0, 0x07,                      // 40 first_exception 7
+    ];
+
+    #[test]
+    fn index_header_fields_sit_where_spec_6_says() {
+        let h: IndexHeader = crate::container::from_bytes(&INDEX_HEADER_LE, ByteOrder::Little, None, 0).unwrap();
+        assert_eq!(
+            h,
+            IndexHeader {
+                sequence_count: 2,
+                stream_len: 1035,
+                block_bases: 512,
+                record_len: 128,
+                block_count: 3,
+                flags: 1,
+                reserved: [0; 24],
+            }
+        );
+        assert_eq!(crate::container::to_bytes(&h, ByteOrder::Little), INDEX_HEADER_LE);
+    }
+
+    #[test]
+    fn block_entry_fields_sit_where_spec_5_1_says() {
+        let e = BlockEntry::decode(&BLOCK_ENTRY_BE, ByteOrder::Big);
+        assert_eq!(
+            e,
+            BlockEntry {
+                offset: 256,
+                stored_len: 192,
+                checksum: 0x0123_4567_89AB_CDEF,
+                bases: 256,
+                encoding: spec::ENCODING_RAW,
+                first_mask: 5,
+                first_exception: 7,
+            }
+        );
+        assert_eq!(e.stored_len, 3 * plane_bytes(e.bases as u64));
+        let mut out = Vec::new();
+        e.encode(ByteOrder::Big, &mut out);
+        assert_eq!(out, BLOCK_ENTRY_BE);
+    }
+
     #[test]
     fn mask_runs_are_checked_whatever_their_place() {
         assert!(masks(&[(0, 3), (4, 10)], 10).is_empty());
