@@ -169,3 +169,100 @@ pub(super) fn parse_table<'a>(section: Checked<'a>, o: ByteOrder, e: &DirectoryE
         len,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::Value;
+
+    /// A TABLE section written out field by field (SPEC §8.1),
+    /// little-endian: table `t` with an i32 column `id` and a nullable u8
+    /// column `v`, two rows, the null bitmap in the row's last byte.
+    #[rustfmt::skip]
+    const TABLE_LE: [u8; 160] = [
+        // rows: 2 × row_width 6
+        0x07, 0x00, 0x00, 0x00, 0xC8, 0x00,             //   0 row 0: id 7, v 200, bitmap 0
+        0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x01,             //   6 row 1: id -1, v null (bit 0)
+        0x00, 0x00, 0x00, 0x00,                         //  12 padding to a multiple of 8
+        // header, at header_offset 16
+        0x02, 0, 0, 0, 0, 0, 0, 0,                      //  16 row_count 2
+        0x06, 0, 0, 0,                                  //  24 row_width 6
+        0x02, 0, 0, 0,                                  //  28 column_count 2
+        0x05, 0, 0, 0,                                  //  32 null_offset 5
+        0x01, 0, 0, 0,                                  //  36 null_len 1
+        0x01, 0, 0, 0,                                  //  40 name_len 1
+        0x20, 0, 0, 0,                                  //  44 column_entry_len 32
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //  48 reserved (32 bytes)
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        // column descriptor 0: id
+        0x04, 0x00, 0x00, 0x00,                         //  80 type 4 (i32), flags 0, reserved
+        0x00, 0, 0, 0,                                  //  84 offset 0
+        0x04, 0, 0, 0,                                  //  88 width 4
+        0xFF, 0xFF, 0xFF, 0xFF,                         //  92 null_bit: none
+        0x02, 0, 0, 0,                                  //  96 name_len 2
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,             // 100 reserved
+        // column descriptor 1: v
+        0x06, 0x01, 0x00, 0x00,                         // 112 type 6 (u8), flags: nullable
+        0x04, 0, 0, 0,                                  // 116 offset 4
+        0x01, 0, 0, 0,                                  // 120 width 1
+        0x00, 0, 0, 0,                                  // 124 null_bit 0
+        0x01, 0, 0, 0,                                  // 128 name_len 1
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,             // 132 reserved
+        // names: table, then columns
+        b't', b'i', b'd', b'v',                         // 144 "t" "id" "v"
+        0, 0, 0, 0,                                     // 148 padding to a multiple of 8
+        0x10, 0, 0, 0, 0, 0, 0, 0,                      // 152 header_offset 16
+    ];
+
+    fn entry() -> DirectoryEntry {
+        DirectoryEntry {
+            kind: kind::TABLE,
+            flags: crate::spec::SECTION_FLAG_REQUIRED,
+            offset: 4096,
+            length: TABLE_LE.len() as u64,
+            checksum: 0,
+            group: 1,
+            reserved0: 0,
+            reserved1: 0,
+        }
+    }
+
+    #[test]
+    fn table_fields_sit_where_spec_8_1_says() {
+        let tb = parse_table(Checked::trusted(&TABLE_LE), ByteOrder::Little, &entry()).unwrap();
+        assert_eq!((tb.name(), tb.row_count(), tb.row_width()), ("t", 2, 6));
+        assert_eq!(tb.null_bitmap(), (5, 1));
+        let cols: Vec<(&str, u32, u32)> = tb
+            .columns()
+            .iter()
+            .map(|c| (c.def.name.as_str(), c.offset, c.null_bit))
+            .collect();
+        assert_eq!(cols, [("id", 0, t::NO_NULL_BIT), ("v", 4, 0)]);
+        assert_eq!(tb.cell(0, 0).unwrap(), Value::Int(7));
+        assert_eq!(tb.cell(0, 1).unwrap(), Value::UInt(200));
+        assert_eq!(tb.cell(1, 0).unwrap(), Value::Int(-1));
+        assert_eq!(tb.cell(1, 1).unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn a_broken_field_is_refused_at_its_byte_with_its_rule() {
+        // (byte to change, new value, rule, offset the error names within
+        // the section)
+        let cases: [(usize, u8, &str, u64); 4] = [
+            (152, 0x11, "T1", 152), // header_offset not a multiple of 8
+            (24, 0x09, "T3", 16),   // row_width 9: the rows run past the header
+            (80, 0x0E, "T6", 80),   // type 14 is reserved
+            (116, 0x03, "T7", 116), // v at offset 3 overlaps id
+        ];
+        for (at, value, rule, offset) in cases {
+            let mut b = TABLE_LE;
+            b[at] = value;
+            let err = parse_table(Checked::trusted(&b), ByteOrder::Little, &entry()).unwrap_err();
+            assert_eq!(err.rule(), Some(rule), "byte {at}: {err}");
+            assert!(
+                err.to_string().contains(&format!("byte {}", 4096 + offset)),
+                "byte {at}: {err}"
+            );
+        }
+    }
+}
