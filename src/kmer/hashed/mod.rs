@@ -35,7 +35,7 @@
 
 use std::collections::BTreeMap;
 
-use super::cpu::{funnel, words16, words8, BlockView, Hits, Plan};
+use super::cpu::{funnel, words16, BlockView, Hits, Plan};
 use super::Patterns;
 
 #[cfg(target_arch = "x86_64")]
@@ -59,6 +59,9 @@ pub const SHARED_FROM: usize = 8;
 /// (8 KiB to 512 KiB, in L1 or L2), and never more than the shortest k.
 const Q_MIN: u32 = 8;
 const Q_MAX: u32 = 11;
+
+/// How many plane lines ahead of the scan to prefetch.
+const PREFETCH_LINES: usize = 8;
 
 /// Fibonacci hashing: the top bits of code × 2^64 / φ.
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -335,6 +338,26 @@ fn interleave(p0: u64, p1: u64, half: u32) -> u64 {
     spread((p0 >> (32 * half)) as u32) | (spread((p1 >> (32 * half)) as u32) << 1)
 }
 
+/// Asks for the cache line that holds `x` (a hint: nothing on other
+/// architectures).
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    x86::prefetch(x);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+/// The 2-bit codes of a line and of the next line's first 64 positions
+/// (words 16 and 17; 18 and 19 are 0) from planes 0 and 1 of the line and
+/// the next line's first word.
+fn codes(p0: &[u64; 9], p1: &[u64; 9]) -> [u64; 20] {
+    std::array::from_fn(|j| match j {
+        0..=17 => interleave(p0[j / 2], p1[j / 2], j as u32 % 2),
+        _ => 0,
+    })
+}
+
 /// The matches of one line, one entry per pattern as far as a small
 /// direct-mapped index of recent patterns finds it (a pattern that
 /// collides with another may get two entries with different windows,
@@ -393,6 +416,16 @@ impl Hashed {
         }
     }
 
+    /// [`codes`], on the widest path this CPU has.
+    #[inline(always)]
+    fn codes(&self, p0: &[u64; 9], p1: &[u64; 9]) -> [u64; 20] {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(a) = &self.avx512 {
+            return a.codes(p0, p1);
+        }
+        codes(p0, p1)
+    }
+
     /// [`candidates`], on the widest path this CPU has.
     #[inline(always)]
     fn candidates(&self, f: &Filtered, iw: &[u64; 20]) -> [u64; 8] {
@@ -410,15 +443,20 @@ impl Hashed {
             recent: [u32::MAX; 64],
         };
         for l in 0..v.lines {
+            // Planes 0 and 1 are read once each, in order: ask for them a
+            // few lines ahead.
+            if l + PREFETCH_LINES < v.lines {
+                prefetch(v.line(0, l + PREFETCH_LINES));
+                prefetch(v.line(1, l + PREFETCH_LINES));
+            }
             let gl = v.first_line + l as u64;
-            let (w0, w1) = (words8(v.line(0, l)), words8(v.line(1, l)));
-            let (n0, n1) = (v.next_line(0, l), v.next_line(1, l));
-            let (n0, n1) = (words8(n0)[0], words8(n1)[0]);
-            let iw: [u64; 20] = std::array::from_fn(|j| match j {
-                0..=15 => interleave(w0[j / 2], w1[j / 2], j as u32 % 2),
-                16 | 17 => interleave(n0, n1, j as u32 - 16),
-                _ => 0,
-            });
+            let p0: [u64; 9] = words16(v.line(0, l), v.next_line(0, l))[..9]
+                .try_into()
+                .unwrap_or_default();
+            let p1: [u64; 9] = words16(v.line(1, l), v.next_line(1, l))[..9]
+                .try_into()
+                .unwrap_or_default();
+            let iw = self.codes(&p0, &p1);
             let mut w2: Option<[u64; 16]> = None;
             for f in &self.filtered {
                 let mut cands = self.candidates(f, &iw);
@@ -569,6 +607,25 @@ mod tests {
     fn pack_puts_the_first_base_lowest() {
         assert_eq!(pack(&[0, 1, 2, 3]), 0b11_10_01_00);
         assert_eq!(pack(&[3; 64]), !0);
+    }
+
+    #[test]
+    fn codes_interleave_planes_0_and_1_on_every_path() {
+        let mut rng = Lcg(2);
+        for _ in 0..100 {
+            let p0: [u64; 9] = std::array::from_fn(|_| rng.next());
+            let p1: [u64; 9] = std::array::from_fn(|_| rng.next());
+            let iw = codes(&p0, &p1);
+            for s in 0..576 {
+                let code = (p0[s / 64] >> (s % 64)) & 1 | ((p1[s / 64] >> (s % 64)) & 1) << 1;
+                assert_eq!((iw[s / 32] >> (2 * (s % 32))) & 3, code, "s={s}");
+            }
+            assert_eq!(iw[18..], [0, 0]);
+            #[cfg(target_arch = "x86_64")]
+            if let Some(a) = x86::Avx512::detect() {
+                assert_eq!(a.codes(&p0, &p1), iw);
+            }
+        }
     }
 
     #[test]
