@@ -43,10 +43,11 @@ mod x86;
 
 /// The default of [`super::ScanOptions::set_hash_from`]: from this many
 /// exact patterns of one length on, the hash tables scan them. Measured on
-/// 21-mers: the kernels cost about 2 ms per pattern per 154 Mbases, the
-/// tables about 140 ms whatever their number, so they meet near 64
-/// (benches/README.md, "Many patterns").
-pub const HASH_FROM: usize = 64;
+/// 21-mers with AVX-512: the kernels cost about 10 ms per pattern per
+/// 772 Mbases, the tables about 0.2 s for a few dozen patterns, so they
+/// meet near 24 (benches/README.md, "Many patterns"); 32 leaves room for
+/// CPUs without AVX-512, where the tables cost more.
+pub const HASH_FROM: usize = 32;
 
 /// The longest k the hash tables take (a code fits in 128 bits).
 pub const HASH_MAX_K: usize = 64;
@@ -55,9 +56,12 @@ pub const HASH_MAX_K: usize = 64;
 /// ones have an exact bitmap each (4^k bits).
 pub const SHARED_FROM: usize = 8;
 
-/// The shared bitmap's q: about 32 bits per pattern, from 8 to 11 bases
-/// (8 KiB to 512 KiB, in L1 or L2), and never more than the shortest k.
-const Q_MIN: u32 = 8;
+/// The shared bitmap's q: about 64 bits per pattern, from 9 to 11 bases
+/// (32 KiB to 512 KiB), and never more than the shortest k. Measured on
+/// 21-mers of a genome (benches/README.md, "Many patterns"): a gather
+/// costs about the same from L1 or L2, so fewer windows passing wins up to
+/// 512 KiB; at 2 MiB (q = 12) the misses cost more than they save.
+const Q_MIN: u32 = 9;
 const Q_MAX: u32 = 11;
 
 /// How many plane lines ahead of the scan to prefetch.
@@ -406,7 +410,7 @@ impl Hashed {
         }
         // BTreeMap order: the first shared length is the shortest.
         if let Some(kmin) = shared.first().map(|(k, _)| *k as u32) {
-            let q = log2_ceil(shared_n * 32).div_ceil(2).clamp(Q_MIN, Q_MAX).min(kmin);
+            let q = log2_ceil(shared_n * 64).div_ceil(2).clamp(Q_MIN, Q_MAX).min(kmin);
             filtered.push(Filtered::new(q, &shared));
         }
         Hashed {
