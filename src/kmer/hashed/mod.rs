@@ -43,11 +43,11 @@ mod x86;
 
 /// The default of [`super::ScanOptions::set_hash_from`]: from this many
 /// exact patterns of one length on, the hash tables scan them. Measured on
-/// 21-mers with AVX-512: the kernels cost about 10 ms per pattern per
-/// 772 Mbases, the tables about 0.2 s for a few dozen patterns, so they
-/// meet near 24 (benches/README.md, "Many patterns"); 32 leaves room for
-/// CPUs without AVX-512, where the tables cost more.
-pub const HASH_FROM: usize = 32;
+/// 21-mers over 772 Mbases (benches/README.md, "Many patterns"): the
+/// kernels cost about 10 ms per pattern, the tables about 0.2 s for a few
+/// dozen patterns with AVX-512 (they meet near 24) and about 0.75 s in
+/// portable code (near 70); 64 serves both.
+pub const HASH_FROM: usize = 64;
 
 /// The longest k the hash tables take (a code fits in 128 bits).
 pub const HASH_MAX_K: usize = 64;
