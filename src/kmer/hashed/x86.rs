@@ -1,9 +1,10 @@
-//! The 2-bit codes with BMI2, and the bitmap test with AVX-512: 16 windows per register. A window's first
-//! q bases (q ≤ 11, at most 22 bits of code) starting at position 16 m + i
-//! of the line lie in code dwords m and m + 1, so one VBMI2 funnel shift
-//! of those two dwords, broadcast, by 2 i gives the bitmap indices of 16
-//! windows at once; a gather fetches their bitmap words and a variable
-//! shift tests their bits.
+//! The 2-bit codes with BMI2, and the bitmap test with AVX-512: 16
+//! windows per register. A window's first q bases (q ≤ 11, at most 22
+//! bits of code) starting at position 16 m + i of the line lie in code
+//! dwords m and m + 1, so one VBMI2 funnel shift of those two dwords,
+//! broadcast, by 2 i gives the bitmap indices of 16 windows at once; a
+//! gather fetches their bitmap words and a variable shift tests their
+//! bits.
 
 use std::arch::x86_64::*;
 
