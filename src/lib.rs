@@ -51,6 +51,8 @@ pub mod output;
 pub mod sequence;
 pub mod spec;
 pub mod table;
+#[cfg(test)]
+mod testing;
 /// The hash-key index of a table (SPEC §8.4–§8.8), a part of [`table`].
 pub use table::index;
 pub mod validate;

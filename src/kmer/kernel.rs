@@ -410,13 +410,10 @@ mod tests {
             .set_block_bases(512)
             .build(std::io::Cursor::new(Vec::new()))
             .unwrap();
-        let mut rng = 7u64;
+        let mut rng = crate::testing::Lcg(7);
         for i in 0..4 {
             let s: Vec<u8> = (0..700 + 900 * i)
-                .map(|_| {
-                    rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    b"ACGTNacgtRY"[(rng >> 33) as usize % 11]
-                })
+                .map(|_| b"ACGTNacgtRY"[rng.below(11) as usize])
                 .collect();
             w.add_sequence(format!("s{i}").as_bytes(), &s, 60).unwrap();
         }

@@ -539,24 +539,8 @@ mod tests {
 
     use super::*;
     use crate::kmer::{self, naive, Query, ScanOptions};
+    use crate::testing::Lcg;
     use crate::{Reader, WriterBuilder};
-
-    /// A seeded 64-bit generator (PCG's LCG step, high bits mixed down).
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn next(&mut self) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            self.0 ^ (self.0 >> 29)
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
 
     #[test]
     fn spread_moves_bit_i_to_bit_2i() {
