@@ -2,7 +2,7 @@
 
 use binrw::binrw;
 
-use crate::container::ByteOrder;
+use crate::container::{from_bytes, ByteOrder, DirectoryEntry, Fault, Sink};
 use crate::spec;
 
 /// SPEC §6 "Sequence index": the 64-byte header of SEQUENCE_INDEX.
@@ -23,6 +23,86 @@ pub struct IndexHeader {
     pub flags: u64,
     /// Reserved; zero.
     pub reserved: [u8; 24],
+}
+
+impl IndexHeader {
+    /// SPEC §6: reads the header of the SEQUENCE_INDEX `e` and checks
+    /// \[X2]–\[X4] and \[X7] (and, for a deep sink, the reserved fields
+    /// \[X5] and \[X6]; for a reader, the part of \[X1] the header shows),
+    /// sending each fault to `sink`. Returns the header when its records can
+    /// be read; `minor` is the file's minor version.
+    pub(crate) fn check(
+        b: &[u8],
+        o: ByteOrder,
+        minor: u16,
+        e: &DirectoryEntry,
+        sink: &mut dyn Sink,
+    ) -> Option<IndexHeader> {
+        let s = Some(e.kind);
+        if e.length < spec::SEQUENCE_INDEX_HEADER_LEN {
+            let m = "SEQUENCE_INDEX is shorter than its 64-byte header".to_string();
+            sink.fault(Fault::format("X7", s, e.offset, m));
+            return None;
+        }
+        let at = e.offset as usize;
+        let h: IndexHeader = from_bytes(&b[at..at + 64], o, s, e.offset).ok()?;
+        let mut usable = true;
+        macro_rules! fatal {
+            ($f:expr) => {{
+                usable = false;
+                if !sink.fault($f) {
+                    return None;
+                }
+            }};
+        }
+        if h.block_bases == 0 || !(h.block_bases as u64).is_multiple_of(spec::PLANE_LINE_BASES) {
+            let m = format!("block_bases {} is not a positive multiple of 512", h.block_bases);
+            fatal!(Fault::format("X2", s, e.offset + 16, m));
+        }
+        if h.record_len < spec::SEQUENCE_RECORD_LEN {
+            let m = format!("record_len {} is below 128", h.record_len);
+            fatal!(Fault::format("X3", s, e.offset + 20, m));
+        }
+        if usable && h.block_count != h.stream_len.div_ceil(h.block_bases as u64) {
+            let m = format!(
+                "block_count {} is not ceil(stream_len {} / block_bases {})",
+                h.block_count, h.stream_len, h.block_bases
+            );
+            fatal!(Fault::format("X4", s, e.offset + 24, m));
+        }
+        let deep = sink.deep();
+        if deep && h.flags & !spec::SEQUENCE_FLAG_REFGET != 0 {
+            let f = Fault::reserved("X5", s, e.offset + 32, "index flag bits 1-63", minor);
+            if !sink.fault(f) {
+                return None;
+            }
+        }
+        if deep && h.reserved.iter().any(|&x| x != 0) {
+            let f = Fault::reserved("X6", s, e.offset + 40, "index header bytes 40-63", minor);
+            if !sink.fault(f) {
+                return None;
+            }
+        }
+        let want = h
+            .sequence_count
+            .checked_mul(h.record_len as u64)
+            .and_then(|n| n.checked_add(64));
+        if want != Some(e.length) {
+            let m = format!(
+                "{} records of {} bytes do not fill the {}-byte section",
+                h.sequence_count, h.record_len, e.length
+            );
+            sink.fault(Fault::format("X7", s, e.offset, m));
+            return None;
+        }
+        // A validator checks the whole of [X1] against the records.
+        if !deep && h.stream_len < h.sequence_count {
+            let m = format!("stream_len {} is less than the sequence count", h.stream_len);
+            sink.fault(Fault::format("X1", s, e.offset + 8, m));
+            return None;
+        }
+        usable.then_some(h)
+    }
 }
 
 /// SPEC §6.1 "Sequence record": 128 bytes per sequence.

@@ -12,7 +12,7 @@ use md5::{Digest, Md5};
 use serde::Serialize;
 use sha2::Sha512;
 
-use crate::container::{checksum, from_bytes, known_kind, ByteOrder, DirectoryEntry, FileHeader};
+use crate::container::{checksum, from_bytes, ByteOrder, DirectoryEntry, FileHeader};
 use crate::error::section_name;
 use crate::sequence::codes::{codes8, DECODE};
 use crate::sequence::escape::{self, Attached, References};

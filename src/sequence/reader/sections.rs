@@ -4,7 +4,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::Reader;
-use crate::container::{from_bytes, Container, DirectoryEntry};
+use crate::container::{Container, DirectoryEntry, First};
 use crate::error::{section_name, Error, Result};
 use crate::sequence::escape::References;
 use crate::sequence::layout::IndexHeader;
@@ -76,53 +76,10 @@ impl Reader {
             c.verified(bytes, e)?;
         }
         let o = c.order;
-        let ib = &bytes[range_of(&idx)];
-        if (ib.len() as u64) < spec::SEQUENCE_INDEX_HEADER_LEN {
-            return Err(Error::format(
-                Some(idx.kind),
-                idx.offset,
-                "SEQUENCE_INDEX is shorter than its 64-byte header",
-            ));
-        }
-        let h: IndexHeader = from_bytes(&ib[..64], o, Some(idx.kind), idx.offset)?;
-        let fail = |field: u64, msg: String| Err(Error::format(Some(kind::SEQUENCE_INDEX), idx.offset + field, msg));
-        if h.record_len < spec::SEQUENCE_RECORD_LEN {
-            return fail(20, format!("record_len {} is less than 128", h.record_len));
-        }
-        if h.block_bases == 0 || !(h.block_bases as u64).is_multiple_of(spec::PLANE_LINE_BASES) {
-            return fail(
-                16,
-                format!("block_bases {} is not a positive multiple of 512", h.block_bases),
-            );
-        }
-        if h.block_count != h.stream_len.div_ceil(h.block_bases as u64) {
-            return fail(
-                24,
-                format!(
-                    "block_count {} does not match stream_len {} / block_bases {}",
-                    h.block_count, h.stream_len, h.block_bases
-                ),
-            );
-        }
-        let want = h
-            .sequence_count
-            .checked_mul(h.record_len as u64)
-            .and_then(|n| n.checked_add(64));
-        if want != Some(idx.length) {
-            return fail(
-                0,
-                format!(
-                    "{} records of {} bytes do not fill the {}-byte section",
-                    h.sequence_count, h.record_len, idx.length
-                ),
-            );
-        }
-        if h.stream_len < h.sequence_count {
-            return fail(
-                8,
-                format!("stream_len {} is less than the sequence count", h.stream_len),
-            );
-        }
+        let mut first = First::default();
+        let Some(h) = IndexHeader::check(bytes, o, c.header.minor, &idx, &mut first) else {
+            return Err(first.into_error());
+        };
         if Some(bidx.length) != h.block_count.checked_mul(spec::BLOCK_ENTRY_LEN) {
             return Err(Error::format(
                 Some(bidx.kind),

@@ -114,78 +114,8 @@ impl<'a> Seq<'a> {
         let (b, o) = (v.b, v.o);
         let [idx, names, hash, bidx, blocks, masks, exc] = [es[0], es[1], es[2], es[3], es[4], es[5], es[6]];
         let si = Some(idx.kind);
-        if idx.length < 64 {
-            v.format(
-                "X7",
-                si,
-                idx.offset,
-                "SEQUENCE_INDEX is shorter than its 64-byte header".into(),
-            );
-            return None;
-        }
-        let at = idx.offset as usize;
-        let hd: IndexHeader = from_bytes(&b[at..at + 64], o, si, idx.offset).ok()?;
-        let mut fatal = false;
-        if hd.block_bases == 0 || !(hd.block_bases as u64).is_multiple_of(512) {
-            v.format(
-                "X2",
-                si,
-                idx.offset + 16,
-                format!("block_bases {} is not a positive multiple of 512", hd.block_bases),
-            );
-            fatal = true;
-        }
-        if hd.record_len < spec::SEQUENCE_RECORD_LEN {
-            v.format(
-                "X3",
-                si,
-                idx.offset + 20,
-                format!("record_len {} is below 128", hd.record_len),
-            );
-            fatal = true;
-        }
-        if !fatal && hd.block_count != hd.stream_len.div_ceil(hd.block_bases as u64) {
-            v.format(
-                "X4",
-                si,
-                idx.offset + 24,
-                format!("block_count {} is not ceil(stream_len / block_bases)", hd.block_count),
-            );
-            fatal = true;
-        }
-        v.reserved(
-            "X5",
-            si,
-            idx.offset + 32,
-            hd.flags & !spec::SEQUENCE_FLAG_REFGET != 0,
-            "index flag bits 1-63",
-        );
-        v.reserved(
-            "X6",
-            si,
-            idx.offset + 40,
-            hd.reserved.iter().any(|&x| x != 0),
-            "index header bytes 40-63",
-        );
-        let want = hd
-            .sequence_count
-            .checked_mul(hd.record_len as u64)
-            .and_then(|n| n.checked_add(64));
-        if want != Some(idx.length) {
-            v.format(
-                "X7",
-                si,
-                idx.offset,
-                format!(
-                    "{} records do not fill the {}-byte section",
-                    hd.sequence_count, idx.length
-                ),
-            );
-            fatal = true;
-        }
-        if fatal {
-            return None;
-        }
+        let minor = v.minor;
+        let hd = IndexHeader::check(b, o, minor, &idx, v)?;
         let mut records = Vec::with_capacity(hd.sequence_count as usize);
         for i in 0..hd.sequence_count {
             let at = idx.offset + 64 + i * hd.record_len as u64;
