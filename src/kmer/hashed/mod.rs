@@ -37,7 +37,9 @@ use std::collections::BTreeMap;
 
 use super::cpu::{funnel, words16, BlockView, Hits, Plan};
 use super::Patterns;
+use table::{log2_ceil, pack, word_mask, Buckets, Code, Filtered, Keys, Table, NONE};
 
+mod table;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
@@ -67,9 +69,6 @@ const Q_MAX: u32 = 11;
 /// How many plane lines ahead of the scan to prefetch.
 const PREFETCH_LINES: usize = 8;
 
-/// Fibonacci hashing: the top bits of code × 2^64 / φ.
-const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
-
 /// Runs `$body` with `$t` = 0, 1, … 31, unrolled (the shifts become
 /// constants).
 macro_rules! unroll32 {
@@ -79,201 +78,6 @@ macro_rules! unroll32 {
     (@ $t:ident, $body:block, [$($n:literal)*]) => {
         $( { let $t: usize = $n; $body } )*
     };
-}
-
-/// A table key: the code of a pattern, in a u64 for k ≤ 32, else a u128.
-trait Code: Copy + Eq {
-    /// All ones, which marks an empty slot: only the code of 32 (or 64)
-    /// T's equals it, and that pattern is kept beside the slots.
-    const ONES: Self;
-    fn of(code: u128) -> Self;
-    /// 64 bits for hashing.
-    fn fold(self) -> u64;
-}
-
-impl Code for u64 {
-    const ONES: u64 = u64::MAX;
-    #[inline(always)]
-    fn of(code: u128) -> u64 {
-        code as u64
-    }
-    #[inline(always)]
-    fn fold(self) -> u64 {
-        self
-    }
-}
-
-impl Code for u128 {
-    const ONES: u128 = u128::MAX;
-    #[inline(always)]
-    fn of(code: u128) -> u128 {
-        code
-    }
-    #[inline(always)]
-    fn fold(self) -> u64 {
-        (self as u64) ^ ((self >> 64) as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
-    }
-}
-
-/// Open addressing, linear probing: slot = (fold(code) × GOLDEN) >> shift.
-/// Keys and patterns lie in separate arrays, so a probe reads only keys
-/// (8 bytes a slot for k ≤ 32) and the pattern only on a match.
-struct Slots<C> {
-    shift: u32,
-    keys: Vec<C>,
-    pats: Vec<u32>,
-    /// The pattern whose code is [`Code::ONES`], if any.
-    ones: Option<u32>,
-}
-
-impl<C: Code> Slots<C> {
-    fn new(members: &[(u128, u32)]) -> Slots<C> {
-        let sbits = log2_ceil(2 * members.len()).max(1);
-        let mut s = Slots {
-            shift: 64 - sbits,
-            keys: vec![C::ONES; 1 << sbits],
-            pats: vec![0; 1 << sbits],
-            ones: None,
-        };
-        let mask = s.keys.len() - 1;
-        for &(code, p) in members {
-            let c = C::of(code);
-            if c == C::ONES {
-                s.ones = Some(p);
-                continue;
-            }
-            let mut i = s.slot(c);
-            // The table is at most half full, so an empty slot is found.
-            while s.keys[i] != C::ONES {
-                i = (i + 1) & mask;
-            }
-            s.keys[i] = c;
-            s.pats[i] = p;
-        }
-        s
-    }
-
-    #[inline(always)]
-    fn slot(&self, c: C) -> usize {
-        (c.fold().wrapping_mul(GOLDEN) >> self.shift) as usize
-    }
-
-    /// The pattern whose code is `c`, if any.
-    #[inline(always)]
-    fn find(&self, c: C) -> Option<u32> {
-        if c == C::ONES {
-            return self.ones;
-        }
-        let mask = self.keys.len() - 1;
-        let mut i = self.slot(c);
-        loop {
-            let key = *self.keys.get(i)?;
-            if key == c {
-                return self.pats.get(i).copied();
-            }
-            if key == C::ONES {
-                return None;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.keys.iter().filter(|&&k| k != C::ONES).count() + self.ones.is_some() as usize
-    }
-}
-
-/// The slots of one length: narrow keys up to k = 32.
-enum Keys {
-    Narrow(Slots<u64>),
-    Wide(Slots<u128>),
-}
-
-/// The exact patterns of one length.
-struct Table {
-    k: usize,
-    /// The 2k low bits.
-    mask: u128,
-    keys: Keys,
-}
-
-/// Tables that share a bitmap over the windows' first q bases.
-struct Filtered {
-    /// 4^q - 1: bitmap index = the window's code & fmask.
-    fmask: u32,
-    /// Bit i of word i / 32: some pattern's first q bases have code i.
-    bits: Vec<u32>,
-    tables: Vec<Table>,
-    /// The shortest k of the tables.
-    kmin: usize,
-}
-
-/// The 2-bit code of a pattern: position j in bits 2j and 2j + 1.
-fn pack(codes: &[u8]) -> u128 {
-    codes
-        .iter()
-        .enumerate()
-        .fold(0, |a, (j, &c)| a | ((c as u128 & 3) << (2 * j)))
-}
-
-/// The least b with 2^b ≥ n.
-fn log2_ceil(n: usize) -> u32 {
-    n.next_power_of_two().trailing_zeros()
-}
-
-impl Table {
-    fn new(k: usize, members: &[(u128, u32)]) -> Table {
-        Table {
-            k,
-            mask: if k >= 64 { !0 } else { (1u128 << (2 * k)) - 1 },
-            keys: if k <= 32 {
-                Keys::Narrow(Slots::new(members))
-            } else {
-                Keys::Wide(Slots::new(members))
-            },
-        }
-    }
-
-    /// The pattern whose first k bases have the code `code`, if any.
-    #[inline(always)]
-    fn find(&self, code: u128) -> Option<u32> {
-        let c = code & self.mask;
-        match &self.keys {
-            Keys::Narrow(s) => s.find(c as u64),
-            Keys::Wide(s) => s.find(c),
-        }
-    }
-
-    fn len(&self) -> usize {
-        match &self.keys {
-            Keys::Narrow(s) => s.len(),
-            Keys::Wide(s) => s.len(),
-        }
-    }
-}
-
-impl Filtered {
-    /// A bitmap over the first `q` bases (q ≤ 15) of every pattern of
-    /// `groups` (k, then codes and patterns; each k ≥ q), and a table for
-    /// each.
-    fn new(q: u32, groups: &[(usize, Vec<(u128, u32)>)]) -> Filtered {
-        let fmask = (1u32 << (2 * q)) - 1;
-        let mut bits = vec![0u32; (fmask as usize + 1).div_ceil(32)];
-        for (_, members) in groups {
-            for &(code, _) in members {
-                let f = code as u32 & fmask;
-                bits[(f / 32) as usize] |= 1 << (f % 32);
-            }
-        }
-        let tables = groups.iter().map(|(k, m)| Table::new(*k, m)).collect();
-        let kmin = groups.iter().map(|(k, _)| *k).min().unwrap_or(q as usize);
-        Filtered {
-            fmask,
-            bits,
-            tables,
-            kmin,
-        }
-    }
 }
 
 /// The windows of a line that pass the bitmap: bit i of word w for the
@@ -310,17 +114,15 @@ fn candidates(fmask: u32, bits: &[u32], iw: &[u64; 20]) -> [u64; 8] {
 fn window(iw: &[u64; 20], s: usize) -> u128 {
     let (i, t) = (s / 32, s % 32);
     let x = (iw[i + 1] as u128) << 64 | iw[i] as u128;
-    if t == 0 {
-        x
-    } else {
-        (x >> (2 * t)) | ((iw[i + 2] as u128) << (128 - 2 * t))
-    }
+    // Two shifts, so that t = 0 shifts the third word out without a
+    // branch.
+    (x >> (2 * t)) | (((iw[i + 2] as u128) << 1) << (127 - 2 * t))
 }
 
 /// The hash tables of a scan, one per length, behind their bitmaps.
 pub(crate) struct Hashed {
     filtered: Vec<Filtered>,
-    /// The AVX-512 bitmap test, where this CPU has it.
+    /// The AVX-512 steps, where this CPU has them.
     #[cfg(target_arch = "x86_64")]
     avx512: Option<x86::Avx512>,
 }
@@ -389,6 +191,66 @@ impl LineHits {
     }
 }
 
+/// The steps of the scan that have a wide path: the 2-bit codes of a
+/// line, the bitmap test of its windows, and the test of a table bucket.
+/// [`Portable`] runs anywhere; `x86::Avx512` where the CPU has AVX-512,
+/// with the same answers.
+trait Lanes {
+    /// [`codes`].
+    fn codes(&self, p0: &[u64; 9], p1: &[u64; 9]) -> [u64; 20];
+    /// [`candidates`].
+    fn candidates(&self, fmask: u32, bits: &[u32], iw: &[u64; 20]) -> [u64; 8];
+    /// Bit w set where word w of `bucket` equals word w of `want`, and
+    /// where it is all ones (an empty slot's word).
+    fn eq8(&self, bucket: &[u64; 8], want: &[u64; 8]) -> (u32, u32);
+}
+
+/// The portable steps.
+struct Portable;
+
+impl Lanes for Portable {
+    #[inline(always)]
+    fn codes(&self, p0: &[u64; 9], p1: &[u64; 9]) -> [u64; 20] {
+        codes(p0, p1)
+    }
+    #[inline(always)]
+    fn candidates(&self, fmask: u32, bits: &[u32], iw: &[u64; 20]) -> [u64; 8] {
+        candidates(fmask, bits, iw)
+    }
+    #[inline(always)]
+    fn eq8(&self, bucket: &[u64; 8], want: &[u64; 8]) -> (u32, u32) {
+        (word_mask(bucket, want), word_mask(bucket, &[u64::MAX; 8]))
+    }
+}
+
+/// Looks the windows `cands` of a line (bit i of word w: the window
+/// starting at 64 w + i) up in `keys`, and writes (pattern, start) of
+/// those found to the front of `out`; returns how many. No branch depends
+/// on whether a window is found, so the lookups of a line overlap.
+#[inline(always)]
+fn probe_line<C: Code, L: Lanes>(
+    lanes: &L,
+    keys: &Buckets<C>,
+    mask: C,
+    iw: &[u64; 20],
+    cands: &[u64; 8],
+    out: &mut [(u32, u32); 512],
+) -> usize {
+    let mut n = 0;
+    for (w, &word) in cands.iter().enumerate() {
+        let mut cand = word;
+        while cand != 0 {
+            let s = 64 * w + cand.trailing_zeros() as usize;
+            cand &= cand - 1;
+            let p = keys.probe(lanes, C::window(iw, s).and(mask));
+            // At most 512 candidates, so n < 512 wherever one is written.
+            out[n % 512] = (p, s as u32);
+            n += (p != NONE) as usize;
+        }
+    }
+    n
+}
+
 impl Hashed {
     /// Tables for the patterns `chosen` (exact, k ≤ [`HASH_MAX_K`]).
     pub fn new(pats: &Patterns, chosen: &[usize]) -> Hashed {
@@ -420,32 +282,24 @@ impl Hashed {
         }
     }
 
-    /// [`codes`], on the widest path this CPU has.
-    #[inline(always)]
-    fn codes(&self, p0: &[u64; 9], p1: &[u64; 9]) -> [u64; 20] {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(a) = &self.avx512 {
-            return a.codes(p0, p1);
-        }
-        codes(p0, p1)
-    }
-
-    /// [`candidates`], on the widest path this CPU has.
-    #[inline(always)]
-    fn candidates(&self, f: &Filtered, iw: &[u64; 20]) -> [u64; 8] {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(a) = &self.avx512 {
-            return a.candidates(f.fmask, &f.bits, iw);
-        }
-        candidates(f.fmask, &f.bits, iw)
-    }
-
-    /// Finds the matches of every pattern in the view, as the kernels do.
+    /// Finds the matches of every pattern in the view, as the kernels do,
+    /// on the widest path this CPU has.
     pub fn scan(&self, plan: &Plan<'_>, v: &BlockView<'_>, hits: &mut Hits) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(a) = &self.avx512 {
+            return a.scan(self, plan, v, hits);
+        }
+        self.scan_with(&Portable, plan, v, hits)
+    }
+
+    /// [`Hashed::scan`] with the steps of `lanes`.
+    #[inline(always)]
+    fn scan_with<L: Lanes>(&self, lanes: &L, plan: &Plan<'_>, v: &BlockView<'_>, hits: &mut Hits) {
         let mut line = LineHits {
             found: Vec::new(),
             recent: [u32::MAX; 64],
         };
+        let mut found = [(0u32, 0u32); 512];
         for l in 0..v.lines {
             // Planes 0 and 1 are read once each, in order: ask for them a
             // few lines ahead.
@@ -460,10 +314,10 @@ impl Hashed {
             let p1: [u64; 9] = words16(v.line(1, l), v.next_line(1, l))[..9]
                 .try_into()
                 .unwrap_or_default();
-            let iw = self.codes(&p0, &p1);
+            let iw = lanes.codes(&p0, &p1);
             let mut w2: Option<[u64; 16]> = None;
             for f in &self.filtered {
-                let mut cands = self.candidates(f, &iw);
+                let mut cands = lanes.candidates(f.fmask, &f.bits, &iw);
                 // N reads as A in planes 0 and 1, so in an N run every
                 // window passes a bitmap that has A…A: drop the windows
                 // whose first kmin positions are not all A, C, G or T
@@ -480,27 +334,24 @@ impl Hashed {
                         }
                     }
                 }
-                for (w, &word) in cands.iter().enumerate() {
-                    let mut cand = word;
-                    while cand != 0 {
-                        let s = 64 * w + cand.trailing_zeros() as usize;
-                        cand &= cand - 1;
-                        let code = window(&iw, s);
-                        for table in &f.tables {
-                            let Some(p) = table.find(code) else {
+                for table in &f.tables {
+                    let n = match &table.keys {
+                        Keys::Narrow(keys) => probe_line(lanes, keys, table.mask as u64, &iw, &cands, &mut found),
+                        Keys::Wide(keys) => probe_line(lanes, keys, table.mask, &iw, &cands, &mut found),
+                    };
+                    let k = table.k;
+                    let dirty = plan.dirty(gl, k);
+                    for &(p, s) in &found[..n] {
+                        let s = s as usize;
+                        if dirty {
+                            let w2 = w2.get_or_insert_with(|| words16(v.line(2, l), v.next_line(2, l)));
+                            let bad = funnel(w2, s / 64, s % 64);
+                            let span = if k >= 64 { !0 } else { (1u64 << k) - 1 };
+                            if bad & span != 0 {
                                 continue;
-                            };
-                            let k = table.k;
-                            if plan.dirty(gl, k) {
-                                let w2 = w2.get_or_insert_with(|| words16(v.line(2, l), v.next_line(2, l)));
-                                let bad = funnel(w2, s / 64, s % 64);
-                                let span = if k >= 64 { !0 } else { (1u64 << k) - 1 };
-                                if bad & span != 0 {
-                                    continue;
-                                }
                             }
-                            line.add(p, s);
                         }
+                        line.add(p, s);
                     }
                 }
             }
@@ -549,52 +400,6 @@ mod tests {
         // Position 0: bits 1 and 1, code 3; position 1: bits 0 and 1, code 2.
         assert_eq!(interleave(0b01, 0b11, 0), 0b10_11);
         assert_eq!(interleave(1 << 32, 0, 1), 1);
-    }
-
-    #[test]
-    fn tables_find_every_pattern_and_nothing_else() {
-        for k in [1, 5, 11, 12, 21, 31, 32, 33, 63, 64] {
-            let mut rng = Lcg(0x1234_5678 + k as u64);
-            let mask = if k >= 64 { !0 } else { (1u128 << (2 * k)) - 1 };
-            // All T's first: the code that marks empty slots when k is 32
-            // or 64.
-            let mut members = vec![(mask, 1000u32)];
-            for p in 0..300u32 {
-                let code = (rng.next() as u128 | ((rng.next() as u128) << 64)) & mask;
-                if members.iter().all(|&(c, _)| c != code) {
-                    members.push((code, p));
-                }
-            }
-            let t = Table::new(k, &members);
-            assert_eq!(t.len(), members.len(), "k={k}");
-            for &(c, p) in &members {
-                assert_eq!(t.find(c), Some(p), "k={k}");
-                // Bases past k do not matter.
-                assert_eq!(t.find(c | !mask), Some(p), "k={k}");
-            }
-            let absent = (0..4096u128)
-                .chain([u64::MAX as u128, u128::MAX - 1])
-                .filter(|c| members.iter().all(|&(m, _)| m != c & mask));
-            for c in absent {
-                assert_eq!(t.find(c), None, "k={k} code={c:#x}");
-            }
-            // The bitmap lets every pattern's first q bases through.
-            let q = (k as u32).min(Q_MAX);
-            let f = Filtered::new(q, &[(k, members.clone())]);
-            assert_eq!(f.fmask as u128, (1 << (2 * q)) - 1);
-            for &(c, _) in &members {
-                let i = c as u32 & f.fmask;
-                assert_eq!((f.bits[(i / 32) as usize] >> (i % 32)) & 1, 1, "k={k}");
-            }
-            let set: u32 = f.bits.iter().map(|b| b.count_ones()).sum();
-            assert!(set as usize <= members.len(), "k={k}");
-        }
-    }
-
-    #[test]
-    fn pack_puts_the_first_base_lowest() {
-        assert_eq!(pack(&[0, 1, 2, 3]), 0b11_10_01_00);
-        assert_eq!(pack(&[3; 64]), !0);
     }
 
     #[test]
