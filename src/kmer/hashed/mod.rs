@@ -5,17 +5,22 @@
 //! the number of *distinct lengths* instead: for each plane line, planes 0
 //! and 1 are interleaved into 2-bit codes (the code at stream position s in
 //! bits 2s and 2s + 1, A 0, C 1, G 2, T 3: SPEC §4), and each window's code
-//! is read out of them with one shift. A bitmap indexed by the window's
-//! first q bases (one bit per possible q-mer: exact for k = q, else a
-//! prefix test that rejects almost every window) gives the line's
-//! candidates without a branch: 16 windows per AVX-512 gather where the CPU
-//! has AVX-512F and VBMI2 (`x86`, detected at run time), else 32 at a time
-//! in portable code, with the same answer. Only candidates are looked up in
-//! open-addressing tables of the patterns' codes (keys apart from
-//! patterns, 8 bytes a slot up to k = 32), which give the pattern. Lengths
-//! below [`SHARED_FROM`] have a bitmap each (q = k); longer ones share
-//! one, so the cost of a window grows little with the number of distinct
-//! lengths.
+//! is read out of them with one shift. A filter gives the line's
+//! candidates without a branch: a bitmap indexed by the window's first q
+//! bases (one bit per possible q-mer: exact for k = q, else a prefix test
+//! that rejects almost every window), 16 windows per AVX-512 gather; or,
+//! where the patterns are long enough and few enough for q ≤ 10, a
+//! strided byte table read at one q-mer in 8, whose byte answers for the
+//! 8 windows that q-mer can be part of at their offsets (the same
+//! windows pass as through the prefix bitmap of that q, for one gather in
+//! 128 windows). Where the CPU has AVX-512F, VBMI2 and BMI2 (`x86`,
+//! detected at run time) the scan is compiled for them; else portable code
+//! gives the same answer. Only candidates are looked up in the
+//! open-addressing tables of the patterns' codes (`table`: a 64-byte
+//! bucket per lookup, no branch on found or absent), which give the
+//! pattern. Lengths below [`SHARED_FROM`] have a bitmap each (q = k);
+//! longer ones share one filter, so the cost of a window grows little with
+//! the number of distinct lengths.
 //!
 //! Plane 2 is not part of the code (N reads as A there), so a window found
 //! in the table is dropped when plane 2 is set at any of its k positions:
@@ -37,7 +42,7 @@ use std::collections::BTreeMap;
 
 use super::cpu::{funnel, words16, BlockView, Hits, Plan};
 use super::Patterns;
-use table::{log2_ceil, pack, word_mask, Buckets, Code, Filtered, Keys, Table, NONE};
+use table::{log2_ceil, pack, word_mask, Buckets, Code, Filtered, Keys, Table, NONE, STRIDE};
 
 mod table;
 #[cfg(target_arch = "x86_64")]
@@ -65,6 +70,16 @@ pub const SHARED_FROM: usize = 8;
 /// 512 KiB; at 2 MiB (q = 12) the misses cost more than they save.
 const Q_MIN: u32 = 9;
 const Q_MAX: u32 = 11;
+
+/// The strided byte table (see [`Filtered`]) replaces the shared bitmap
+/// where the bitmap's q is at most this (4^q bytes: up to 1 MiB, for up
+/// to 16,384 patterns) and every shared k is at least q + 7. Measured on
+/// 21-mers of a genome (benches/README.md, "Many patterns"): at the same q
+/// it lets the same windows through with a gather per 128 windows instead
+/// of per 16 (1,000 and 10,000 patterns: 0.36 → 0.27 s and 0.54 → 0.45 s
+/// per 772 Mbases), but a 4 MiB table at q = 11 costs more than it saves
+/// (30,000 patterns: 0.80 → 1.02 s; 100,000: 2.08 → 2.38 s).
+const STRIDED_MAX_Q: u32 = 10;
 
 /// How many plane lines ahead of the scan to prefetch.
 const PREFETCH_LINES: usize = 8;
@@ -105,6 +120,20 @@ fn candidates(fmask: u32, bits: &[u32], iw: &[u64; 20]) -> [u64; 8] {
             });
             *o |= c << (32 * h);
         }
+    }
+    out
+}
+
+/// The windows of a line that a strided byte table (see [`Filtered`])
+/// lets through: byte j of the answer is the table's byte of the q-mer
+/// (`fmask` selects it) at 8 j + 7. Portable.
+fn strided(fmask: u32, bytes: &[u32], iw: &[u64; 20]) -> [u64; 8] {
+    let mut out = [0u64; 8];
+    for j in 0..64 {
+        // fmask < 4 × bytes.len(), so the index is in bounds.
+        let f = u64::window(iw, 8 * j + 7) as u32 & fmask;
+        let b = (bytes[(f / 4) as usize] >> (8 * (f % 4))) & 0xFF;
+        out[j / 8] |= (b as u64) << (8 * (j % 8));
     }
     out
 }
@@ -200,6 +229,8 @@ trait Lanes {
     fn codes(&self, p0: &[u64; 9], p1: &[u64; 9]) -> [u64; 20];
     /// [`candidates`].
     fn candidates(&self, fmask: u32, bits: &[u32], iw: &[u64; 20]) -> [u64; 8];
+    /// [`strided`].
+    fn strided(&self, fmask: u32, bytes: &[u32], iw: &[u64; 20]) -> [u64; 8];
     /// Bit w set where word w of `bucket` equals word w of `want`, and
     /// where it is all ones (an empty slot's word).
     fn eq8(&self, bucket: &[u64; 8], want: &[u64; 8]) -> (u32, u32);
@@ -216,6 +247,10 @@ impl Lanes for Portable {
     #[inline(always)]
     fn candidates(&self, fmask: u32, bits: &[u32], iw: &[u64; 20]) -> [u64; 8] {
         candidates(fmask, bits, iw)
+    }
+    #[inline(always)]
+    fn strided(&self, fmask: u32, bytes: &[u32], iw: &[u64; 20]) -> [u64; 8] {
+        strided(fmask, bytes, iw)
     }
     #[inline(always)]
     fn eq8(&self, bucket: &[u64; 8], want: &[u64; 8]) -> (u32, u32) {
@@ -273,7 +308,11 @@ impl Hashed {
         // BTreeMap order: the first shared length is the shortest.
         if let Some(kmin) = shared.first().map(|(k, _)| *k as u32) {
             let q = log2_ceil(shared_n * 64).div_ceil(2).clamp(Q_MIN, Q_MAX).min(kmin);
-            filtered.push(Filtered::new(q, &shared));
+            if q <= STRIDED_MAX_Q && kmin as usize >= q as usize + STRIDE - 1 {
+                filtered.push(Filtered::strided(q, &shared));
+            } else {
+                filtered.push(Filtered::new(q, &shared));
+            }
         }
         Hashed {
             filtered,
@@ -317,7 +356,11 @@ impl Hashed {
             let iw = lanes.codes(&p0, &p1);
             let mut w2: Option<[u64; 16]> = None;
             for f in &self.filtered {
-                let mut cands = lanes.candidates(f.fmask, &f.bits, &iw);
+                let mut cands = if f.strided {
+                    lanes.strided(f.fmask, &f.bits, &iw)
+                } else {
+                    lanes.candidates(f.fmask, &f.bits, &iw)
+                };
                 // N reads as A in planes 0 and 1, so in an N run every
                 // window passes a bitmap that has A…A: drop the windows
                 // whose first kmin positions are not all A, C, G or T
@@ -483,6 +526,69 @@ mod tests {
     }
 
     #[test]
+    fn every_strided_test_gives_the_portable_answer() {
+        #[cfg(target_arch = "x86_64")]
+        let avx512 = x86::Avx512::detect();
+        let mut rng = Lcg(8);
+        for q in 1..=STRIDED_MAX_Q {
+            let fmask = (1u32 << (2 * q)) - 1;
+            // Byte tables are bitmaps of 8 times the bits.
+            for bytes in bitmaps(q, &mut rng).into_iter().map(|b| b.repeat(8)) {
+                assert_eq!(bytes.len(), (fmask as usize + 1).div_ceil(4).max(8));
+                for round in 0..20 {
+                    let iw: [u64; 20] = std::array::from_fn(|j| match (j, round % 4) {
+                        (18.., _) => 0,
+                        (_, 0) => 0,
+                        (_, 1) => !0,
+                        _ => rng.next(),
+                    });
+                    let want = strided(fmask, &bytes, &iw);
+                    // Window 8 j + r passes where bit r of the byte of the
+                    // q-mer at 8 j + 7 is set.
+                    for s in 0..512 {
+                        let f = window(&iw, s / 8 * 8 + 7) as u32 & fmask;
+                        let pass = (bytes[(f / 4) as usize] >> (8 * (f % 4) + s as u32 % 8)) & 1;
+                        assert_eq!((want[s / 64] >> (s % 64)) & 1, pass as u64, "q={q} s={s}");
+                    }
+                    #[cfg(target_arch = "x86_64")]
+                    if let Some(a) = &avx512 {
+                        assert_eq!(a.strided(fmask, &bytes, &iw), want, "q={q} round={round}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn strided_tables_hold_every_patterns_qmers_at_their_offsets() {
+        // Two lengths of 21 and 30 bases, q = 9.
+        let mut rng = Lcg(5);
+        let groups: Vec<(usize, Vec<(u128, u32)>)> = [21usize, 30]
+            .iter()
+            .map(|&k| {
+                let m = (0..50)
+                    .map(|p| (rng.next() as u128 & ((1 << (2 * k)) - 1), p))
+                    .collect();
+                (k, m)
+            })
+            .collect();
+        let f = Filtered::strided(9, &groups);
+        assert!(f.strided);
+        assert_eq!((f.kmin, f.bits.len()), (21, (1 << 18) / 4));
+        let byte = |code: u32| (f.bits[(code / 4) as usize] >> (8 * (code % 4))) & 0xFF;
+        for (_, m) in &groups {
+            for &(code, _) in m {
+                for o in 0..STRIDE {
+                    let at = (code >> (2 * o)) as u32 & f.fmask;
+                    assert_eq!(byte(at) >> (7 - o) & 1, 1);
+                }
+            }
+        }
+        let set: u32 = f.bits.iter().map(|w| w.count_ones()).sum();
+        assert!(set <= 2 * 50 * 8);
+    }
+
+    #[test]
     fn line_hits_gather_each_patterns_windows() {
         let mut line = LineHits {
             found: Vec::new(),
@@ -508,7 +614,7 @@ mod tests {
     }
 
     #[test]
-    fn both_bitmap_tests_find_what_the_naive_scan_finds() {
+    fn every_filter_on_every_path_finds_what_the_naive_scan_finds() {
         // Sequences with N runs and soft-masked stretches, in blocks of one
         // and two lines, with matches across block and line edges.
         let mut rng = Lcg(2112);
@@ -527,7 +633,10 @@ mod tests {
                 s
             })
             .collect();
-        for block in [512, 1024] {
+        // Short, shared and wide lengths (a prefix bitmap for the shared
+        // ones), then long ones only (a strided table).
+        let lengths: [&[usize]; 2] = [&[3, 7, 8, 11, 21, 21, 21, 32, 40, 64], &[16, 21, 21, 21, 32, 40, 64]];
+        for (block, ks) in [512, 1024].into_iter().flat_map(|b| lengths.map(|ks| (b, ks))) {
             let mut w = WriterBuilder::default()
                 .set_block_bases(block)
                 .build(Cursor::new(Vec::new()))
@@ -541,7 +650,7 @@ mod tests {
             let mut q = Vec::new();
             let mut distinct = std::collections::BTreeSet::new();
             for _ in 0..400 {
-                let k = [3, 7, 8, 11, 21, 21, 21, 32, 40, 64][rng.below(10) as usize];
+                let k = ks[rng.below(ks.len() as u64) as usize];
                 let s = &seqs[rng.below(seqs.len() as u64) as usize];
                 let at = rng.below((s.len() - k) as u64) as usize;
                 let mut text = s[at..at + k].to_ascii_uppercase();
@@ -551,21 +660,24 @@ mod tests {
                 q.push(Query::new(std::str::from_utf8(&text).unwrap()).unwrap());
                 distinct.insert(text);
             }
+            let pats = kmer::Patterns::new(&q, false);
+            let h = Hashed::new(&pats, &(0..pats.codes.len()).collect::<Vec<_>>());
+            assert_eq!(h.filtered.last().unwrap().strided, ks[0] == 16, "ks={ks:?}");
             let opts = ScanOptions::default().set_hash_from(1).set_per_sequence(true);
             let want = naive::count(&r, &q, false).unwrap();
             let want_locate = naive::locate(&r, &q, false).unwrap();
             for portable in [true, false] {
                 PORTABLE_ONLY.with(|c| c.set(portable));
                 let got = kmer::count(&r, &q, &opts).unwrap();
-                assert_eq!(got.hashed, distinct.len(), "B={block} portable={portable}");
-                assert_eq!(got.kmers, want, "B={block} portable={portable}");
+                assert_eq!(got.hashed, distinct.len(), "B={block} portable={portable} ks={ks:?}");
+                assert_eq!(got.kmers, want, "B={block} portable={portable} ks={ks:?}");
                 let mut found = Vec::new();
                 kmer::locate(&r, &q, &opts, |m| {
                     found.push(m);
                     Ok(())
                 })
                 .unwrap();
-                assert_eq!(found, want_locate, "B={block} portable={portable}");
+                assert_eq!(found, want_locate, "B={block} portable={portable} ks={ks:?}");
             }
             PORTABLE_ONLY.with(|c| c.set(false));
         }

@@ -281,12 +281,24 @@ impl Table {
     }
 }
 
-/// Tables that share a bitmap over the windows' first q bases.
+/// How far apart the windows' q-mers a strided filter reads are: one
+/// byte of the filter covers this many windows.
+pub(super) const STRIDE: usize = 8;
+
+/// Tables behind one filter of their windows: a bitmap over the first q
+/// bases of every window, or a strided byte table that reads one q-mer
+/// in [`STRIDE`] and answers for the 8 windows around it.
 pub(super) struct Filtered {
-    /// 4^q - 1: bitmap index = the window's code & fmask.
+    /// 4^q - 1: filter index = a q-mer's code & fmask.
     pub fmask: u32,
-    /// Bit i of word i / 32: some pattern's first q bases have code i.
+    /// Prefix bitmap: bit i of word i / 32 is set where some pattern's
+    /// first q bases have code i. Strided: byte i (bits 8 (i % 4) on of
+    /// word i / 4) has bit r set where the q bases at offset 7 - r of some
+    /// pattern have code i, so the window starting at 8 j + r can match
+    /// only if bit r of the byte of the q-mer at 8 j + 7 is set.
     pub bits: Vec<u32>,
+    /// Which of the two `bits` is.
+    pub strided: bool,
     pub tables: Vec<Table>,
     /// The shortest k of the tables.
     pub kmin: usize,
@@ -305,11 +317,33 @@ impl Filtered {
                 bits[(f / 32) as usize] |= 1 << (f % 32);
             }
         }
+        Filtered::with(fmask, bits, false, groups)
+    }
+
+    /// A strided byte table over `q` bases (q ≤ 14) of every pattern of
+    /// `groups` (each k ≥ q + 7), and a table for each.
+    pub fn strided(q: u32, groups: &[(usize, Vec<(u128, u32)>)]) -> Filtered {
+        let fmask = (1u32 << (2 * q)) - 1;
+        let mut bits = vec![0u32; (fmask as usize + 1).div_ceil(4)];
+        for (k, members) in groups {
+            assert!(*k >= q as usize + STRIDE - 1 && q <= 14);
+            for &(code, _) in members {
+                for o in 0..STRIDE {
+                    let f = (code >> (2 * o)) as u32 & fmask;
+                    bits[(f / 4) as usize] |= 1 << (8 * (f % 4) + (STRIDE - 1 - o) as u32);
+                }
+            }
+        }
+        Filtered::with(fmask, bits, true, groups)
+    }
+
+    fn with(fmask: u32, bits: Vec<u32>, strided: bool, groups: &[(usize, Vec<(u128, u32)>)]) -> Filtered {
         let tables = groups.iter().map(|(k, m)| Table::new(*k, m)).collect();
-        let kmin = groups.iter().map(|(k, _)| *k).min().unwrap_or(q as usize);
+        let kmin = groups.iter().map(|(k, _)| *k).min().unwrap_or(0);
         Filtered {
             fmask,
             bits,
+            strided,
             tables,
             kmin,
         }
