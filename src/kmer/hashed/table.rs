@@ -7,8 +7,9 @@
 //! Every bucket is tested in one go (all its keys against the code, and
 //! for empty slots), so a lookup is one cache line and no branch that
 //! depends on whether the code is there: only a full bucket without the
-//! code sends it on to the next (about 1 % of absent codes at the load
-//! used here). Keys lie apart from patterns, so a lookup reads the
+//! code sends it on to the next (at the loads chosen in [`Buckets::new`],
+//! about 0.1 % to 5 % of absent codes for narrow keys, 2 % to 14 % for
+//! wide ones). Keys lie apart from patterns, so a lookup reads the
 //! pattern only where a key matched.
 
 use super::Lanes;
