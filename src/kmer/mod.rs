@@ -75,7 +75,7 @@ pub use query::Query;
 pub use results::{Counts, KmerCount, Match, Strand, StrandCounts};
 use scan::check_queries;
 pub use scan::{count, locate, Counter};
-pub(crate) use scan::{par_chunks, reference_escape_error, sequence_starts};
+pub(crate) use scan::{par_chunks, par_fold_chunks, reference_escape_error, sequence_starts};
 
 /// The longest k-mer a scan accepts. Any k up to here uses the same exact
 /// bit-parallel scan; k ≤ 64 also has wide-register paths.

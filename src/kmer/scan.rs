@@ -316,3 +316,25 @@ pub(crate) fn par_chunks<T: Send>(
         })
         .collect()
 }
+
+/// Like [`par_chunks`], but folds the chunks each rayon task runs into one
+/// accumulator (`init`, then `f` per chunk), and returns those: a few per
+/// thread rather than one per chunk. For results as large as one counter
+/// per pattern, a fresh one per chunk costs more in page faults than the
+/// counting itself.
+pub(crate) fn par_fold_chunks<T: Send>(
+    blocks: std::ops::Range<u64>,
+    chunk: u64,
+    init: impl Fn() -> T + Sync + Send,
+    f: impl Fn(&mut T, std::ops::Range<u64>) -> Result<()> + Sync + Send,
+) -> Result<Vec<T>> {
+    let n = (blocks.end - blocks.start).div_ceil(chunk.max(1));
+    (0..n)
+        .into_par_iter()
+        .try_fold(&init, |mut acc, i| {
+            let a = blocks.start + i * chunk;
+            f(&mut acc, a..(a + chunk).min(blocks.end))?;
+            Ok(acc)
+        })
+        .collect()
+}

@@ -24,7 +24,7 @@
 use std::ops::Range;
 
 use super::hashed::{Hashed, HASH_MAX_K};
-use super::{par_chunks, Patterns, ScanOptions, MAX_K, MAX_MISMATCHES};
+use super::{par_chunks, par_fold_chunks, Patterns, ScanOptions, MAX_K, MAX_MISMATCHES};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sequence::Reader;
 
@@ -378,15 +378,19 @@ impl<'r> Plan<'r> {
         let np = self.ks.len();
         match starts {
             None => {
-                let parts = par_chunks(0..self.line_count, CHUNK_LINES, |r| {
-                    let mut c = vec![0u64; np];
-                    self.scan(reader, r, |hits| {
-                        for (p, _, words) in hits {
-                            c[*p as usize] += words.iter().map(|w| w.count_ones() as u64).sum::<u64>();
-                        }
-                    })?;
-                    Ok(c)
-                })?;
+                // One counter per pattern and rayon task, not per chunk.
+                let parts = par_fold_chunks(
+                    0..self.line_count,
+                    CHUNK_LINES,
+                    || vec![0u64; np],
+                    |c, r| {
+                        self.scan(reader, r, |hits| {
+                            for (p, _, words) in hits {
+                                c[*p as usize] += words.iter().map(|w| w.count_ones() as u64).sum::<u64>();
+                            }
+                        })
+                    },
+                )?;
                 let mut totals = vec![0u64; np];
                 for c in parts {
                     for (t, x) in totals.iter_mut().zip(c) {

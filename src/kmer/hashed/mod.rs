@@ -5,17 +5,22 @@
 //! the number of *distinct lengths* instead: for each plane line, planes 0
 //! and 1 are interleaved into 2-bit codes (the code at stream position s in
 //! bits 2s and 2s + 1, A 0, C 1, G 2, T 3: SPEC §4), and each window's code
-//! is read out of them with one shift. A bitmap indexed by the window's
-//! first q bases (one bit per possible q-mer: exact for k = q, else a
-//! prefix test that rejects almost every window) gives the line's
-//! candidates without a branch: 16 windows per AVX-512 gather where the CPU
-//! has AVX-512F and VBMI2 (`x86`, detected at run time), else 32 at a time
-//! in portable code, with the same answer. Only candidates are looked up in
-//! open-addressing tables of the patterns' codes (keys apart from
-//! patterns, 8 bytes a slot up to k = 32), which give the pattern. Lengths
-//! below [`SHARED_FROM`] have a bitmap each (q = k); longer ones share
-//! one, so the cost of a window grows little with the number of distinct
-//! lengths.
+//! is read out of them with one shift. A filter gives the line's
+//! candidates without a branch: a bitmap indexed by the window's first q
+//! bases (one bit per possible q-mer: exact for k = q, else a prefix test
+//! that rejects almost every window), 16 windows per AVX-512 gather; or,
+//! where the patterns are long enough and few enough for q ≤ 10, a
+//! strided byte table read at one q-mer in 8, whose byte answers for the
+//! 8 windows that q-mer can be part of at their offsets (the same
+//! windows pass as through the prefix bitmap of that q, for one gather in
+//! 128 windows). Where the CPU has AVX-512F, VBMI2 and BMI2 (`x86`,
+//! detected at run time) the scan is compiled for them; else portable code
+//! gives the same answer. Only candidates are looked up in the
+//! open-addressing tables of the patterns' codes (`table`: a 64-byte
+//! bucket per lookup, no branch on found or absent), which give the
+//! pattern. Lengths below [`SHARED_FROM`] have a bitmap each (q = k);
+//! longer ones share one filter, so the cost of a window grows little with
+//! the number of distinct lengths.
 //!
 //! Plane 2 is not part of the code (N reads as A there), so a window found
 //! in the table is dropped when plane 2 is set at any of its k positions:
@@ -37,7 +42,9 @@ use std::collections::BTreeMap;
 
 use super::cpu::{funnel, words16, BlockView, Hits, Plan};
 use super::Patterns;
+use table::{log2_ceil, pack, word_mask, Buckets, Code, Filtered, Keys, Table, NONE, STRIDE};
 
+mod table;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
@@ -64,11 +71,18 @@ pub const SHARED_FROM: usize = 8;
 const Q_MIN: u32 = 9;
 const Q_MAX: u32 = 11;
 
+/// The strided byte table (see [`Filtered`]) replaces the shared bitmap
+/// where the bitmap's q is at most this (4^q bytes: up to 1 MiB, for up
+/// to 16,384 patterns) and every shared k is at least q + 7. Measured on
+/// 21-mers of a genome (benches/README.md, "Many patterns"): at the same q
+/// it lets the same windows through with a gather per 128 windows instead
+/// of per 16 (1,000 and 10,000 patterns: 0.36 → 0.27 s and 0.54 → 0.45 s
+/// per 772 Mbases), but a 4 MiB table at q = 11 costs more than it saves
+/// (30,000 patterns: 0.80 → 1.02 s; 100,000: 2.08 → 2.38 s).
+const STRIDED_MAX_Q: u32 = 10;
+
 /// How many plane lines ahead of the scan to prefetch.
 const PREFETCH_LINES: usize = 8;
-
-/// Fibonacci hashing: the top bits of code × 2^64 / φ.
-const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Runs `$body` with `$t` = 0, 1, … 31, unrolled (the shifts become
 /// constants).
@@ -79,201 +93,6 @@ macro_rules! unroll32 {
     (@ $t:ident, $body:block, [$($n:literal)*]) => {
         $( { let $t: usize = $n; $body } )*
     };
-}
-
-/// A table key: the code of a pattern, in a u64 for k ≤ 32, else a u128.
-trait Code: Copy + Eq {
-    /// All ones, which marks an empty slot: only the code of 32 (or 64)
-    /// T's equals it, and that pattern is kept beside the slots.
-    const ONES: Self;
-    fn of(code: u128) -> Self;
-    /// 64 bits for hashing.
-    fn fold(self) -> u64;
-}
-
-impl Code for u64 {
-    const ONES: u64 = u64::MAX;
-    #[inline(always)]
-    fn of(code: u128) -> u64 {
-        code as u64
-    }
-    #[inline(always)]
-    fn fold(self) -> u64 {
-        self
-    }
-}
-
-impl Code for u128 {
-    const ONES: u128 = u128::MAX;
-    #[inline(always)]
-    fn of(code: u128) -> u128 {
-        code
-    }
-    #[inline(always)]
-    fn fold(self) -> u64 {
-        (self as u64) ^ ((self >> 64) as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
-    }
-}
-
-/// Open addressing, linear probing: slot = (fold(code) × GOLDEN) >> shift.
-/// Keys and patterns lie in separate arrays, so a probe reads only keys
-/// (8 bytes a slot for k ≤ 32) and the pattern only on a match.
-struct Slots<C> {
-    shift: u32,
-    keys: Vec<C>,
-    pats: Vec<u32>,
-    /// The pattern whose code is [`Code::ONES`], if any.
-    ones: Option<u32>,
-}
-
-impl<C: Code> Slots<C> {
-    fn new(members: &[(u128, u32)]) -> Slots<C> {
-        let sbits = log2_ceil(2 * members.len()).max(1);
-        let mut s = Slots {
-            shift: 64 - sbits,
-            keys: vec![C::ONES; 1 << sbits],
-            pats: vec![0; 1 << sbits],
-            ones: None,
-        };
-        let mask = s.keys.len() - 1;
-        for &(code, p) in members {
-            let c = C::of(code);
-            if c == C::ONES {
-                s.ones = Some(p);
-                continue;
-            }
-            let mut i = s.slot(c);
-            // The table is at most half full, so an empty slot is found.
-            while s.keys[i] != C::ONES {
-                i = (i + 1) & mask;
-            }
-            s.keys[i] = c;
-            s.pats[i] = p;
-        }
-        s
-    }
-
-    #[inline(always)]
-    fn slot(&self, c: C) -> usize {
-        (c.fold().wrapping_mul(GOLDEN) >> self.shift) as usize
-    }
-
-    /// The pattern whose code is `c`, if any.
-    #[inline(always)]
-    fn find(&self, c: C) -> Option<u32> {
-        if c == C::ONES {
-            return self.ones;
-        }
-        let mask = self.keys.len() - 1;
-        let mut i = self.slot(c);
-        loop {
-            let key = *self.keys.get(i)?;
-            if key == c {
-                return self.pats.get(i).copied();
-            }
-            if key == C::ONES {
-                return None;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.keys.iter().filter(|&&k| k != C::ONES).count() + self.ones.is_some() as usize
-    }
-}
-
-/// The slots of one length: narrow keys up to k = 32.
-enum Keys {
-    Narrow(Slots<u64>),
-    Wide(Slots<u128>),
-}
-
-/// The exact patterns of one length.
-struct Table {
-    k: usize,
-    /// The 2k low bits.
-    mask: u128,
-    keys: Keys,
-}
-
-/// Tables that share a bitmap over the windows' first q bases.
-struct Filtered {
-    /// 4^q - 1: bitmap index = the window's code & fmask.
-    fmask: u32,
-    /// Bit i of word i / 32: some pattern's first q bases have code i.
-    bits: Vec<u32>,
-    tables: Vec<Table>,
-    /// The shortest k of the tables.
-    kmin: usize,
-}
-
-/// The 2-bit code of a pattern: position j in bits 2j and 2j + 1.
-fn pack(codes: &[u8]) -> u128 {
-    codes
-        .iter()
-        .enumerate()
-        .fold(0, |a, (j, &c)| a | ((c as u128 & 3) << (2 * j)))
-}
-
-/// The least b with 2^b ≥ n.
-fn log2_ceil(n: usize) -> u32 {
-    n.next_power_of_two().trailing_zeros()
-}
-
-impl Table {
-    fn new(k: usize, members: &[(u128, u32)]) -> Table {
-        Table {
-            k,
-            mask: if k >= 64 { !0 } else { (1u128 << (2 * k)) - 1 },
-            keys: if k <= 32 {
-                Keys::Narrow(Slots::new(members))
-            } else {
-                Keys::Wide(Slots::new(members))
-            },
-        }
-    }
-
-    /// The pattern whose first k bases have the code `code`, if any.
-    #[inline(always)]
-    fn find(&self, code: u128) -> Option<u32> {
-        let c = code & self.mask;
-        match &self.keys {
-            Keys::Narrow(s) => s.find(c as u64),
-            Keys::Wide(s) => s.find(c),
-        }
-    }
-
-    fn len(&self) -> usize {
-        match &self.keys {
-            Keys::Narrow(s) => s.len(),
-            Keys::Wide(s) => s.len(),
-        }
-    }
-}
-
-impl Filtered {
-    /// A bitmap over the first `q` bases (q ≤ 15) of every pattern of
-    /// `groups` (k, then codes and patterns; each k ≥ q), and a table for
-    /// each.
-    fn new(q: u32, groups: &[(usize, Vec<(u128, u32)>)]) -> Filtered {
-        let fmask = (1u32 << (2 * q)) - 1;
-        let mut bits = vec![0u32; (fmask as usize + 1).div_ceil(32)];
-        for (_, members) in groups {
-            for &(code, _) in members {
-                let f = code as u32 & fmask;
-                bits[(f / 32) as usize] |= 1 << (f % 32);
-            }
-        }
-        let tables = groups.iter().map(|(k, m)| Table::new(*k, m)).collect();
-        let kmin = groups.iter().map(|(k, _)| *k).min().unwrap_or(q as usize);
-        Filtered {
-            fmask,
-            bits,
-            tables,
-            kmin,
-        }
-    }
 }
 
 /// The windows of a line that pass the bitmap: bit i of word w for the
@@ -305,22 +124,34 @@ fn candidates(fmask: u32, bits: &[u32], iw: &[u64; 20]) -> [u64; 8] {
     out
 }
 
+/// The windows of a line that a strided byte table (see [`Filtered`])
+/// lets through: byte j of the answer is the table's byte of the q-mer
+/// (`fmask` selects it) at 8 j + 7. Portable.
+fn strided(fmask: u32, bytes: &[u32], iw: &[u64; 20]) -> [u64; 8] {
+    let mut out = [0u64; 8];
+    for j in 0..64 {
+        // fmask < 4 × bytes.len(), so the index is in bounds.
+        let f = u64::window(iw, 8 * j + 7) as u32 & fmask;
+        let b = (bytes[(f / 4) as usize] >> (8 * (f % 4))) & 0xFF;
+        out[j / 8] |= (b as u64) << (8 * (j % 8));
+    }
+    out
+}
+
 /// The code of the window starting at `s` (< 512) of the line: 64 bases.
 #[inline(always)]
 fn window(iw: &[u64; 20], s: usize) -> u128 {
     let (i, t) = (s / 32, s % 32);
     let x = (iw[i + 1] as u128) << 64 | iw[i] as u128;
-    if t == 0 {
-        x
-    } else {
-        (x >> (2 * t)) | ((iw[i + 2] as u128) << (128 - 2 * t))
-    }
+    // Two shifts, so that t = 0 shifts the third word out without a
+    // branch.
+    (x >> (2 * t)) | (((iw[i + 2] as u128) << 1) << (127 - 2 * t))
 }
 
 /// The hash tables of a scan, one per length, behind their bitmaps.
 pub(crate) struct Hashed {
     filtered: Vec<Filtered>,
-    /// The AVX-512 bitmap test, where this CPU has it.
+    /// The AVX-512 steps, where this CPU has them.
     #[cfg(target_arch = "x86_64")]
     avx512: Option<x86::Avx512>,
 }
@@ -389,6 +220,72 @@ impl LineHits {
     }
 }
 
+/// The steps of the scan that have a wide path: the 2-bit codes of a
+/// line, the bitmap test of its windows, and the test of a table bucket.
+/// [`Portable`] runs anywhere; `x86::Avx512` where the CPU has AVX-512,
+/// with the same answers.
+trait Lanes {
+    /// [`codes`].
+    fn codes(&self, p0: &[u64; 9], p1: &[u64; 9]) -> [u64; 20];
+    /// [`candidates`].
+    fn candidates(&self, fmask: u32, bits: &[u32], iw: &[u64; 20]) -> [u64; 8];
+    /// [`strided`].
+    fn strided(&self, fmask: u32, bytes: &[u32], iw: &[u64; 20]) -> [u64; 8];
+    /// Bit w set where word w of `bucket` equals word w of `want`, and
+    /// where it is all ones (an empty slot's word).
+    fn eq8(&self, bucket: &[u64; 8], want: &[u64; 8]) -> (u32, u32);
+}
+
+/// The portable steps.
+struct Portable;
+
+impl Lanes for Portable {
+    #[inline(always)]
+    fn codes(&self, p0: &[u64; 9], p1: &[u64; 9]) -> [u64; 20] {
+        codes(p0, p1)
+    }
+    #[inline(always)]
+    fn candidates(&self, fmask: u32, bits: &[u32], iw: &[u64; 20]) -> [u64; 8] {
+        candidates(fmask, bits, iw)
+    }
+    #[inline(always)]
+    fn strided(&self, fmask: u32, bytes: &[u32], iw: &[u64; 20]) -> [u64; 8] {
+        strided(fmask, bytes, iw)
+    }
+    #[inline(always)]
+    fn eq8(&self, bucket: &[u64; 8], want: &[u64; 8]) -> (u32, u32) {
+        (word_mask(bucket, want), word_mask(bucket, &[u64::MAX; 8]))
+    }
+}
+
+/// Looks the windows `cands` of a line (bit i of word w: the window
+/// starting at 64 w + i) up in `keys`, and writes (pattern, start) of
+/// those found to the front of `out`; returns how many. No branch depends
+/// on whether a window is found, so the lookups of a line overlap.
+#[inline(always)]
+fn probe_line<C: Code, L: Lanes>(
+    lanes: &L,
+    keys: &Buckets<C>,
+    mask: C,
+    iw: &[u64; 20],
+    cands: &[u64; 8],
+    out: &mut [(u32, u32); 512],
+) -> usize {
+    let mut n = 0;
+    for (w, &word) in cands.iter().enumerate() {
+        let mut cand = word;
+        while cand != 0 {
+            let s = 64 * w + cand.trailing_zeros() as usize;
+            cand &= cand - 1;
+            let p = keys.probe(lanes, C::window(iw, s).and(mask));
+            // At most 512 candidates, so n < 512 wherever one is written.
+            out[n % 512] = (p, s as u32);
+            n += (p != NONE) as usize;
+        }
+    }
+    n
+}
+
 impl Hashed {
     /// Tables for the patterns `chosen` (exact, k ≤ [`HASH_MAX_K`]).
     pub fn new(pats: &Patterns, chosen: &[usize]) -> Hashed {
@@ -411,7 +308,11 @@ impl Hashed {
         // BTreeMap order: the first shared length is the shortest.
         if let Some(kmin) = shared.first().map(|(k, _)| *k as u32) {
             let q = log2_ceil(shared_n * 64).div_ceil(2).clamp(Q_MIN, Q_MAX).min(kmin);
-            filtered.push(Filtered::new(q, &shared));
+            if q <= STRIDED_MAX_Q && kmin as usize >= q as usize + STRIDE - 1 {
+                filtered.push(Filtered::strided(q, &shared));
+            } else {
+                filtered.push(Filtered::new(q, &shared));
+            }
         }
         Hashed {
             filtered,
@@ -420,32 +321,24 @@ impl Hashed {
         }
     }
 
-    /// [`codes`], on the widest path this CPU has.
-    #[inline(always)]
-    fn codes(&self, p0: &[u64; 9], p1: &[u64; 9]) -> [u64; 20] {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(a) = &self.avx512 {
-            return a.codes(p0, p1);
-        }
-        codes(p0, p1)
-    }
-
-    /// [`candidates`], on the widest path this CPU has.
-    #[inline(always)]
-    fn candidates(&self, f: &Filtered, iw: &[u64; 20]) -> [u64; 8] {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(a) = &self.avx512 {
-            return a.candidates(f.fmask, &f.bits, iw);
-        }
-        candidates(f.fmask, &f.bits, iw)
-    }
-
-    /// Finds the matches of every pattern in the view, as the kernels do.
+    /// Finds the matches of every pattern in the view, as the kernels do,
+    /// on the widest path this CPU has.
     pub fn scan(&self, plan: &Plan<'_>, v: &BlockView<'_>, hits: &mut Hits) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(a) = &self.avx512 {
+            return a.scan(self, plan, v, hits);
+        }
+        self.scan_with(&Portable, plan, v, hits)
+    }
+
+    /// [`Hashed::scan`] with the steps of `lanes`.
+    #[inline(always)]
+    fn scan_with<L: Lanes>(&self, lanes: &L, plan: &Plan<'_>, v: &BlockView<'_>, hits: &mut Hits) {
         let mut line = LineHits {
             found: Vec::new(),
             recent: [u32::MAX; 64],
         };
+        let mut found = [(0u32, 0u32); 512];
         for l in 0..v.lines {
             // Planes 0 and 1 are read once each, in order: ask for them a
             // few lines ahead.
@@ -460,10 +353,14 @@ impl Hashed {
             let p1: [u64; 9] = words16(v.line(1, l), v.next_line(1, l))[..9]
                 .try_into()
                 .unwrap_or_default();
-            let iw = self.codes(&p0, &p1);
+            let iw = lanes.codes(&p0, &p1);
             let mut w2: Option<[u64; 16]> = None;
             for f in &self.filtered {
-                let mut cands = self.candidates(f, &iw);
+                let mut cands = if f.strided {
+                    lanes.strided(f.fmask, &f.bits, &iw)
+                } else {
+                    lanes.candidates(f.fmask, &f.bits, &iw)
+                };
                 // N reads as A in planes 0 and 1, so in an N run every
                 // window passes a bitmap that has A…A: drop the windows
                 // whose first kmin positions are not all A, C, G or T
@@ -480,27 +377,24 @@ impl Hashed {
                         }
                     }
                 }
-                for (w, &word) in cands.iter().enumerate() {
-                    let mut cand = word;
-                    while cand != 0 {
-                        let s = 64 * w + cand.trailing_zeros() as usize;
-                        cand &= cand - 1;
-                        let code = window(&iw, s);
-                        for table in &f.tables {
-                            let Some(p) = table.find(code) else {
+                for table in &f.tables {
+                    let n = match &table.keys {
+                        Keys::Narrow(keys) => probe_line(lanes, keys, table.mask as u64, &iw, &cands, &mut found),
+                        Keys::Wide(keys) => probe_line(lanes, keys, table.mask, &iw, &cands, &mut found),
+                    };
+                    let k = table.k;
+                    let dirty = plan.dirty(gl, k);
+                    for &(p, s) in &found[..n] {
+                        let s = s as usize;
+                        if dirty {
+                            let w2 = w2.get_or_insert_with(|| words16(v.line(2, l), v.next_line(2, l)));
+                            let bad = funnel(w2, s / 64, s % 64);
+                            let span = if k >= 64 { !0 } else { (1u64 << k) - 1 };
+                            if bad & span != 0 {
                                 continue;
-                            };
-                            let k = table.k;
-                            if plan.dirty(gl, k) {
-                                let w2 = w2.get_or_insert_with(|| words16(v.line(2, l), v.next_line(2, l)));
-                                let bad = funnel(w2, s / 64, s % 64);
-                                let span = if k >= 64 { !0 } else { (1u64 << k) - 1 };
-                                if bad & span != 0 {
-                                    continue;
-                                }
                             }
-                            line.add(p, s);
                         }
+                        line.add(p, s);
                     }
                 }
             }
@@ -549,52 +443,6 @@ mod tests {
         // Position 0: bits 1 and 1, code 3; position 1: bits 0 and 1, code 2.
         assert_eq!(interleave(0b01, 0b11, 0), 0b10_11);
         assert_eq!(interleave(1 << 32, 0, 1), 1);
-    }
-
-    #[test]
-    fn tables_find_every_pattern_and_nothing_else() {
-        for k in [1, 5, 11, 12, 21, 31, 32, 33, 63, 64] {
-            let mut rng = Lcg(0x1234_5678 + k as u64);
-            let mask = if k >= 64 { !0 } else { (1u128 << (2 * k)) - 1 };
-            // All T's first: the code that marks empty slots when k is 32
-            // or 64.
-            let mut members = vec![(mask, 1000u32)];
-            for p in 0..300u32 {
-                let code = (rng.next() as u128 | ((rng.next() as u128) << 64)) & mask;
-                if members.iter().all(|&(c, _)| c != code) {
-                    members.push((code, p));
-                }
-            }
-            let t = Table::new(k, &members);
-            assert_eq!(t.len(), members.len(), "k={k}");
-            for &(c, p) in &members {
-                assert_eq!(t.find(c), Some(p), "k={k}");
-                // Bases past k do not matter.
-                assert_eq!(t.find(c | !mask), Some(p), "k={k}");
-            }
-            let absent = (0..4096u128)
-                .chain([u64::MAX as u128, u128::MAX - 1])
-                .filter(|c| members.iter().all(|&(m, _)| m != c & mask));
-            for c in absent {
-                assert_eq!(t.find(c), None, "k={k} code={c:#x}");
-            }
-            // The bitmap lets every pattern's first q bases through.
-            let q = (k as u32).min(Q_MAX);
-            let f = Filtered::new(q, &[(k, members.clone())]);
-            assert_eq!(f.fmask as u128, (1 << (2 * q)) - 1);
-            for &(c, _) in &members {
-                let i = c as u32 & f.fmask;
-                assert_eq!((f.bits[(i / 32) as usize] >> (i % 32)) & 1, 1, "k={k}");
-            }
-            let set: u32 = f.bits.iter().map(|b| b.count_ones()).sum();
-            assert!(set as usize <= members.len(), "k={k}");
-        }
-    }
-
-    #[test]
-    fn pack_puts_the_first_base_lowest() {
-        assert_eq!(pack(&[0, 1, 2, 3]), 0b11_10_01_00);
-        assert_eq!(pack(&[3; 64]), !0);
     }
 
     #[test]
@@ -678,6 +526,69 @@ mod tests {
     }
 
     #[test]
+    fn every_strided_test_gives_the_portable_answer() {
+        #[cfg(target_arch = "x86_64")]
+        let avx512 = x86::Avx512::detect();
+        let mut rng = Lcg(8);
+        for q in 1..=STRIDED_MAX_Q {
+            let fmask = (1u32 << (2 * q)) - 1;
+            // Byte tables are bitmaps of 8 times the bits.
+            for bytes in bitmaps(q, &mut rng).into_iter().map(|b| b.repeat(8)) {
+                assert_eq!(bytes.len(), (fmask as usize + 1).div_ceil(4).max(8));
+                for round in 0..20 {
+                    let iw: [u64; 20] = std::array::from_fn(|j| match (j, round % 4) {
+                        (18.., _) => 0,
+                        (_, 0) => 0,
+                        (_, 1) => !0,
+                        _ => rng.next(),
+                    });
+                    let want = strided(fmask, &bytes, &iw);
+                    // Window 8 j + r passes where bit r of the byte of the
+                    // q-mer at 8 j + 7 is set.
+                    for s in 0..512 {
+                        let f = window(&iw, s / 8 * 8 + 7) as u32 & fmask;
+                        let pass = (bytes[(f / 4) as usize] >> (8 * (f % 4) + s as u32 % 8)) & 1;
+                        assert_eq!((want[s / 64] >> (s % 64)) & 1, pass as u64, "q={q} s={s}");
+                    }
+                    #[cfg(target_arch = "x86_64")]
+                    if let Some(a) = &avx512 {
+                        assert_eq!(a.strided(fmask, &bytes, &iw), want, "q={q} round={round}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn strided_tables_hold_every_patterns_qmers_at_their_offsets() {
+        // Two lengths of 21 and 30 bases, q = 9.
+        let mut rng = Lcg(5);
+        let groups: Vec<(usize, Vec<(u128, u32)>)> = [21usize, 30]
+            .iter()
+            .map(|&k| {
+                let m = (0..50)
+                    .map(|p| (rng.next() as u128 & ((1 << (2 * k)) - 1), p))
+                    .collect();
+                (k, m)
+            })
+            .collect();
+        let f = Filtered::strided(9, &groups);
+        assert!(f.strided);
+        assert_eq!((f.kmin, f.bits.len()), (21, (1 << 18) / 4));
+        let byte = |code: u32| (f.bits[(code / 4) as usize] >> (8 * (code % 4))) & 0xFF;
+        for (_, m) in &groups {
+            for &(code, _) in m {
+                for o in 0..STRIDE {
+                    let at = (code >> (2 * o)) as u32 & f.fmask;
+                    assert_eq!(byte(at) >> (7 - o) & 1, 1);
+                }
+            }
+        }
+        let set: u32 = f.bits.iter().map(|w| w.count_ones()).sum();
+        assert!(set <= 2 * 50 * 8);
+    }
+
+    #[test]
     fn line_hits_gather_each_patterns_windows() {
         let mut line = LineHits {
             found: Vec::new(),
@@ -703,7 +614,7 @@ mod tests {
     }
 
     #[test]
-    fn both_bitmap_tests_find_what_the_naive_scan_finds() {
+    fn every_filter_on_every_path_finds_what_the_naive_scan_finds() {
         // Sequences with N runs and soft-masked stretches, in blocks of one
         // and two lines, with matches across block and line edges.
         let mut rng = Lcg(2112);
@@ -722,7 +633,10 @@ mod tests {
                 s
             })
             .collect();
-        for block in [512, 1024] {
+        // Short, shared and wide lengths (a prefix bitmap for the shared
+        // ones), then long ones only (a strided table).
+        let lengths: [&[usize]; 2] = [&[3, 7, 8, 11, 21, 21, 21, 32, 40, 64], &[16, 21, 21, 21, 32, 40, 64]];
+        for (block, ks) in [512, 1024].into_iter().flat_map(|b| lengths.map(|ks| (b, ks))) {
             let mut w = WriterBuilder::default()
                 .set_block_bases(block)
                 .build(Cursor::new(Vec::new()))
@@ -736,7 +650,7 @@ mod tests {
             let mut q = Vec::new();
             let mut distinct = std::collections::BTreeSet::new();
             for _ in 0..400 {
-                let k = [3, 7, 8, 11, 21, 21, 21, 32, 40, 64][rng.below(10) as usize];
+                let k = ks[rng.below(ks.len() as u64) as usize];
                 let s = &seqs[rng.below(seqs.len() as u64) as usize];
                 let at = rng.below((s.len() - k) as u64) as usize;
                 let mut text = s[at..at + k].to_ascii_uppercase();
@@ -746,21 +660,24 @@ mod tests {
                 q.push(Query::new(std::str::from_utf8(&text).unwrap()).unwrap());
                 distinct.insert(text);
             }
+            let pats = kmer::Patterns::new(&q, false);
+            let h = Hashed::new(&pats, &(0..pats.codes.len()).collect::<Vec<_>>());
+            assert_eq!(h.filtered.last().unwrap().strided, ks[0] == 16, "ks={ks:?}");
             let opts = ScanOptions::default().set_hash_from(1).set_per_sequence(true);
             let want = naive::count(&r, &q, false).unwrap();
             let want_locate = naive::locate(&r, &q, false).unwrap();
             for portable in [true, false] {
                 PORTABLE_ONLY.with(|c| c.set(portable));
                 let got = kmer::count(&r, &q, &opts).unwrap();
-                assert_eq!(got.hashed, distinct.len(), "B={block} portable={portable}");
-                assert_eq!(got.kmers, want, "B={block} portable={portable}");
+                assert_eq!(got.hashed, distinct.len(), "B={block} portable={portable} ks={ks:?}");
+                assert_eq!(got.kmers, want, "B={block} portable={portable} ks={ks:?}");
                 let mut found = Vec::new();
                 kmer::locate(&r, &q, &opts, |m| {
                     found.push(m);
                     Ok(())
                 })
                 .unwrap();
-                assert_eq!(found, want_locate, "B={block} portable={portable}");
+                assert_eq!(found, want_locate, "B={block} portable={portable} ks={ks:?}");
             }
             PORTABLE_ONLY.with(|c| c.set(false));
         }
