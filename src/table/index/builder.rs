@@ -181,7 +181,8 @@ impl IndexBuilder {
             dir(&mut out, entry)?;
             next_bucket += 1;
         }
-        if compact && (1u64 << bits) % 2 == 0 {
+        // 2^B + 1 u32s: odd for B > 0, so 4 bytes of padding reach 8.
+        if compact && bits > 0 {
             out.zeros(4)?;
         }
         // Pass 3: the entries: (hash, first posting word), or (fp, ref)

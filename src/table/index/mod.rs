@@ -519,7 +519,7 @@ impl<'a> HashIndex<'a> {
     /// the one before it, ranges are non-empty, every row is < `row_count`.
     pub fn entry_rows(&self, i: u64, row_count: u64) -> Result<RowSet> {
         let words = match self.postings(i)? {
-            Postings::Row(r) if r < row_count => return Ok(RowSet::from_ranges(vec![r..r + 1])),
+            Postings::Row(r) if r < row_count => return Ok(RowSet::from_rows([r])),
             Postings::Row(r) => {
                 return Err(Error::format(
                     Some(kind::HASH_INDEX),
