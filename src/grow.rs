@@ -407,6 +407,10 @@ pub(crate) fn copy_section<W: std::io::Write + std::io::Seek>(
         return Ok(());
     }
     let s = &bytes[e.offset as usize..(e.offset + e.length) as usize];
+    if e.kind == spec::kind::HASH_INDEX {
+        // SPEC §10 rule 6: a compact index keeps the file at 1.8.
+        c.require_minor(crate::table::index::section_minor(s));
+    }
     c.begin_section(e.kind, e.required(), e.group)?;
     for chunk in s.chunks(1 << 22) {
         c.write(chunk)?;

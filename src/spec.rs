@@ -19,7 +19,7 @@ pub const SIGNATURE: u32 = 0x0A1B_2C3D;
 pub const VERSION_MAJOR: u16 = 1;
 /// SPEC §2.3 "Versions": the highest minor version this implementation
 /// writes (and whose reserved fields its validator checks as errors).
-pub const VERSION_MINOR: u16 = VERSION_MINOR_CHUNK_SUMS;
+pub const VERSION_MINOR: u16 = VERSION_MINOR_COMPACT_INDEX;
 /// SPEC §10 rule 6: the minor version a file needs once it holds a TABLE,
 /// DICTIONARY or HASH_INDEX section; files without them are written as 1.0.
 pub const VERSION_MINOR_TABLES: u16 = 1;
@@ -41,6 +41,9 @@ pub const VERSION_MINOR_REFERENCE: u16 = 6;
 /// SPEC §3.2, §10 rule 6: the minor version a file needs once it holds a
 /// CHUNK_SUMS section (per-chunk checksums of another section).
 pub const VERSION_MINOR_CHUNK_SUMS: u16 = 7;
+/// SPEC §8.4, §10 rule 6: the minor version a file needs once it holds a
+/// HASH_INDEX of the compact layout (header byte 36 = 1).
+pub const VERSION_MINOR_COMPACT_INDEX: u16 = 8;
 
 /// SPEC §2 "File header": length of the fixed file header in bytes.
 pub const HEADER_LEN: u32 = 64;
@@ -145,6 +148,21 @@ pub mod table {
     pub const INDEX_HEADER_LEN: u64 = 64;
     /// SPEC §8.4: length of one index entry (hash, first posting word).
     pub const INDEX_ENTRY_LEN: u64 = 16;
+    /// SPEC §8.4: offset of the `layout` byte in the hash index header
+    /// (reserved, 0, before version 1.8).
+    pub const INDEX_LAYOUT_AT: usize = 36;
+    /// SPEC §8.4: layout 0, 16-byte entries (hash, first posting word).
+    pub const INDEX_LAYOUT_CLASSIC: u8 = 0;
+    /// SPEC §8.4 (1.8): layout 1, 8-byte entries (fingerprint, reference)
+    /// and a `u32` bucket directory.
+    pub const INDEX_LAYOUT_COMPACT: u8 = 1;
+    /// SPEC §8.4 (1.8): length of one compact entry (`u32` fp, `u32` ref).
+    pub const COMPACT_ENTRY_LEN: u64 = 8;
+    /// SPEC §8.4 (1.8): a compact `ref` with this bit set points at a
+    /// posting list; clear, it is the key's single row.
+    pub const COMPACT_REF_LIST: u32 = 1 << 31;
+    /// SPEC §8.4 (1.8): the largest bucket_bits of a compact index.
+    pub const COMPACT_MAX_BUCKET_BITS: u32 = 32;
     /// SPEC §8.4: hash function 1, xxh3-64 with seed 0 over the key encoding of §8.5.
     pub const HASH_XXH3_64: u32 = 1;
     /// SPEC §8.4: a posting word with this bit set starts a row range.
@@ -300,7 +318,19 @@ mod tests {
     fn never_change_these_constants() {
         assert_eq!(&MAGIC, b"\x89TBT\r\n\x1a\n");
         assert_eq!(SIGNATURE.to_le_bytes(), [0x3D, 0x2C, 0x1B, 0x0A]);
-        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 7, 1));
+        assert_eq!((VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_TABLES), (1, 8, 1));
+        assert_eq!(VERSION_MINOR_COMPACT_INDEX, 8);
+        assert_eq!(
+            (
+                table::INDEX_LAYOUT_AT,
+                table::INDEX_LAYOUT_CLASSIC,
+                table::INDEX_LAYOUT_COMPACT,
+                table::COMPACT_ENTRY_LEN,
+                table::COMPACT_REF_LIST,
+                table::COMPACT_MAX_BUCKET_BITS
+            ),
+            (36, 0, 1, 8, 0x8000_0000, 32)
+        );
         assert_eq!((VERSION_MINOR_CHUNK_SUMS, kind::CHUNK_SUMS), (7, 0x0001));
         assert_eq!(
             (chunk_sums::HEADER_LEN, chunk_sums::MIN_SHIFT, chunk_sums::MAX_SHIFT),

@@ -9,6 +9,7 @@ use common::reseal;
 use std::io::Cursor;
 
 use tribit::container::{ByteOrder, Container};
+use tribit::index::IndexLayout;
 use tribit::table::{RowSet, Schema, TableOptions, TableSet, TablesWriter, Value};
 
 fn all_types_schema() -> Schema {
@@ -64,7 +65,11 @@ fn every_type_and_null_round_trips_in_both_byte_orders() {
     assert_ne!(le, be);
     for bytes in [&le, &be] {
         let c = Container::parse(bytes).unwrap();
-        assert_eq!((c.header.major, c.header.minor), (1, 1), "tables make a 1.1 file");
+        assert_eq!(
+            (c.header.major, c.header.minor),
+            (1, 8),
+            "tables make a 1.1 file, compact indexes (SPEC §8.4) a 1.8 one"
+        );
         let ts = TableSet::new(bytes, &c).unwrap();
         let t = ts.table("all").unwrap();
         assert_eq!(t.row_count(), 50);
@@ -124,6 +129,11 @@ fn keyed(order: ByteOrder, hash: Option<fn(&[u8]) -> u64>) -> Vec<u8> {
 /// [`keyed`], with chunk checksums in chunks of 2^`shift` bytes (SPEC
 /// §3.2) when `shift` is given.
 fn keyed_chunked(order: ByteOrder, hash: Option<fn(&[u8]) -> u64>, shift: Option<u32>) -> Vec<u8> {
+    keyed_in(order, hash, shift, IndexLayout::Compact)
+}
+
+/// [`keyed_chunked`] with its indexes in `layout` (SPEC §8.4).
+fn keyed_in(order: ByteOrder, hash: Option<fn(&[u8]) -> u64>, shift: Option<u32>, layout: IndexLayout) -> Vec<u8> {
     let schema = Schema::parse("PATIENT:u32,PROBE:dict,GENE:str(8),RAW:f32?").unwrap();
     let opts = TableOptions {
         indexes: vec![
@@ -136,6 +146,7 @@ fn keyed_chunked(order: ByteOrder, hash: Option<fn(&[u8]) -> u64>, shift: Option
     if let Some(shift) = shift {
         w.set_chunk_shift(shift);
     }
+    w.set_index_layout(layout);
     let mut t = w.table("expr", schema, &opts).unwrap();
     if let Some(h) = hash {
         t.set_index_hash(h);
@@ -167,10 +178,33 @@ fn naive(t: &tribit::table::Table<'_>, conds: &[(usize, Vec<Value<'_>>)]) -> Row
 
 #[test]
 fn lookups_equal_a_naive_scan() {
-    for order in [ByteOrder::Little, ByteOrder::Big] {
-        let f = tribit::File::from_bytes(keyed(order, None)).unwrap();
+    let layouts = [IndexLayout::Classic, IndexLayout::Compact];
+    for (order, layout) in [ByteOrder::Little, ByteOrder::Big]
+        .into_iter()
+        .flat_map(|o| layouts.map(|l| (o, l)))
+    {
+        let b = keyed_in(order, None, None, layout);
+        let f = tribit::File::from_bytes(b.clone()).unwrap();
         let t = f.table("expr").unwrap();
         assert_eq!(t.indexes().len(), 3);
+        assert!(t.indexes().iter().all(|ix| ix.layout() == layout));
+        assert!(tribit::validate::validate(&b).is_valid());
+        // Every key of every index, one at a time and in one batch.
+        for (i, ix) in t.indexes().iter().enumerate() {
+            let cols: Vec<usize> = ix.columns().iter().map(|&c| c as usize).collect();
+            let keys: Vec<Vec<Value<'_>>> = (0..t.row_count())
+                .step_by(5)
+                .map(|r| cols.iter().map(|&c| t.cell(r, c).unwrap()).collect())
+                .collect();
+            let refs: Vec<&[Value<'_>]> = keys.iter().map(|k| k.as_slice()).collect();
+            let many = t.index_lookup_many(i, &refs).unwrap();
+            for (k, got) in keys.iter().zip(many) {
+                let conds: Vec<(usize, Vec<Value<'_>>)> = cols.iter().zip(k).map(|(&c, v)| (c, vec![*v])).collect();
+                let want = naive(t, &conds);
+                assert_eq!(got, want, "{layout:?} index {i} key {k:?}");
+                assert_eq!(t.index_lookup(i, k).unwrap(), want);
+            }
+        }
         // A patient owns one run of 37 rows: one range in its posting list.
         let p = t.lookup(&[("PATIENT", Value::UInt(5))]).unwrap();
         assert_eq!(p.ranges().len(), 1);
@@ -227,8 +261,16 @@ fn narrow(b: &[u8]) -> u64 {
 
 #[test]
 fn forced_hash_collisions_never_return_a_wrong_row() {
-    let f = tribit::File::from_bytes(keyed(ByteOrder::Little, Some(narrow))).unwrap();
+    // Compact: the four hashes share one fingerprint (0) in every bucket.
+    for layout in [IndexLayout::Classic, IndexLayout::Compact] {
+        forced_collisions(layout);
+    }
+}
+
+fn forced_collisions(layout: IndexLayout) {
+    let f = tribit::File::from_bytes(keyed_in(ByteOrder::Little, Some(narrow), None, layout)).unwrap();
     let t = f.table("expr").unwrap();
+    assert_eq!(t.indexes()[2].layout(), layout);
     assert!(t.indexes()[1].entry_count() == 37);
     for p in 0..40 {
         let probe = format!("{p}_at");
@@ -342,21 +384,34 @@ fn spec_worked_example() {
     tribit::convert::csv::import_csv(text.as_bytes(), b',', &mut t, |_| {}).unwrap();
     t.finish().unwrap();
     let b = w.finish().unwrap().into_inner();
-    assert_eq!(b.len(), 784);
+    assert_eq!(b.len(), 720);
+    assert_eq!(&b[12..16], &[1, 0, 8, 0], "version 1.8: a compact index");
     let c = Container::parse(&b).unwrap();
     let placed: Vec<(u32, u64, u64)> = c.sections.iter().map(|e| (e.kind, e.offset, e.length)).collect();
-    assert_eq!(placed, [(0x201, 0x40, 224), (0x202, 0x140, 65), (0x203, 0x1C0, 144)]);
+    assert_eq!(placed, [(0x201, 0x40, 224), (0x202, 0x140, 65), (0x203, 0x1C0, 120)]);
     assert_eq!(&b[0x40..0x4C], &[0, 0, 0, 0, 0, 0, 0, 0x3F, 1, 0, 0, 0]);
     assert_eq!(&b[0x4C..0x58], &[0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0]);
     assert_eq!(&b[0x118..0x120], &[0x28, 0, 0, 0, 0, 0, 0, 0]);
-    assert_eq!(&b[0x240..0x250], &[0, 0, 0, 0, 0, 0, 0, 0x80, 2, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(b[0x1E4], 1, "layout = compact");
+    assert_eq!(&b[0x208..0x210], &[0, 0, 0, 0, 2, 0, 0, 0], "buckets[0..2] as u32");
+    #[rustfmt::skip]
+    assert_eq!(&b[0x210..0x220], &[
+        0x2A, 0xBB, 0x64, 0x26, 0x02, 0x00, 0x00, 0x00, // entry 0: fp(BRCA1), row 2 inline
+        0xC0, 0xE4, 0x48, 0x77, 0x00, 0x00, 0x00, 0x80, // entry 1: fp(TP53), list at word 0
+    ]);
+    assert_eq!(&b[0x220..0x228], &[2, 0, 0, 0, 0, 0, 0, 0], "word 0: n = 2");
+    assert_eq!(&b[0x228..0x238], &[0, 0, 0, 0, 0, 0, 0, 0x80, 2, 0, 0, 0, 0, 0, 0, 0]);
     let ts = TableSet::new(&b, &c).unwrap();
-    let rows = ts
-        .table("expr")
-        .unwrap()
-        .lookup(&[("GENE", Value::Str("TP53"))])
-        .unwrap();
+    let t = ts.table("expr").unwrap();
+    let rows = t.lookup(&[("GENE", Value::Str("TP53"))]).unwrap();
     assert_eq!(rows.rows().collect::<Vec<_>>(), [0, 1]);
+    let rows = t.lookup(&[("GENE", Value::Str("BRCA1"))]).unwrap();
+    assert_eq!(rows.rows().collect::<Vec<_>>(), [2]);
+    assert!(tribit::validate::validate(&b).is_valid());
+    // The classic dump of SPEC §8.7.
+    let b = spec_example();
+    assert_eq!(&b[12..16], &[1, 0, 1, 0], "version 1.1: a classic index");
+    assert_eq!(&b[0x240..0x250], &[0, 0, 0, 0, 0, 0, 0, 0x80, 2, 0, 0, 0, 0, 0, 0, 0]);
 }
 
 /// Every byte of a table file corrupted in turn (with checksums resealed so
@@ -426,23 +481,40 @@ fn file_of(sections: &[(u32, bool, u32, &[u8])]) -> Vec<u8> {
 /// then on: every key still gives its rows, never too few.
 #[test]
 fn an_index_out_of_order_is_refused_not_answered_short() {
+    for layout in [IndexLayout::Classic, IndexLayout::Compact] {
+        out_of_order(layout);
+    }
+}
+
+fn out_of_order(layout: IndexLayout) {
     use tribit::spec::kind;
     use tribit::validate::validate;
-    let good = keyed(ByteOrder::Little, None);
+    let good = keyed_in(ByteOrder::Little, None, None, layout);
     let (ix0, _) = nth_section(&good, kind::HASH_INDEX, 0); // on PATIENT
     let bits = u32::from_le_bytes(good[ix0 + 4..ix0 + 8].try_into().unwrap());
     let entry_count = le64(&good, ix0 + 8) as usize;
     assert!(entry_count >= 2);
-    let entries = ix0 + 72 + 8 * ((1usize << bits) + 1);
+    // SPEC §8.4: directory and entry widths of the layout.
+    let (dw, ew) = match layout {
+        IndexLayout::Classic => (8, 16),
+        IndexLayout::Compact => (4, 8),
+    };
+    let entries = ix0 + 72 + (dw * ((1usize << bits) + 1)).next_multiple_of(8);
     // Swap the first two entries of the first bucket holding two, else the
     // first two entries.
-    let dir = |b: usize| le64(&good, ix0 + 72 + 8 * b) as usize;
+    let dir = |b: usize| {
+        let at = ix0 + 72 + dw * b;
+        match dw {
+            8 => le64(&good, at) as usize,
+            _ => u32::from_le_bytes(good[at..at + 4].try_into().unwrap()) as usize,
+        }
+    };
     let e = (0..1usize << bits).find(|&b| dir(b + 1) - dir(b) >= 2).map_or(0, dir);
     let mut b = good.clone();
-    let (x, y) = (entries + 16 * e, entries + 16 * (e + 1));
-    let first: Vec<u8> = b[x..x + 16].to_vec();
-    b.copy_within(y..y + 16, x);
-    b[y..y + 16].copy_from_slice(&first);
+    let (x, y) = (entries + ew * e, entries + ew * (e + 1));
+    let first: Vec<u8> = b[x..x + ew].to_vec();
+    b.copy_within(y..y + ew, x);
+    b[y..y + ew].copy_from_slice(&first);
     reseal(&mut b);
     let f = tribit::File::from_bytes(b.clone()).unwrap();
     let t = f.table("expr").unwrap();
@@ -465,6 +537,56 @@ fn an_index_out_of_order_is_refused_not_answered_short() {
     assert_eq!(t.select(&[("PATIENT", vec![Value::UInt(0)])]).unwrap().1, scan);
     let r = validate(&b);
     assert!(r.has("HI6"), "{:?}", r.problems);
+}
+
+/// SPEC §8.4 "Older readers": a compact index read as classic (its layout
+/// byte ignored, as a 1.7 reader ignores a reserved byte) never has the
+/// classic length, so [HI5] sets it aside and the table is scanned.
+#[test]
+fn a_compact_index_read_as_classic_fails_its_length_and_is_scanned() {
+    use tribit::spec::kind;
+    let good = keyed(ByteOrder::Little, None);
+    let mut b = good.clone();
+    for n in 0..3 {
+        let (ix, _) = nth_section(&b, kind::HASH_INDEX, n);
+        assert_eq!(b[ix + 36], 1, "compact");
+        b[ix + 36] = 0;
+    }
+    reseal(&mut b);
+    let f = tribit::File::from_bytes(b).unwrap();
+    let t = f.table("expr").unwrap();
+    assert!(t.indexes().is_empty());
+    let u = t.unusable_indexes();
+    assert_eq!(u.len(), 3);
+    assert!(u.iter().all(|u| u.rule == Some("HI5")), "{u:?}");
+    let (got, plan) = t.select(&[("PROBE", vec![Value::Str("3_at")])]).unwrap();
+    assert_eq!(plan, vec![tribit::table::Plan::Scan("PROBE".into())]);
+    assert_eq!(got, naive(t, &[(1, vec![Value::Str("3_at")])]));
+}
+
+/// SPEC §8.4: a writer falls back to the classic layout when the rows do
+/// not fit a 31-bit reference, and writes a compact index as version 1.8.
+#[test]
+fn compact_only_where_rows_fit_31_bits() {
+    use tribit::container::{ContainerWriter, DirectoryEntry};
+    use tribit::index::{encode_key_value, IndexBuilder};
+    use tribit::table::ColumnType;
+    let layout_of = |rows: u64| {
+        let mut c = ContainerWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+        let mut ix = IndexBuilder::new(vec![0]);
+        let mut key = Vec::new();
+        for r in 0..3u64 {
+            key.clear();
+            encode_key_value(&mut key, ColumnType::U64, Value::UInt(r % 2));
+            ix.add(&key, rows - 3 + r);
+        }
+        ix.write_section(&mut c, 1, rows).unwrap();
+        let b = c.finish().unwrap().into_inner();
+        let e: &DirectoryEntry = &Container::parse(&b).unwrap().sections[0];
+        (b[e.offset as usize + 36], u16::from_le_bytes([b[14], b[15]]))
+    };
+    assert_eq!(layout_of(1 << 31), (0, 1), "2^31 rows: classic, version 1.1");
+    assert_eq!(layout_of((1 << 31) - 1), (1, 8), "2^31 - 1 rows: compact, version 1.8");
 }
 
 /// SPEC [HI1]: an index with another hash function, or a bad checksum, is
@@ -604,7 +726,7 @@ fn a_rowless_table_with_a_huge_row_is_read_and_validated_cheaply() {
     assert_eq!(labels, ["T13"]);
 }
 
-/// The bytes of the SPEC §8.7 worked example.
+/// The bytes of the SPEC §8.7 worked example, its index in the classic layout.
 fn spec_example() -> Vec<u8> {
     let text = "ID,GENE,RAW\n1,TP53,0.5\n2,TP53,\n3,BRCA1,2\n";
     let schema = Schema::parse("ID:u16,GENE:dict,RAW:f32?").unwrap();
@@ -612,6 +734,7 @@ fn spec_example() -> Vec<u8> {
         indexes: vec![vec!["GENE".into()]],
     };
     let mut w = TablesWriter::new(Cursor::new(Vec::new()), ByteOrder::Little).unwrap();
+    w.set_index_layout(tribit::index::IndexLayout::Classic);
     let mut t = w.table("expr", schema, &opts).unwrap();
     tribit::convert::csv::import_csv(text.as_bytes(), b',', &mut t, |_| {}).unwrap();
     t.finish().unwrap();
@@ -837,7 +960,7 @@ fn a_bool_view_never_reads_a_bad_byte_as_true() {
 #[test]
 fn a_damaged_chunk_is_refused_where_it_is_read() {
     use tribit::spec::kind;
-    let good = keyed_chunked(ByteOrder::Little, None, Some(6));
+    let good = keyed_in(ByteOrder::Little, None, Some(6), IndexLayout::Classic);
     let c = Container::parse(&good).unwrap();
     assert_eq!(c.header.minor, 7);
     let sums = c.sections.iter().filter(|e| e.kind == kind::CHUNK_SUMS).count();

@@ -333,3 +333,59 @@ fn json_output_keeps_f32_short_and_non_finite_floats() {
         "[\n]\n"
     );
 }
+
+/// SPEC §8.4: `--index-layout` picks the index layout; `info` names it;
+/// both layouts answer the same queries; compact makes a 1.8 file.
+#[test]
+fn index_layouts_answer_alike_and_info_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("k.csv");
+    let mut text = String::from("K,G,V\n");
+    for i in 0..300 {
+        text.push_str(&format!("{i},g{},{}\n", i % 7, i * 3));
+    }
+    std::fs::write(&csv, &text).unwrap();
+    let mut answers = Vec::new();
+    for (layout, version) in [("classic", "1.1"), ("compact", "1.8")] {
+        let out = dir.path().join(format!("{layout}.tbit"));
+        let o = s(&out);
+        let schema = "K:u32,G:dict,V:i64";
+        ok(&[
+            "import",
+            "csv",
+            s(&csv),
+            "-o",
+            o,
+            "--schema",
+            schema,
+            "--index",
+            "K",
+            "--index",
+            "G",
+            "--index-layout",
+            layout,
+            "-q",
+        ]);
+        let info = ok(&["info", o]);
+        assert!(
+            info.contains(&format!("index on (K): 300 keys, {layout} layout")),
+            "{info}"
+        );
+        assert!(
+            info.contains(&format!("index on (G): 7 keys, {layout} layout")),
+            "{info}"
+        );
+        let j: serde_json::Value = serde_json::from_str(&ok(&["info", o, "--json"])).unwrap();
+        assert_eq!(j["version"], version);
+        assert_eq!(j["tables"][0]["indexes"][1]["layout"], layout);
+        assert!(ok(&["validate", o]).contains("valid"));
+        let k = ok(&["query", o, "--where", "K=123", "--row-numbers"]);
+        let g = ok(&["query", o, "--where", "G=g3", "--count"]);
+        answers.push((k, g));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert!(
+        answers[0].0.contains("123") && answers[0].1.contains("43"),
+        "{answers:?}"
+    );
+}

@@ -194,8 +194,14 @@ pub(super) fn longer_header_and_entries() -> Vec<u8> {
 }
 
 /// An index file (SPEC §8.8) for the table of the little-endian table
-/// file `data`: indexes on (CODE) and (U16, ID), in group 1.
+/// file `data`: indexes on (CODE) and (U16, ID), in group 1, in the classic
+/// layout (SPEC §8.4).
 pub(super) fn index_file(data: &[u8]) -> Vec<u8> {
+    index_file_in(data, tribit::index::IndexLayout::Classic)
+}
+
+/// [`index_file`] with its indexes in `layout`.
+pub(super) fn index_file_in(data: &[u8], layout: tribit::index::IndexLayout) -> Vec<u8> {
     use tribit::container::Container;
     use tribit::index::{encode_key_value, IndexBuilder, IndexTarget};
     use tribit::table::TableSet;
@@ -208,6 +214,7 @@ pub(super) fn index_file(data: &[u8]) -> Vec<u8> {
         .expect("target");
     for cols in [vec![10u32], vec![6, 0]] {
         let mut b = IndexBuilder::new(cols.clone());
+        b.set_layout(layout);
         let mut key = Vec::new();
         for r in 0..t.row_count() {
             key.clear();
@@ -260,7 +267,8 @@ pub(super) fn matrix_file(order: ByteOrder) -> Vec<u8> {
 }
 
 /// A small table of every column type, with nulls, a dictionary and two
-/// indexes, written by the reference writer in `order`.
+/// indexes in the classic layout (SPEC §8.4), written by the reference
+/// writer in `order`.
 pub(super) fn table_file(order: ByteOrder) -> Vec<u8> {
     table_file_chunked(order, None)
 }
@@ -268,6 +276,17 @@ pub(super) fn table_file(order: ByteOrder) -> Vec<u8> {
 /// [`table_file`], with chunk checksums (SPEC §3.2) in chunks of
 /// 2^`shift` bytes when `shift` is given.
 pub(super) fn table_file_chunked(order: ByteOrder, shift: Option<u32>) -> Vec<u8> {
+    table_file_with(order, shift, tribit::index::IndexLayout::Classic)
+}
+
+/// [`table_file`] with its indexes in the compact layout (version 1.8):
+/// the index on GENE has keys of several rows (posting lists), the one on
+/// (GENE, ID) one row per key (inline).
+pub(super) fn table_file_compact(order: ByteOrder) -> Vec<u8> {
+    table_file_with(order, None, tribit::index::IndexLayout::Compact)
+}
+
+fn table_file_with(order: ByteOrder, shift: Option<u32>, layout: tribit::index::IndexLayout) -> Vec<u8> {
     use tribit::table::{Schema, TableOptions, TablesWriter, Value};
     let schema = Schema::parse(
         "ID:u32,OK:bool?,SMALL:i8,MID:i16?,BIG:i64,U8:u8?,U16:u16,U64:u64?,RAW:f32?,LOG:f64,CODE:str(6)?,GENE:dict",
@@ -280,6 +299,7 @@ pub(super) fn table_file_chunked(order: ByteOrder, shift: Option<u32>) -> Vec<u8
     if let Some(shift) = shift {
         w.set_chunk_shift(shift);
     }
+    w.set_index_layout(layout);
     let mut t = w.table("expr", schema, &opts).expect("table");
     let genes = ["TP53", "TP53", "TP53", "BRCA1", "ÅÄÖ", "TP53"];
     for (i, gene) in genes.iter().enumerate() {

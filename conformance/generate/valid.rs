@@ -198,4 +198,22 @@ pub(super) fn vectors(v: &mut Vec<Vector>) {
         "§2.2, §3.2",
         "090 written big-endian: the chunk checksum header and sums swapped",
     );
+    valid(
+        "095_compact_index",
+        table_file_compact(ByteOrder::Little),
+        "§8.4",
+        "version 1.8: the table of 013 with both indexes in the compact layout: GENE's keys as posting lists with a count word, (GENE, ID)'s single rows inline in the entries",
+    );
+    valid(
+        "096_compact_index_big_endian",
+        table_file_compact(ByteOrder::Big),
+        "§2.2, §8.4",
+        "095 written big-endian: directory, fingerprints, refs and posting words swapped",
+    );
+    valid(
+        "097_compact_index_file",
+        index_file_in(&table_file(ByteOrder::Little), tribit::index::IndexLayout::Compact),
+        "§8.4, §8.8",
+        "version 1.8: 040's index file with its indexes on (CODE) and (U16, ID) in the compact layout",
+    );
 }

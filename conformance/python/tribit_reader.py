@@ -188,8 +188,11 @@ COLUMN_ENTRY_LEN_1_1 = 32                         # §8.1 [T4]
 NOT_NULLABLE = 0xFFFFFFFF                         # §8.1 null_bit of a column that is not nullable
 DICTIONARY_HEADER_LEN = 32                        # §8.3
 HASH_INDEX_HEADER_LEN = 64                        # §8.4
-MAX_BUCKET_BITS = 40                              # §8.4 [HI4]
+MAX_BUCKET_BITS = 40                              # §8.4 [HI4], classic layout
+MAX_COMPACT_BUCKET_BITS = 32                      # §8.4 [HI4], compact layout (1.8)
 HASH_XXH3_KEY = 1                                 # §8.4 [HI1]
+LAYOUT_CLASSIC = 0                                # §8.4 header byte 36 (1.8)
+LAYOUT_COMPACT = 1
 TYPE_BOOL = 1
 TYPE_STRING = 12
 TYPE_DICT = 13
@@ -1271,11 +1274,20 @@ class TribitReader:
         if hash_kind != HASH_XXH3_KEY:                                      # [HI1]
             raise unsupported_error(self.error_at(s.offset + 32, "%s: hash %d is not implemented [HI1]"
                                                   % (where, hash_kind)))
-        if bucket_bits > MAX_BUCKET_BITS:                                   # [HI4], before 2^B is computed
-            raise format_error(self.error_at(s.offset + 4, "%s: bucket_bits %d is more than 40 [HI4]"
-                                             % (where, bucket_bits)))
+        layout = self.data[s.offset + 36]                                   # [HI1] (1.8): 0 or 1
+        if layout not in (LAYOUT_CLASSIC, LAYOUT_COMPACT):
+            raise unsupported_error(self.error_at(s.offset + 36, "%s: layout %d is not implemented [HI1]"
+                                                  % (where, layout)))
+        max_bits = MAX_COMPACT_BUCKET_BITS if layout == LAYOUT_COMPACT else MAX_BUCKET_BITS
+        if bucket_bits > max_bits:                                          # [HI4], before 2^B is computed
+            raise format_error(self.error_at(s.offset + 4, "%s: bucket_bits %d is more than %d [HI4]"
+                                             % (where, bucket_bits, max_bits)))
         k = ceil_div(HASH_INDEX_HEADER_LEN + 4 * key_count, 8) * 8
-        if s.length != k + 8 * ((1 << bucket_bits) + 1) + 16 * entry_count + 8 * word_count:   # [HI5]
+        if layout == LAYOUT_COMPACT:                                        # [HI5]: u32 directory padded
+            length = k + ceil_div(4 * ((1 << bucket_bits) + 1), 8) * 8 + 8 * entry_count + 8 * word_count
+        else:                                                               # to 8; 8-byte entries
+            length = k + 8 * ((1 << bucket_bits) + 1) + 16 * entry_count + 8 * word_count
+        if s.length != length:                                              # [HI5]
             raise format_error(self.error_at(s.offset, "%s: length %d does not match its header [HI5]"
                                              % (where, s.length)))
         if not 1 <= key_count <= len(table.columns):                        # [HI3]

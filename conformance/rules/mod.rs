@@ -1,9 +1,9 @@
 //! Invalid vectors 300–399 (and 116): one per labelled rule of SPEC.md
 //! that the vectors 1xx and 2xx leave unshown, in three files: tables
 //! (§8), sequences (§4–§6), and the container (§2–§3) with references
-//! (§9). Each is a valid file from the reference writer with one planted
-//! defect, resealed so that the defect is the only thing wrong with its
-//! checksums.
+//! (§9); then 400–405, the compact hash index (§8.4, 1.8). Each is a
+//! valid file from the reference writer with one planted defect, resealed
+//! so that the defect is the only thing wrong with its checksums.
 //!
 //! A vector marked *validator only* breaks a rule SPEC §13.1 lets a reader
 //! leave unchecked (reserved bytes, digests, run order, hints, the
@@ -14,6 +14,7 @@
 
 use super::*;
 
+mod compact;
 mod container;
 mod sequences;
 mod tables;
@@ -131,9 +132,10 @@ fn escaped(
     });
 }
 
-/// Appends the vectors 300–399 and 116 to `v`.
+/// Appends the vectors 300–399, 116 and 400–405 to `v`.
 pub fn vectors(v: &mut Vec<Vector>) {
     tables::vectors(v);
     sequences::vectors(v);
     container::vectors(v);
+    compact::vectors(v);
 }

@@ -408,7 +408,7 @@ pub fn vectors(v: &mut Vec<Vector>) {
         &table,
         &|b| {
             let (h, ..) = hash_index(b);
-            b[h + 36] = 1;
+            b[h + 37] = 1;
             reseal(b);
         },
     );

@@ -70,6 +70,11 @@ pub struct Csv {
     /// composite key); repeat for several indexes.
     #[arg(long)]
     index: Vec<String>,
+    /// Layout of the hash indexes (SPEC §8.4): compact (version 1.8; 8-byte
+    /// entries, single rows inline) where it fits, else classic; or always
+    /// classic, which readers older than 1.8 can use.
+    #[arg(long, value_enum, default_value = "compact", conflicts_with = "into")]
+    index_layout: Layout,
     /// Field delimiter: one ASCII character other than '"', CR or LF
     /// (default ','); a tab may also be written 'tab' or '\t'.
     #[arg(long, default_value = ",")]
@@ -161,6 +166,10 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
         ));
     };
     let mut w = TablesWriter::new(file, order)?;
+    w.set_index_layout(match a.index_layout {
+        Layout::Compact => crate::index::IndexLayout::Compact,
+        Layout::Classic => crate::index::IndexLayout::Classic,
+    });
     let mut t = w
         .table(&name, schema, &opts)
         .map_err(|e| Error::input(format!("--index: {}", e.message())))?;
@@ -175,6 +184,12 @@ fn run_csv(ctx: &Ctx, a: Csv) -> Result<ExitCode> {
         eprintln!("tribit: wrote {}: table '{name}', {rows} rows", output.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Layout {
+    Compact,
+    Classic,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -110,6 +110,8 @@ struct TargetIndexJson {
     /// Key column positions in the target table, in key order.
     columns: Vec<u32>,
     keys: u64,
+    /// SPEC §8.4 layout: "classic" or "compact".
+    layout: &'static str,
 }
 
 fn targets(r: &Reader) -> Result<Vec<TargetJson>> {
@@ -129,6 +131,7 @@ fn targets(r: &Reader) -> Result<Vec<TargetJson>> {
                 .map(|ix| TargetIndexJson {
                     columns: ix.columns().to_vec(),
                     keys: ix.entry_count(),
+                    layout: ix.layout().name(),
                 })
                 .collect(),
             unusable_indexes: UnusableJson::list(&ti.unusable),
@@ -220,6 +223,8 @@ impl UnusableJson {
 struct IndexJson {
     columns: Vec<String>,
     keys: u64,
+    /// SPEC §8.4 layout: "classic" or "compact".
+    layout: &'static str,
 }
 
 fn tables(r: &Reader) -> Result<Vec<TableJson>> {
@@ -251,6 +256,7 @@ fn tables(r: &Reader) -> Result<Vec<TableJson>> {
                         .map(|&c| t.schema().columns[c as usize].name.clone())
                         .collect(),
                     keys: ix.entry_count(),
+                    layout: ix.layout().name(),
                 })
                 .collect(),
             unusable_indexes: UnusableJson::list(&t.unusable_indexes()),
@@ -423,7 +429,13 @@ pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
                 let _ = writeln!(text, "  {:<24} {}{null} at byte {}", c.name, c.r#type, c.offset);
             }
             for ix in &t.indexes {
-                let _ = writeln!(text, "  index on ({}): {} keys", ix.columns.join(","), ix.keys);
+                let _ = writeln!(
+                    text,
+                    "  index on ({}): {} keys, {} layout",
+                    ix.columns.join(","),
+                    ix.keys,
+                    ix.layout
+                );
             }
             for u in &t.unusable_indexes {
                 let _ = writeln!(
@@ -446,7 +458,13 @@ pub fn run(_ctx: &Ctx, a: Info) -> Result<ExitCode> {
             );
             for ix in &t.indexes {
                 let cols: Vec<String> = ix.columns.iter().map(|c| format!("#{c}")).collect();
-                let _ = writeln!(text, "  index on columns ({}): {} keys", cols.join(","), ix.keys);
+                let _ = writeln!(
+                    text,
+                    "  index on columns ({}): {} keys, {} layout",
+                    cols.join(","),
+                    ix.keys,
+                    ix.layout
+                );
             }
             for u in &t.unusable_indexes {
                 let _ = writeln!(text, "  index at byte {} not used: {}", u.offset, u.problem);

@@ -11,7 +11,7 @@ use crate::container::{ByteOrder, ContainerWriter};
 use crate::error::{Error, Result};
 use crate::matrix::{MatrixOptions, MatrixWriter};
 use crate::spec::{kind, table as t};
-use crate::table::index::{encode_key_value, IndexBuilder};
+use crate::table::index::{encode_key_value, IndexBuilder, IndexLayout};
 
 /// Options of one table.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +26,7 @@ pub struct TablesWriter<W: Write + Seek> {
     names: HashSet<String>,
     matrices: HashSet<String>,
     next_group: u32,
+    index_layout: IndexLayout,
 }
 
 impl<W: Write + Seek> TablesWriter<W> {
@@ -36,6 +37,7 @@ impl<W: Write + Seek> TablesWriter<W> {
             names: HashSet::new(),
             matrices: HashSet::new(),
             next_group: 1,
+            index_layout: IndexLayout::Compact,
         })
     }
 
@@ -46,6 +48,13 @@ impl<W: Write + Seek> TablesWriter<W> {
         self.c.set_chunk_shift(shift);
     }
 
+    /// Sets the layout of the hash indexes of the tables started after
+    /// this call (SPEC §8.4): compact where it fits (the default), or
+    /// always classic, which readers older than version 1.8 can use.
+    pub fn set_index_layout(&mut self, layout: IndexLayout) {
+        self.index_layout = layout;
+    }
+
     /// Starts the table `name`; push its rows, then call [`TableWriter::finish`].
     pub fn table(&mut self, name: &str, schema: Schema, options: &TableOptions) -> Result<TableWriter<'_, W>> {
         if !self.names.insert(name.to_string()) {
@@ -53,7 +62,9 @@ impl<W: Write + Seek> TablesWriter<W> {
         }
         let group = self.next_group;
         self.next_group += 1;
-        TableWriter::begin(&mut self.c, group, name, schema, options)
+        let mut t = TableWriter::begin(&mut self.c, group, name, schema, options)?;
+        t.set_index_layout(self.index_layout);
+        Ok(t)
     }
 
     /// Starts the matrix `name` (SPEC §8.9) with columns `col_names`; push
@@ -255,11 +266,19 @@ impl<'w, W: Write + Seek> TableWriter<'w, W> {
         })
     }
 
+    /// Sets the layout of every index (SPEC §8.4): see
+    /// [`TablesWriter::set_index_layout`].
+    pub fn set_index_layout(&mut self, layout: IndexLayout) {
+        for b in &mut self.indexes {
+            b.set_layout(layout);
+        }
+    }
+
     /// Replaces the hash of every index, so tests can force collisions.
     #[doc(hidden)]
     pub fn set_index_hash(&mut self, hash: fn(&[u8]) -> u64) {
         for b in &mut self.indexes {
-            *b = IndexBuilder::with_hash(b.columns.clone(), hash);
+            b.set_hash(hash);
         }
     }
 

@@ -85,14 +85,38 @@ impl V<'_> {
         }
         let end = 64 + 4 * self.o.u32_at(s, 0) as usize;
         let nz = |r: std::ops::Range<usize>| s.get(r).is_some_and(|x| x.iter().any(|&v| v != 0));
-        let bad = nz(36..64) || nz(end..end.next_multiple_of(8));
+        // Byte 36 is the layout from 1.8 on ([HI1] judges its value),
+        // reserved before.
+        let layout_reserved = self.minor < spec::VERSION_MINOR_COMPACT_INDEX && s[36] != 0;
+        let bad = nz(37..64) || nz(end..end.next_multiple_of(8));
+        self.reserved(
+            "HI10",
+            Some(e.kind),
+            e.offset + 36,
+            layout_reserved,
+            "index header byte 36 (the layout from version 1.8)",
+        );
         self.reserved(
             "HI10",
             Some(e.kind),
             e.offset,
             bad,
-            "index header bytes 36-63 and key column padding",
+            "index header bytes 37-63 and key column padding",
         );
+        // The compact directory's padding after u32[2^B + 1].
+        if s[36] == crate::spec::table::INDEX_LAYOUT_COMPACT {
+            let bits = self.o.u32_at(s, 4);
+            if bits <= crate::spec::table::COMPACT_MAX_BUCKET_BITS {
+                let dir = end.next_multiple_of(8) + 4 * ((1usize << bits) + 1);
+                self.reserved(
+                    "HI10",
+                    Some(e.kind),
+                    e.offset + dir as u64,
+                    nz(dir..dir.next_multiple_of(8)),
+                    "compact bucket directory padding",
+                );
+            }
+        }
     }
 
     /// SPEC §8.8: the INDEX_TARGET sections of an index file and the
@@ -251,16 +275,10 @@ impl V<'_> {
         }
         let mut key = Vec::new();
         {
-            // [HI7] first(0) = 0 (with first(entry_count) = word_count):
-            // no posting word lies before the first entry's.
-            let first0 = ix.first_word(0);
-            if first0 != 0 {
-                self.format(
-                    "HI7",
-                    Some(kind::HASH_INDEX),
-                    ix.offset(),
-                    format!("first(0) is {first0}, not 0: posting words 0..{first0} belong to no entry"),
-                );
+            // [HI7] over the whole index: no posting word belongs to no
+            // entry or to two (a lookup checks only the entries it reads).
+            if let Err(e) = ix.check_postings() {
+                self.reader_error(&e);
             }
             // Only with the table: a lone index file's row_count bounds nothing.
             let mut owner = vec![false; if t.is_some() { row_count as usize } else { 0 }];
@@ -285,7 +303,7 @@ impl V<'_> {
                     }
                     let bad_owner = std::mem::replace(&mut owner[r as usize], true);
                     let differs = first.as_ref().is_some_and(|f| *f != key);
-                    if bad_owner || differs || key_hash(&key) != ix.entry_hash(e) {
+                    if bad_owner || differs || !ix.entry_holds_hash(e, key_hash(&key)) {
                         self.format(
                             "HI9",
                             Some(kind::HASH_INDEX),

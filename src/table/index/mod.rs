@@ -1,17 +1,16 @@
 //! SPEC §8.4–8.5: the persisted hash-key index — its key encoding, its
-//! builder (hashes collected while rows are written, sorted in parallel) and
-//! its bounds-checked view over a memory map.
+//! builder ([`IndexBuilder`]) and its bounds-checked view over a memory map
+//! ([`HashIndex`]), in the classic and (1.8) the compact layout.
 
-use std::io::{Seek, Write};
 use std::ops::Range;
 use std::sync::Arc;
 
+mod builder;
 mod target;
+pub use builder::IndexBuilder;
 pub use target::{IndexFile, IndexTarget, TargetDictionary, TargetIndexes};
 
-use rayon::slice::ParallelSliceMut;
-
-use crate::container::{ByteOrder, Checked, ContainerWriter};
+use crate::container::{ByteOrder, Checked};
 use crate::error::{Error, Result};
 use crate::spec::{self, kind, table as t};
 use crate::table::{ColumnType, RowSet, Value};
@@ -54,240 +53,7 @@ pub fn key_hash(encoded: &[u8]) -> u64 {
     crate::container::checksum(encoded)
 }
 
-/// A second, independent hash the builder uses to tell keys with equal
-/// index hashes apart without keeping the keys in memory.
-#[inline]
-fn key_discriminator(encoded: &[u8]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64_with_seed(encoded, 0x9E37_79B9_7F4A_7C15)
-}
-
-/// Collects the key hashes of rows while a table is written and serialises
-/// the HASH_INDEX section at the end.
-///
-/// Memory: rows that repeat the previous row's key (a table sorted by the
-/// key, such as patient-major expression data indexed by patient) extend a
-/// run and cost nothing; every other row costs one 24-byte element.
-#[derive(Debug)]
-pub struct IndexBuilder {
-    /// Key column positions, in key order.
-    pub columns: Vec<u32>,
-    /// (hash, discriminator, tagged row) where the tagged row is `row << 1`
-    /// for a single row, and a run of rows `[s, e)` is the pair `s << 1 | 1`,
-    /// `(e - 1) << 1`, which sort next to each other.
-    elements: Vec<(u64, u64, u64)>,
-    /// The run being extended: hash, discriminator, first row, row count.
-    run: Option<(u64, u64, u64, u64)>,
-    hash: fn(&[u8]) -> u64,
-}
-
-impl IndexBuilder {
-    /// A builder for an index on `columns`.
-    pub fn new(columns: Vec<u32>) -> IndexBuilder {
-        IndexBuilder::with_hash(columns, key_hash)
-    }
-
-    /// A builder with another hash function, so tests can force collisions.
-    #[doc(hidden)]
-    pub fn with_hash(columns: Vec<u32>, hash: fn(&[u8]) -> u64) -> IndexBuilder {
-        IndexBuilder {
-            columns,
-            elements: Vec::new(),
-            run: None,
-            hash,
-        }
-    }
-
-    /// Records that `row` has the key whose encoding is `encoded`. Rows are
-    /// added in ascending order.
-    pub fn add(&mut self, encoded: &[u8], row: u64) {
-        let h = (self.hash)(encoded);
-        let d = key_discriminator(encoded);
-        match &mut self.run {
-            Some((rh, rd, start, len)) if *rh == h && *rd == d && *start + *len == row => *len += 1,
-            _ => {
-                self.flush_run();
-                self.run = Some((h, d, row, 1));
-            }
-        }
-    }
-
-    fn flush_run(&mut self) {
-        if let Some((h, d, start, len)) = self.run.take() {
-            if len == 1 {
-                self.elements.push((h, d, start << 1));
-            } else {
-                self.elements.push((h, d, start << 1 | 1));
-                self.elements.push((h, d, (start + len - 1) << 1));
-            }
-        }
-    }
-
-    /// Writes the HASH_INDEX section (SPEC §8.4) of a table of `row_count`
-    /// rows, in section group `group`. The section streams out in a few
-    /// passes over the sorted elements, so nothing the size of the index is
-    /// held besides them.
-    pub fn write_section<W: Write + Seek>(
-        mut self,
-        c: &mut ContainerWriter<W>,
-        group: u32,
-        row_count: u64,
-    ) -> Result<()> {
-        self.flush_run();
-        let el = &mut self.elements;
-        el.par_sort_unstable();
-        let el = &*el;
-        let order = c.order();
-        // Pass 1: how many entries and posting words.
-        let (mut n, mut word_count) = (0u64, 0u64);
-        for g in KeyGroups(el) {
-            n += 1;
-            posting_words(g, |_| word_count += 1);
-        }
-        let mut bits = 0u32;
-        while (1u64 << bits) < n.div_ceil(2) && bits < 40 {
-            bits += 1;
-        }
-        c.begin_section(kind::HASH_INDEX, false, group)?;
-        let mut out = SectionBuffer {
-            c,
-            buf: Vec::with_capacity(1 << 20),
-            order,
-        };
-        out.u32(self.columns.len() as u32)?;
-        out.u32(bits)?;
-        out.u64(n)?;
-        out.u64(word_count)?;
-        out.u64(row_count)?;
-        out.u32(t::HASH_XXH3_64)?;
-        out.zeros(t::INDEX_HEADER_LEN as usize - 36)?;
-        for &col in &self.columns {
-            out.u32(col)?;
-        }
-        out.zeros((4 * self.columns.len()).next_multiple_of(8) - 4 * self.columns.len())?;
-        // Pass 2: the bucket directory, buckets[b] = first entry whose
-        // bucket is >= b.
-        let mut entry = 0u64;
-        let mut next_bucket = 0u64;
-        for g in KeyGroups(el) {
-            let b = bucket_of(g[0].0, bits);
-            while next_bucket <= b {
-                out.u64(entry)?;
-                next_bucket += 1;
-            }
-            entry += 1;
-        }
-        while next_bucket <= 1u64 << bits {
-            out.u64(entry)?;
-            next_bucket += 1;
-        }
-        // Pass 3: the entries, each with its first posting word.
-        let mut first = 0u64;
-        for g in KeyGroups(el) {
-            out.u64(g[0].0)?;
-            out.u64(first)?;
-            posting_words(g, |_| first += 1);
-        }
-        // Pass 4: the posting words.
-        for g in KeyGroups(el) {
-            let mut failed = Ok(());
-            posting_words(g, |w| {
-                if failed.is_ok() {
-                    failed = out.u64(w);
-                }
-            });
-            failed?;
-        }
-        out.flush()?;
-        c.end_section()?;
-        Ok(())
-    }
-}
-
-/// The runs of sorted builder elements that share one key (hash and
-/// discriminator).
-struct KeyGroups<'e>(&'e [(u64, u64, u64)]);
-
-impl<'e> Iterator for KeyGroups<'e> {
-    type Item = &'e [(u64, u64, u64)];
-    fn next(&mut self) -> Option<Self::Item> {
-        let (h, d, _) = *self.0.first()?;
-        let n = self.0.iter().position(|e| e.0 != h || e.1 != d).unwrap_or(self.0.len());
-        let (g, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Some(g)
-    }
-}
-
-/// The posting words (SPEC §8.4) of one key's sorted elements: its rows
-/// merged into maximal runs, a run of one row as a plain word, a longer one
-/// as a range word and its end.
-fn posting_words(g: &[(u64, u64, u64)], mut push: impl FnMut(u64)) {
-    let mut emit = |r: Option<(u64, u64)>| {
-        if let Some((start, end)) = r {
-            if end - start == 1 {
-                push(start);
-            } else {
-                push(start | t::POSTING_RANGE);
-                push(end);
-            }
-        }
-    };
-    let mut current: Option<(u64, u64)> = None;
-    let mut i = 0;
-    while i < g.len() {
-        let v = g[i].2;
-        let (start, end) = if v & 1 == 1 && i + 1 < g.len() {
-            i += 1;
-            (v >> 1, (g[i].2 >> 1) + 1)
-        } else {
-            (v >> 1, (v >> 1) + 1)
-        };
-        i += 1;
-        current = match current {
-            Some((s, e)) if e == start => Some((s, end)),
-            other => {
-                emit(other);
-                Some((start, end))
-            }
-        };
-    }
-    emit(current);
-}
-
-/// Bytes of a section being streamed, handed to the container writer in
-/// large pieces.
-struct SectionBuffer<'c, W: Write + Seek> {
-    c: &'c mut ContainerWriter<W>,
-    buf: Vec<u8>,
-    order: ByteOrder,
-}
-
-impl<W: Write + Seek> SectionBuffer<'_, W> {
-    fn flush(&mut self) -> Result<()> {
-        self.c.write(&self.buf)?;
-        self.buf.clear();
-        Ok(())
-    }
-    fn reserve(&mut self) -> Result<()> {
-        if self.buf.len() >= 1 << 20 {
-            self.flush()?;
-        }
-        Ok(())
-    }
-    fn u32(&mut self, v: u32) -> Result<()> {
-        self.order.put_u32(&mut self.buf, v);
-        self.reserve()
-    }
-    fn u64(&mut self, v: u64) -> Result<()> {
-        self.order.put_u64(&mut self.buf, v);
-        self.reserve()
-    }
-    fn zeros(&mut self, n: usize) -> Result<()> {
-        self.buf.resize(self.buf.len() + n, 0);
-        self.reserve()
-    }
-}
-
+/// The bucket of `hash` (SPEC §8.4): its top `bits` bits.
 #[inline]
 fn bucket_of(hash: u64, bits: u32) -> u64 {
     if bits == 0 {
@@ -295,6 +61,41 @@ fn bucket_of(hash: u64, bits: u32) -> u64 {
     } else {
         hash >> (64 - bits)
     }
+}
+
+/// The fingerprint a compact entry stores (SPEC §8.4, 1.8): the 32 hash
+/// bits just below the `bits` bucket bits (`bits` <= 32).
+#[inline]
+fn fingerprint(hash: u64, bits: u32) -> u32 {
+    ((hash << bits) >> 32) as u32
+}
+
+/// The layout of a HASH_INDEX section (SPEC §8.4, header byte 36).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexLayout {
+    /// Layout 0: `u64` bucket directory; 16-byte entries (hash, first
+    /// posting word).
+    Classic,
+    /// Layout 1 (1.8): `u32` bucket directory; 8-byte entries (32-bit
+    /// fingerprint, the single row inline or the start of a posting list).
+    Compact,
+}
+
+impl IndexLayout {
+    /// The name `tribit info` shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            IndexLayout::Classic => "classic",
+            IndexLayout::Compact => "compact",
+        }
+    }
+}
+
+/// Where the rows of one entry are (SPEC §8.4): inline in a compact entry,
+/// or a run of posting words.
+enum Postings {
+    Row(u64),
+    Words(Range<u64>),
 }
 
 /// A HASH_INDEX section a reader cannot use: its hash function is not
@@ -364,6 +165,7 @@ pub struct HashIndex<'a> {
     section: Checked<'a>,
     order: ByteOrder,
     offset: u64,
+    layout: IndexLayout,
     columns: Vec<u32>,
     bits: u32,
     entry_count: u64,
@@ -405,22 +207,40 @@ impl<'a> HashIndex<'a> {
         let word_count = order.u64_at(bytes, 16);
         let rows = order.u64_at(bytes, 24);
         let hash = order.u32_at(bytes, 32);
+        let unsupported = |at: u64, m: String| {
+            Error::new(crate::ErrorKind::Unsupported, m)
+                .with_rule("HI1")
+                .at_byte(Some(kind::HASH_INDEX), offset + at)
+        };
         if hash != t::HASH_XXH3_64 {
-            return Err(Error::new(
-                crate::ErrorKind::Unsupported,
+            return Err(unsupported(
+                32,
                 format!("hash function {hash} is not known (1 = xxh3-64)"),
-            )
-            .with_rule("HI1")
-            .at_byte(Some(kind::HASH_INDEX), offset + 32));
+            ));
         }
+        let layout = match bytes[t::INDEX_LAYOUT_AT] {
+            t::INDEX_LAYOUT_CLASSIC => IndexLayout::Classic,
+            t::INDEX_LAYOUT_COMPACT => IndexLayout::Compact,
+            l => {
+                return Err(unsupported(
+                    t::INDEX_LAYOUT_AT as u64,
+                    format!("index layout {l} is not known (0 = classic, 1 = compact)"),
+                ))
+            }
+        };
         if rows != row_count {
             return Err(bad(24, format!("index is for {rows} rows, the table has {row_count}")).with_rule("HI2"));
         }
         if key_count == 0 || key_count > column_count {
             return Err(bad(0, format!("key_count {key_count} is not in 1..={column_count}")).with_rule("HI3"));
         }
-        if bits > 40 {
-            return Err(bad(4, format!("bucket_bits {bits} is above 40")).with_rule("HI4"));
+        let max_bits = match layout {
+            IndexLayout::Classic => 40,
+            IndexLayout::Compact => t::COMPACT_MAX_BUCKET_BITS,
+        };
+        if bits > max_bits {
+            let m = format!("bucket_bits {bits} is above {max_bits} ({} layout)", layout.name());
+            return Err(bad(4, m).with_rule("HI4"));
         }
         let mut columns = Vec::with_capacity(key_count as usize);
         let cols_end = 64 + 4 * key_count as u64;
@@ -438,29 +258,37 @@ impl<'a> HashIndex<'a> {
             columns.push(c);
         }
         let dir_at = cols_end.next_multiple_of(8);
-        let need = ((1u64 << bits) + 1)
-            .checked_add(entry_count.saturating_mul(2))
-            .and_then(|n| n.checked_add(word_count))
-            .and_then(|n| n.checked_mul(8))
+        // [HI5]: the directory is u64[2^B + 1] (classic) or u32[2^B + 1]
+        // padded to 8 bytes (compact); entries are 16 or 8 bytes.
+        let (dir_len, entry_len) = match layout {
+            IndexLayout::Classic => (((1u64 << bits) + 1) * 8, t::INDEX_ENTRY_LEN),
+            IndexLayout::Compact => ((((1u64 << bits) + 1) * 4).next_multiple_of(8), t::COMPACT_ENTRY_LEN),
+        };
+        let need = entry_count
+            .checked_mul(entry_len)
+            .and_then(|n| n.checked_add(word_count.checked_mul(8)?))
+            .and_then(|n| n.checked_add(dir_len))
             .and_then(|n| n.checked_add(dir_at));
         if need != Some(bytes.len() as u64) {
             return Err(bad(
                 0,
                 format!(
-                    "section is {} bytes, its header describes {}",
+                    "section is {} bytes, its header describes {} ({} layout)",
                     bytes.len(),
-                    need.map_or("more than 2^64".into(), |n| n.to_string())
+                    need.map_or("more than 2^64".into(), |n| n.to_string()),
+                    layout.name()
                 ),
             )
             .with_rule("HI5"));
         }
-        let entries_at = dir_at + ((1u64 << bits) + 1) * 8;
-        let words_at = entries_at + entry_count * 16;
+        let entries_at = dir_at + dir_len;
+        let words_at = entries_at + entry_count * entry_len;
         Ok(HashIndex {
             bytes,
             section,
             order,
             offset,
+            layout,
             columns,
             bits,
             entry_count,
@@ -475,8 +303,8 @@ impl<'a> HashIndex<'a> {
     /// \[HI6] for the whole index, one pass over the directory and the
     /// entries (for validators; lookups check the buckets they read): the
     /// bucket directory starts at 0, never decreases and ends at
-    /// entry_count; every entry lies in the bucket of its hash's top bits;
-    /// entry hashes never decrease.
+    /// entry_count; every classic entry lies in the bucket of its hash's
+    /// top bits; the order keys of each bucket never decrease.
     pub fn check_order(&self) -> Result<()> {
         let n = 1u64 << self.bits;
         if self.bucket(0) != 0 || self.bucket(n) != self.entry_count {
@@ -495,6 +323,46 @@ impl<'a> HashIndex<'a> {
         Ok(())
     }
 
+    /// \[HI7] for the whole index (for validators; a lookup checks the
+    /// posting words of the entries it reads): classic, first(0) = 0;
+    /// compact, the posting lists lie end to end from word 0 to word_count
+    /// in entry order, each a count n >= 1 and n words.
+    pub fn check_postings(&self) -> Result<()> {
+        let bad =
+            |at: usize, m: String| Error::format(Some(kind::HASH_INDEX), self.offset + at as u64, m).with_rule("HI7");
+        match self.layout {
+            IndexLayout::Classic => {
+                let first0 = self.first_word(0);
+                if first0 != 0 {
+                    let m = format!("first(0) is {first0}, not 0: posting words 0..{first0} belong to no entry");
+                    return Err(bad(self.entries_at, m));
+                }
+            }
+            IndexLayout::Compact => {
+                let mut next = 0u64;
+                for e in 0..self.entry_count {
+                    let r = self.compact_ref(e)?;
+                    if r & t::COMPACT_REF_LIST == 0 {
+                        continue;
+                    }
+                    let p = (r & !t::COMPACT_REF_LIST) as u64;
+                    if p != next {
+                        let m = format!(
+                            "entry {e}'s posting list starts at word {p}, not {next}: lists overlap or leave a gap"
+                        );
+                        return Err(bad(self.entries_at + 8 * e as usize, m));
+                    }
+                    next = self.compact_list(e, p)?.end;
+                }
+                if next != self.word_count {
+                    let m = format!("posting words {next}..{} belong to no entry", self.word_count);
+                    return Err(bad(self.words_at + 8 * next as usize, m));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The index file this index was read from (SPEC §8.8), or `None` when
     /// it lies in the table's own file.
     pub fn origin(&self) -> Option<&str> {
@@ -505,6 +373,11 @@ impl<'a> HashIndex<'a> {
     pub(crate) fn with_origin(mut self, origin: Arc<str>) -> HashIndex<'a> {
         self.origin = Some(origin);
         self
+    }
+
+    /// The layout of the section (SPEC §8.4).
+    pub fn layout(&self) -> IndexLayout {
+        self.layout
     }
 
     /// Key column positions, in key order.
@@ -527,14 +400,47 @@ impl<'a> HashIndex<'a> {
         self.bits
     }
 
-    /// The hash of entry `i` (< entry_count).
-    pub fn entry_hash(&self, i: u64) -> u64 {
-        self.order.u64_at(self.bytes, self.entries_at + 16 * i as usize)
+    fn entry_len(&self) -> usize {
+        match self.layout {
+            IndexLayout::Classic => t::INDEX_ENTRY_LEN as usize,
+            IndexLayout::Compact => t::COMPACT_ENTRY_LEN as usize,
+        }
     }
 
-    /// first(e) of SPEC §8.4: the first posting word of entry `e` as
-    /// stored, or word_count for `e` = entry_count; unchecked (for validators).
-    pub fn first_word(&self, e: u64) -> u64 {
+    /// The order key of entry `i` (< entry_count): the hash (classic) or
+    /// the fingerprint (compact); unchecked.
+    fn entry_key(&self, i: u64) -> u64 {
+        let at = self.entries_at + self.entry_len() * i as usize;
+        match self.layout {
+            IndexLayout::Classic => self.order.u64_at(self.bytes, at),
+            IndexLayout::Compact => self.order.u32_at(self.bytes, at) as u64,
+        }
+    }
+
+    /// What entries store of `hash`: the hash, or its fingerprint.
+    fn probe(&self, hash: u64) -> u64 {
+        match self.layout {
+            IndexLayout::Classic => hash,
+            IndexLayout::Compact => fingerprint(hash, self.bits) as u64,
+        }
+    }
+
+    /// Whether entry `e` (< entry_count) stands for a key of hash `hash`
+    /// (SPEC \[HI9]): the classic entry holds it; the compact entry sits in
+    /// its bucket and holds its fingerprint. For validators, after
+    /// [`HashIndex::check_order`].
+    pub fn entry_holds_hash(&self, e: u64, hash: u64) -> bool {
+        let b = bucket_of(hash, self.bits);
+        self.entry_key(e) == self.probe(hash)
+            && match self.layout {
+                IndexLayout::Classic => true,
+                IndexLayout::Compact => (self.bucket(b)..self.bucket(b + 1)).contains(&e),
+            }
+    }
+
+    /// first(e) of SPEC §8.4 (classic): the first posting word of entry `e`
+    /// as stored, or word_count for `e` = entry_count; unchecked.
+    fn first_word(&self, e: u64) -> u64 {
         if e < self.entry_count {
             self.order.u64_at(self.bytes, self.entries_at + 16 * e as usize + 8)
         } else {
@@ -542,9 +448,51 @@ impl<'a> HashIndex<'a> {
         }
     }
 
-    /// The posting words of entry `i`, checked against the section, their
-    /// chunks and those of the entries that bound them verified.
-    fn entry_words(&self, i: u64) -> Result<Range<u64>> {
+    /// The `ref` of compact entry `e` (< entry_count), its chunk verified.
+    fn compact_ref(&self, e: u64) -> Result<u32> {
+        let at = self.entries_at + 8 * e as usize;
+        self.section.check(at..at + 8)?;
+        Ok(self.order.u32_at(self.bytes, at + 4))
+    }
+
+    /// The row words of the compact posting list of entry `e` starting at
+    /// word `p` (SPEC \[HI7]): the count n >= 1 at p, then n words within
+    /// word_count; their chunks verified.
+    fn compact_list(&self, e: u64, p: u64) -> Result<Range<u64>> {
+        let bad = |m: String| {
+            Error::format(Some(kind::HASH_INDEX), self.offset + self.entries_at as u64 + 8 * e, m).with_rule("HI7")
+        };
+        if p >= self.word_count {
+            return Err(bad(format!(
+                "entry {e}'s posting list starts at word {p}, past word_count {}",
+                self.word_count
+            )));
+        }
+        let at = self.words_at + 8 * p as usize;
+        self.section.check(at..at + 8)?;
+        let n = self.order.u64_at(self.bytes, at);
+        if n == 0 || n > self.word_count - p - 1 {
+            return Err(bad(format!(
+                "entry {e}'s posting list at word {p} counts {n} words: none, or past word_count {}",
+                self.word_count
+            )));
+        }
+        self.section.check(at + 8..at + 8 + 8 * n as usize)?;
+        Ok(p + 1..p + 1 + n)
+    }
+
+    /// Where the rows of entry `i` are, checked against the section (SPEC
+    /// \[HI7]), the chunks of what is read verified.
+    fn postings(&self, i: u64) -> Result<Postings> {
+        if self.layout == IndexLayout::Compact {
+            let r = self.compact_ref(i)?;
+            if r & t::COMPACT_REF_LIST == 0 {
+                return Ok(Postings::Row(r as u64));
+            }
+            return Ok(Postings::Words(
+                self.compact_list(i, (r & !t::COMPACT_REF_LIST) as u64)?,
+            ));
+        }
         let e0 = self.entries_at + 16 * i.min(self.entry_count) as usize;
         let e1 = self.entries_at + 16 * (i + 2).min(self.entry_count) as usize;
         self.section.check(e0..e1)?;
@@ -563,14 +511,25 @@ impl<'a> HashIndex<'a> {
         }
         self.section
             .check(self.words_at + 8 * first as usize..self.words_at + 8 * end as usize)?;
-        Ok(first..end)
+        Ok(Postings::Words(first..end))
     }
 
     /// The rows of entry `i`, as a row set, checked against `row_count`
     /// (SPEC \[HI8]): each single row or range starts after the last row of
     /// the one before it, ranges are non-empty, every row is < `row_count`.
     pub fn entry_rows(&self, i: u64, row_count: u64) -> Result<RowSet> {
-        let words = self.entry_words(i)?;
+        let words = match self.postings(i)? {
+            Postings::Row(r) if r < row_count => return Ok(RowSet::from_rows([r])),
+            Postings::Row(r) => {
+                return Err(Error::format(
+                    Some(kind::HASH_INDEX),
+                    self.offset + self.entries_at as u64 + 8 * i + 4,
+                    format!("entry {i} holds row {r}, past the table's {row_count} rows"),
+                )
+                .with_rule("HI8"))
+            }
+            Postings::Words(w) => w,
+        };
         let bad = |w: u64| {
             Error::format(
                 Some(kind::HASH_INDEX),
@@ -606,64 +565,77 @@ impl<'a> HashIndex<'a> {
         Ok(RowSet::from_ranges(ranges))
     }
 
-    /// The first row of entry `i` (the row whose key a lookup compares).
+    /// The first row of entry `i` (the row whose key a lookup compares):
+    /// in a compact entry of one row, the entry itself holds it.
     pub fn entry_first_row(&self, i: u64) -> Result<u64> {
-        let words = self.entry_words(i)?;
-        let v = self.order.u64_at(self.bytes, self.words_at + 8 * words.start as usize);
-        Ok(v & !t::POSTING_RANGE)
+        match self.postings(i)? {
+            Postings::Row(r) => Ok(r),
+            Postings::Words(w) => {
+                Ok(self.order.u64_at(self.bytes, self.words_at + 8 * w.start as usize) & !t::POSTING_RANGE)
+            }
+        }
     }
 
-    /// Entries whose hash equals `hash`: one read of the bucket directory,
-    /// then a short scan of that bucket's entries.
+    /// Entries whose hash equals `hash` (compact: whose fingerprint equals
+    /// its fingerprint): one read of the bucket directory, then a short
+    /// scan of that bucket's entries.
     pub fn candidates(&self, hash: u64) -> Result<Range<u64>> {
         Ok(self.in_bucket(self.bucket_entries(hash)?, hash))
     }
 
     /// The entries of the bucket of `hash` (one read of the directory),
     /// checked against \[HI6] as far as this bucket goes (SPEC §8.4): its
-    /// range lies in 0..entry_count, each of its entries has the bucket's
-    /// top bits and their hashes never decrease. Its bytes are verified
-    /// first, chunk by chunk, when the index has chunk checksums.
+    /// range lies in 0..entry_count, each of its classic entries has the
+    /// bucket's top bits and their order keys never decrease. Its bytes are
+    /// verified first, chunk by chunk, when the index has chunk checksums.
     pub fn bucket_entries(&self, hash: u64) -> Result<Range<u64>> {
         self.bucket_range(bucket_of(hash, self.bits) as usize)
     }
 
     /// Bucket `b`'s entries, checked against \[HI6] as far as this bucket
     /// goes; the one statement of the rule, for lookups and
-    /// [`HashIndex::check_order`] alike.
+    /// [`HashIndex::check_order`] alike, in both layouts.
     fn bucket_range(&self, b: usize) -> Result<Range<u64>> {
         let bad = |at: usize, msg: String| {
             Error::format(Some(kind::HASH_INDEX), self.offset + at as u64, msg).with_rule("HI6")
         };
-        self.section.check(self.dir_at + 8 * b..self.dir_at + 8 * (b + 2))?;
-        let lo = self.order.u64_at(self.bytes, self.dir_at + 8 * b);
-        let hi = self.order.u64_at(self.bytes, self.dir_at + 8 * (b + 1));
+        let w = self.dir_width();
+        self.section.check(self.dir_at + w * b..self.dir_at + w * (b + 2))?;
+        let lo = self.bucket(b as u64);
+        let hi = self.bucket(b as u64 + 1);
         if lo > hi || hi > self.entry_count {
             let msg = format!("bucket {b} spans entries {lo}..{hi}, outside 0..{}", self.entry_count);
-            return Err(bad(self.dir_at + 8 * b, msg));
+            return Err(bad(self.dir_at + w * b, msg));
         }
+        let el = self.entry_len();
         self.section
-            .check(self.entries_at + 16 * lo as usize..self.entries_at + 16 * hi as usize)?;
+            .check(self.entries_at + el * lo as usize..self.entries_at + el * hi as usize)?;
         let mut prev = 0;
         for e in lo..hi {
-            let h = self.entry_hash(e);
-            if bucket_of(h, self.bits) != b as u64 || h < prev {
-                let msg = format!("entry {e} is out of hash order or outside its bucket {b}");
-                return Err(bad(self.entries_at + 16 * e as usize, msg));
+            let k = self.entry_key(e);
+            let outside = self.layout == IndexLayout::Classic && bucket_of(k, self.bits) != b as u64;
+            if outside || k < prev {
+                let msg = match self.layout {
+                    IndexLayout::Classic => format!("entry {e} is out of hash order or outside its bucket {b}"),
+                    IndexLayout::Compact => format!("entry {e} is out of fingerprint order in bucket {b}"),
+                };
+                return Err(bad(self.entries_at + el * e as usize, msg));
             }
-            prev = h;
+            prev = k;
         }
         Ok(lo..hi)
     }
 
-    /// The entries of `bucket` (from [`HashIndex::bucket_entries`]) whose hash is `hash`.
+    /// The entries of `bucket` (from [`HashIndex::bucket_entries`]) whose
+    /// hash (compact: fingerprint) is that of `hash`.
     pub fn in_bucket(&self, bucket: Range<u64>, hash: u64) -> Range<u64> {
+        let want = self.probe(hash);
         let mut i = bucket.start;
-        while i < bucket.end && self.entry_hash(i) < hash {
+        while i < bucket.end && self.entry_key(i) < want {
             i += 1;
         }
         let mut j = i;
-        while j < bucket.end && self.entry_hash(j) == hash {
+        while j < bucket.end && self.entry_key(j) == want {
             j += 1;
         }
         i..j
@@ -674,13 +646,33 @@ impl<'a> HashIndex<'a> {
         self.offset
     }
 
-    /// The bucket directory value `b` (for the validator).
+    fn dir_width(&self) -> usize {
+        match self.layout {
+            IndexLayout::Classic => 8,
+            IndexLayout::Compact => 4,
+        }
+    }
+
+    /// The bucket directory value `b` (for the validator); unchecked.
     pub fn bucket(&self, b: u64) -> u64 {
-        self.order.u64_at(self.bytes, self.dir_at + 8 * b as usize)
+        let at = self.dir_at + self.dir_width() * b as usize;
+        match self.layout {
+            IndexLayout::Classic => self.order.u64_at(self.bytes, at),
+            IndexLayout::Compact => self.order.u32_at(self.bytes, at) as u64,
+        }
     }
 
     /// Whether `k` is the kind of this section (always HASH_INDEX).
     pub fn kind(&self) -> u32 {
         spec::kind::HASH_INDEX
+    }
+}
+
+/// The minor version a HASH_INDEX section's bytes need (SPEC §10 rule 6):
+/// 1.8 for the compact layout, else 1.1. For writers that copy sections.
+pub fn section_minor(section: &[u8]) -> u16 {
+    match section.get(t::INDEX_LAYOUT_AT) {
+        Some(&t::INDEX_LAYOUT_COMPACT) => spec::VERSION_MINOR_COMPACT_INDEX,
+        _ => spec::VERSION_MINOR_TABLES,
     }
 }
