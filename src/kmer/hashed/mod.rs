@@ -477,6 +477,18 @@ mod tests {
         }
     }
 
+    /// A line of 2-bit codes for round `round` of a test: all A, all T (as
+    /// a homopolymer or an N run, which reads as A, gives), or random;
+    /// the two padding words are zero.
+    fn test_line(round: usize, rng: &mut Lcg) -> [u64; 20] {
+        std::array::from_fn(|j| match (j, round % 4) {
+            (18.., _) => 0,
+            (_, 0) => 0,
+            (_, 1) => !0,
+            _ => rng.next(),
+        })
+    }
+
     /// Bitmaps of `q` bases, empty, full and of several densities.
     fn bitmaps(q: u32, rng: &mut Lcg) -> Vec<Vec<u32>> {
         let words = (1usize << (2 * q)).div_ceil(32);
@@ -503,14 +515,7 @@ mod tests {
             let fmask = (1u32 << (2 * q)) - 1;
             for bits in bitmaps(q, &mut rng) {
                 for round in 0..20 {
-                    // Random codes, and runs of one code (as a homopolymer
-                    // or an N run, which reads as A, gives).
-                    let iw: [u64; 20] = std::array::from_fn(|j| match (j, round % 4) {
-                        (18.., _) => 0,
-                        (_, 0) => 0,
-                        (_, 1) => !0,
-                        _ => rng.next(),
-                    });
+                    let iw = test_line(round, &mut rng);
                     let want = candidates(fmask, &bits, &iw);
                     // The portable test, window by window.
                     for s in 0..512 {
@@ -536,12 +541,7 @@ mod tests {
             for bytes in bitmaps(q, &mut rng).into_iter().map(|b| b.repeat(8)) {
                 assert_eq!(bytes.len(), (fmask as usize + 1).div_ceil(4).max(8));
                 for round in 0..20 {
-                    let iw: [u64; 20] = std::array::from_fn(|j| match (j, round % 4) {
-                        (18.., _) => 0,
-                        (_, 0) => 0,
-                        (_, 1) => !0,
-                        _ => rng.next(),
-                    });
+                    let iw = test_line(round, &mut rng);
                     let want = strided(fmask, &bytes, &iw);
                     // Window 8 j + r passes where bit r of the byte of the
                     // q-mer at 8 j + 7 is set.
