@@ -321,6 +321,10 @@ def test_errors_name_the_spec_rule_they_break():
         tribit.open(bad).tables()
     assert e.value.rule == "T7"
     assert str(e.value).endswith("[T7]") and "[T7]" not in e.value.message
+    # The header and directory rules (SPEC §2-§3) are named too.
     with pytest.raises(tribit.FormatError) as e:
         tribit.File.from_bytes(b"not a tribit file at all")
-    assert e.value.rule is None
+    assert e.value.rule == "H6"
+    with pytest.raises(tribit.FormatError) as e:
+        tribit.File.from_bytes(b"not a tribit file, but 64 bytes or more of it: " + bytes(64))
+    assert e.value.rule == "H1"
